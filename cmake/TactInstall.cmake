@@ -1,0 +1,22 @@
+# Install libtact.a, the public headers and a relocatable CMake package, so that a
+# consumer writes find_package(tact REQUIRED) and links tact::tact.
+include(CMakePackageConfigHelpers)
+
+set(TACT_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/tact"
+  CACHE STRING "Where tact's CMake package files are installed, relative to the prefix")
+
+install(TARGETS tact EXPORT tactTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+  INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(DIRECTORY include/ DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(EXPORT tactTargets NAMESPACE tact:: DESTINATION "${TACT_INSTALL_CMAKEDIR}")
+
+configure_package_config_file(cmake/tactConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/tactConfig.cmake"
+  INSTALL_DESTINATION "${TACT_INSTALL_CMAKEDIR}")
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/tactConfigVersion.cmake"
+  COMPATIBILITY SameMajorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/tactConfig.cmake"
+  "${PROJECT_BINARY_DIR}/tactConfigVersion.cmake"
+  DESTINATION "${TACT_INSTALL_CMAKEDIR}")

@@ -1,0 +1,66 @@
+// The errors an ask can resolve with. Reply<R>::get() throws them; then()
+// continuations receive them inside an Outcome<R>.
+#pragma once
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+namespace tact {
+
+// Base of every tact error.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The target actor had stopped (or stopped before handling the request).
+class ActorStopped : public Error {
+ public:
+  ActorStopped() : Error("tact: the actor is stopped") {}
+  using Error::Error;
+};
+
+// No reply arrived before the deadline.
+class Timeout : public Error {
+ public:
+  Timeout() : Error("tact: timed out waiting for the reply") {}
+  using Error::Error;
+};
+
+// The replier was destroyed without replying.
+class BrokenPromise : public Error {
+ public:
+  BrokenPromise() : Error("tact: the reply was dropped unanswered (broken promise)") {}
+  using Error::Error;
+};
+
+// The handler threw; the original exception is carried along.
+class HandlerFailed : public Error {
+ public:
+  explicit HandlerFailed(std::exception_ptr cause)
+      : Error("tact: the handler threw: " + describe(cause)), cause_(std::move(cause)) {}
+  const std::exception_ptr& cause() const noexcept { return cause_; }
+  [[noreturn]] void rethrow_cause() const { std::rethrow_exception(cause_); }
+
+ private:
+  static std::string describe(const std::exception_ptr& cause);
+  std::exception_ptr cause_;
+};
+
+// A call that would block a runtime worker thread (for example Reply::get() inside
+// a handler, which deadlocks a one-worker runtime). Use co_await or then() there.
+class WouldBlockWorker : public Error {
+ public:
+  WouldBlockWorker()
+      : Error("tact: blocking get() called on a runtime worker thread; "
+              "use co_await or then() inside actors") {}
+};
+
+// A reply handle used after it was consumed or moved from.
+class InvalidReply : public Error {
+ public:
+  InvalidReply() : Error("tact: this Reply was already consumed or moved from") {}
+};
+
+}  // namespace tact

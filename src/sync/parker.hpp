@@ -1,0 +1,53 @@
+// Parker: a per-thread, token-based sleep/wake primitive (as Rust's thread::park).
+//
+// unpark() deposits one token; park() consumes a token, sleeping until one is
+// there. At most one token is held: several unpark()s before a park() wake it once.
+// Used where a waiter must be woken without the waker touching the memory the
+// waiter may free afterwards: the waker only touches the waiter's Parker, which
+// lives as long as the waiting thread (see reply_slot_base.cpp).
+//
+// States of the word, and who moves it:
+//   kEmpty    --park()-->   kParked   (the owner, about to sleep in the futex)
+//   kEmpty/kParked --unpark()--> kNotified   (any thread)
+//   kNotified --park()-->   kEmpty    (the owner, consuming the token)
+// unpark() makes the futex wake syscall only when it saw kParked: the common case,
+// a waiter still spinning, costs one exchange.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "tact/detail/atomic.hpp"
+
+namespace tact::detail {
+
+class Parker {
+ public:
+  Parker() = default;
+  Parker(const Parker&) = delete;
+  Parker& operator=(const Parker&) = delete;
+
+  // Owner thread only. Returns once a token was consumed.
+  void park() noexcept;
+
+  // Owner thread only. Returns true if a token was consumed, false on timeout.
+  bool park_until(std::chrono::steady_clock::time_point deadline) noexcept;
+
+  // Any thread. Everything the caller wrote before unpark() is visible to the
+  // owner once its park() returns (release here, acquire in park()).
+  void unpark() noexcept;
+
+  // The calling thread's own parker.
+  static Parker& current() noexcept;
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0;
+  static constexpr std::uint32_t kParked = 1;
+  static constexpr std::uint32_t kNotified = 2;
+
+  bool try_consume_token() noexcept;
+
+  Atomic<std::uint32_t> state_{kEmpty};
+};
+
+}  // namespace tact::detail
