@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# scripts/bench.sh — build tact's benchmarks (release preset) and compare tact with
+# the alternatives it replaces.
+#
+#   scripts/bench.sh                 10 repetitions of every micro benchmark
+#   scripts/bench.sh --quick         3 repetitions, shorter minimum time (a smoke run)
+#   scripts/bench.sh --repetitions N
+#   scripts/bench.sh --filter REGEX  only benchmarks whose name matches (Google Benchmark regex)
+#   scripts/bench.sh --no-build      reuse build/release as it is
+#
+# Stages (one function each; main() lists them):
+#   stage_setup    scripts/setup.sh (system packages)
+#   stage_build    cmake --preset release; build the benchmark targets
+#   stage_micro    run each binary in MICRO_BENCHES with random interleaving of the
+#                  repetitions; raw JSON in results/<name>.json, console in results/<name>.log
+#   stage_report   scripts/bench_report.py: per family/scenario, each implementation's
+#                  time per item as median (min-max) over the repetitions and tact's
+#                  throughput ratio to each other implementation; also results/micro.md
+# Benchmarks that fail to build or run are reported, the others still are; the exit
+# status is non-zero when any failed.
+set -uo pipefail
+
+# Micro benchmark binaries, built from bench/micro/ into build/release/bench/.
+MICRO_BENCHES=(
+  mpsc_queue_bench
+  chase_lev_deque_bench
+  reply_slot_bench
+)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+
+PRESET=release
+BUILD_DIR="$ROOT/build/$PRESET"
+RESULTS="$ROOT/results"
+JOBS="$(nproc 2>/dev/null || echo 2)"
+REPETITIONS=10
+MIN_TIME=""          # empty: Google Benchmark's default (0.5 s per benchmark)
+FILTER=""
+DO_BUILD=1
+
+FAILED=()            # "<binary>=<reason>" for the report
+declare -A BUILT=()  # binary -> 1 when its target built
+
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+parse_args() {
+  while (($#)); do
+    case "$1" in
+      --quick) REPETITIONS=3; MIN_TIME=0.05; shift ;;
+      --repetitions) [[ $# -ge 2 ]] || { echo "bench.sh: --repetitions needs a number" >&2; exit 2; }
+                     REPETITIONS="$2"; shift 2 ;;
+      --repetitions=*) REPETITIONS="${1#*=}"; shift ;;
+      --filter) [[ $# -ge 2 ]] || { echo "bench.sh: --filter needs a regex" >&2; exit 2; }
+                FILTER="$2"; shift 2 ;;
+      --filter=*) FILTER="${1#*=}"; shift ;;
+      --no-build) DO_BUILD=0; shift ;;
+      -h|--help) usage; exit 0 ;;
+      *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+  done
+  [[ "$REPETITIONS" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: bad --repetitions '$REPETITIONS'" >&2; exit 2; }
+}
+
+note() { printf '\n==> %s\n' "$*"; }
+
+# ---- stages -----------------------------------------------------------------------
+stage_setup() {
+  note "setup"
+  bash "$ROOT/scripts/setup.sh" || { echo "bench.sh: scripts/setup.sh failed" >&2; exit 1; }
+}
+
+stage_build() {
+  local b
+  if ((!DO_BUILD)); then
+    for b in "${MICRO_BENCHES[@]}"; do BUILT[$b]=1; done
+    return 0
+  fi
+  note "configure ($PRESET preset)"
+  cmake --preset "$PRESET" -DTACT_BUILD_BENCH=ON || { echo "bench.sh: configure failed" >&2; exit 1; }
+  # One target at a time, so a benchmark that does not compile costs only its own row.
+  for b in "${MICRO_BENCHES[@]}"; do
+    note "build $b"
+    if cmake --build --preset "$PRESET" -j "$JOBS" --target "$b"; then
+      BUILT[$b]=1
+    else
+      FAILED+=("$b=build failed")
+    fi
+  done
+}
+
+# run_bench <binary> <json-out> [extra flags...]: one Google Benchmark binary, with
+# randomly interleaved repetitions; JSON to the file, console output to the log.
+run_bench() {
+  local exe="$1" out="$2"; shift 2
+  local name log flags
+  name="$(basename "$out" .json)"
+  log="$RESULTS/$name.log"
+  flags=(
+    --benchmark_repetitions="$REPETITIONS"
+    --benchmark_enable_random_interleaving=true
+    --benchmark_out="$out"
+    --benchmark_out_format=json
+    --benchmark_format=console
+  )
+  [[ -n "$MIN_TIME" ]] && flags+=(--benchmark_min_time="$MIN_TIME")
+  [[ -n "$FILTER" ]] && flags+=(--benchmark_filter="$FILTER")
+  echo "+ $exe ${flags[*]} $*"
+  "$exe" "${flags[@]}" "$@" 2>&1 | tee "$log"
+  return "${PIPESTATUS[0]}"
+}
+
+stage_micro() {
+  local b exe out rc
+  mkdir -p "$RESULTS"
+  for b in "${MICRO_BENCHES[@]}"; do
+    out="$RESULTS/$b.json"
+    rm -f "$out" "$RESULTS/$b.log"   # never report a stale result as this run's
+    [[ -n "${BUILT[$b]:-}" ]] || continue
+    exe="$BUILD_DIR/bench/$b"
+    if [[ ! -x "$exe" ]]; then
+      FAILED+=("$b=binary missing ($exe)")
+      continue
+    fi
+    note "run $b ($REPETITIONS repetitions)"
+    run_bench "$exe" "$out"
+    rc=$?
+    ((rc == 0)) || FAILED+=("$b=exited with status $rc")
+  done
+}
+
+stage_report() {
+  local args=(--results "$RESULTS" --out "$RESULTS/micro.md") f b
+  for b in "${MICRO_BENCHES[@]}"; do args+=(--expect "$b"); done
+  for f in "${FAILED[@]}"; do args+=(--failed "$f"); done
+  note "report"
+  python3 "$ROOT/scripts/bench_report.py" "${args[@]}"
+  case $? in
+    0) ;;
+    3) ((${#FAILED[@]})) || FAILED+=("report=some results missing or failed (see Problems above)") ;;
+    *) FAILED+=("report=bench_report.py failed") ;;
+  esac
+}
+
+main() {
+  parse_args "$@"
+  stage_setup
+  stage_build
+  stage_micro
+  stage_report
+  if ((${#FAILED[@]})); then
+    printf '\nbench.sh: %d problem(s):\n' "${#FAILED[@]}" >&2
+    printf '  %s\n' "${FAILED[@]}" >&2
+    return 1
+  fi
+}
+
+main "$@"

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# scripts/test.sh — build and run every tact test, then check the installed package.
+#
+#   scripts/test.sh                        presets release, tsan, asan, then the package check
+#   scripts/test.sh --preset release       only the listed preset(s) (repeatable)
+#   scripts/test.sh --no-package           skip the installed-package check
+#
+# Per preset (CMakePresets.json; binary dir build/<preset>):
+#   cmake --preset P ; cmake --build --preset P -j "$(nproc)"
+#   ctest --preset P -j2 -LE stress     unit/api tests, two at a time
+#   ctest --preset P -L stress          stress tests one at a time: each gets both cores
+# Package check (runs with the release preset, after its build succeeded):
+#   cmake --install build/release into a temporary prefix, check that the public
+#   headers, libtact.a and the CMake package files are there, then configure, build and
+#   run test/package/ (find_package(tact) + tact::tact) against that prefix only.
+#
+# Prints a per-preset summary; the last line is exactly
+#   tests: N passed, M failed
+# (N, M summed over every ctest run, plus 1 for the package check). Exits non-zero
+# if any test failed or any step (setup, configure, build, ctest, install) failed.
+# Logs: build/test-logs/<preset>-<step>.log; JUnit XML: build/test-logs/<preset>-*.xml.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 1
+
+ALL_PRESETS=(release tsan asan)
+PRESETS=()
+RUN_PACKAGE=1
+JOBS="$(nproc 2>/dev/null || echo 2)"
+LOG_DIR="$ROOT/build/test-logs"
+
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+while (($#)); do
+  case "$1" in
+    --preset) [[ $# -ge 2 ]] || { echo "test.sh: --preset needs a name" >&2; exit 2; }
+              PRESETS+=("$2"); shift 2 ;;
+    --preset=*) PRESETS+=("${1#--preset=}"); shift ;;
+    --no-package) RUN_PACKAGE=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+((${#PRESETS[@]})) || PRESETS=("${ALL_PRESETS[@]}")
+
+# ---- bookkeeping ----------------------------------------------------------------
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+STEP_FAILURES=0
+declare -A SUMMARY=()   # preset -> one summary line
+declare -A BUILT=()     # preset -> 1 once configured and built
+SUMMARY_ORDER=()
+
+note() { printf '\n==> %s\n' "$*"; }
+fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# run_logged <logfile> <cmd...>: run, streaming output to the terminal and appending
+# it to the log. Returns the command's status.
+run_logged() {
+  local log="$1"; shift
+  echo "+ $*" | tee -a "$log"
+  "$@" 2>&1 | tee -a "$log"
+  return "${PIPESTATUS[0]}"
+}
+
+# ctest_counts <logfile>: prints "passed failed" from ctest's summary line
+# ("75% tests passed, 1 tests failed out of 4"); nothing when there is none.
+ctest_counts() {
+  local line failed total
+  line="$(grep -E '[0-9]+ tests? failed out of [0-9]+' "$1" | tail -n 1)" || return 0
+  [[ -n "$line" ]] || return 0
+  failed="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")"
+  total="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")"
+  echo "$((total - failed)) $failed"
+}
+
+# run_ctest <preset> <step-name> <ctest args...>: runs ctest, adds its counts to the
+# totals, and echoes "<step>: P/T passed" (or the failure) into the variable CTEST_RESULT.
+run_ctest() {
+  local preset="$1" step="$2"; shift 2
+  local log="$LOG_DIR/$preset-$step.log" rc counts passed failed
+  : >"$log"
+  run_logged "$log" ctest --preset "$preset" --output-junit "$LOG_DIR/$preset-$step.xml" "$@"
+  rc=$?
+  counts="$(ctest_counts "$log")"
+  if [[ -z "$counts" ]]; then
+    # No summary line: no tests matched (the presets make that an error) or ctest broke.
+    if grep -q 'No tests were found' "$log"; then
+      CTEST_RESULT="$step: NO TESTS FOUND"
+    else
+      CTEST_RESULT="$step: CTEST FAILED (rc=$rc)"
+    fi
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    return 1
+  fi
+  read -r passed failed <<<"$counts"
+  TOTAL_PASSED=$((TOTAL_PASSED + passed))
+  TOTAL_FAILED=$((TOTAL_FAILED + failed))
+  CTEST_RESULT="$step: $passed/$((passed + failed)) passed"
+  if ((failed > 0)); then
+    CTEST_RESULT+=" ($failed FAILED)"
+  elif ((rc != 0)); then
+    # All counted tests passed but ctest still failed (e.g. a test binary's discovery).
+    CTEST_RESULT+=" (ctest rc=$rc)"
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+  fi
+  return "$rc"
+}
+
+# ---- stages -----------------------------------------------------------------------
+stage_setup() {
+  note "setup"
+  if ! bash "$ROOT/scripts/setup.sh"; then
+    echo "test.sh: scripts/setup.sh failed; fix the packages first" >&2
+    echo "tests: 0 passed, 0 failed"
+    exit 1
+  fi
+}
+
+# stage_preset <preset>: configure, build, unit/api tests, stress tests.
+stage_preset() {
+  local p="$1" start=$SECONDS t_build line
+  SUMMARY_ORDER+=("$p")
+  : >"$LOG_DIR/$p-configure.log"
+  : >"$LOG_DIR/$p-build.log"
+  note "[$p] configure"
+  if ! run_logged "$LOG_DIR/$p-configure.log" cmake --preset "$p"; then
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    SUMMARY[$p]="CONFIGURE FAILED (see build/test-logs/$p-configure.log)"
+    return 1
+  fi
+  note "[$p] build"
+  if ! run_logged "$LOG_DIR/$p-build.log" cmake --build --preset "$p" -j "$JOBS"; then
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    SUMMARY[$p]="BUILD FAILED after $(fmt_time $((SECONDS - start))) (see build/test-logs/$p-build.log)"
+    return 1
+  fi
+  BUILT[$p]=1
+  t_build=$((SECONDS - start))
+  line="build $(fmt_time "$t_build")"
+
+  local t0=$SECONDS
+  note "[$p] tests (not stress), -j2"
+  run_ctest "$p" tests -j2 -LE stress
+  line+="; $CTEST_RESULT"
+  note "[$p] stress tests, serially"
+  run_ctest "$p" stress -L stress
+  line+="; $CTEST_RESULT; tests $(fmt_time $((SECONDS - t0))); total $(fmt_time $((SECONDS - start)))"
+  SUMMARY[$p]="$line"
+}
+
+# stage_package: install build/release into a temporary prefix and build
+# test/package/ against it.
+stage_package() {
+  local start=$SECONDS tmp ok=1 why=""
+  SUMMARY_ORDER+=(package)
+  note "[package] install build/release and build test/package/ against it"
+  tmp="$(mktemp -d "${TMPDIR:-/tmp}/tact-package.XXXXXX")"
+  local prefix="$tmp/prefix" log="$LOG_DIR/package.log"
+  : >"$log"
+
+  if ! run_logged "$log" cmake --install build/release --prefix "$prefix"; then
+    ok=0; why="cmake --install failed"
+  fi
+
+  if ((ok)); then
+    why="$(package_check_files "$prefix")" || ok=0
+    [[ -n "$why" ]] && echo "$why" | tee -a "$log"
+  fi
+  if ((ok)); then
+    local bdir="$tmp/consumer-build"
+    # Only the temporary prefix may provide tact: no package registries, no build tree.
+    if ! run_logged "$log" cmake -S test/package -B "$bdir" \
+        -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+        -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF; then
+      ok=0; why="consumer configure failed (find_package(tact))"
+    elif ! grep -q "^tact_DIR:PATH=$prefix/" "$bdir/CMakeCache.txt"; then
+      ok=0; why="consumer found tact outside the install prefix: $(grep '^tact_DIR' "$bdir/CMakeCache.txt")"
+    elif ! run_logged "$log" cmake --build "$bdir" -j "$JOBS"; then
+      ok=0; why="consumer build failed"
+    elif ! run_logged "$log" "$bdir/consumer"; then
+      ok=0; why="consumer run failed"
+    fi
+  fi
+  rm -rf "$tmp"
+
+  if ((ok)); then
+    TOTAL_PASSED=$((TOTAL_PASSED + 1))
+    SUMMARY[package]="ok ($(fmt_time $((SECONDS - start))))"
+  else
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    SUMMARY[package]="FAILED: $why (see build/test-logs/package.log)"
+  fi
+}
+
+# package_check_files <prefix>: every header under include/ is installed, nothing
+# else is (src/ internals never are), and libtact.a plus the package files exist.
+package_check_files() {
+  local prefix="$1" f problems=()
+  local incdir="$prefix/include"
+  while IFS= read -r f; do
+    [[ -f "$incdir/$f" ]] || problems+=("header not installed: include/$f")
+  done < <(cd include && find . -type f \( -name '*.hpp' -o -name '*.h' \) | sed 's|^\./||' | sort)
+  if [[ -d "$incdir" ]]; then
+    while IFS= read -r f; do
+      [[ -f "include/$f" ]] || problems+=("unexpected installed header: include/$f")
+    done < <(cd "$incdir" && find . -type f | sed 's|^\./||' | sort)
+  fi
+  local lib
+  lib="$(find "$prefix" -name libtact.a -print -quit)"
+  [[ -n "$lib" ]] || problems+=("libtact.a not installed")
+  for f in tactConfig.cmake tactConfigVersion.cmake tactTargets.cmake; do
+    [[ -n "$(find "$prefix" -name "$f" -print -quit)" ]] || problems+=("$f not installed")
+  done
+  if ((${#problems[@]})); then
+    printf 'package: %s\n' "${problems[@]}"
+    return 1
+  fi
+  echo "package: $(find "$incdir" -type f | wc -l) headers, ${lib#"$prefix"/}, CMake package files installed"
+}
+
+print_summary() {
+  local p
+  note "summary"
+  for p in "${SUMMARY_ORDER[@]}"; do
+    printf '  %-8s %s\n' "$p" "${SUMMARY[$p]}"
+  done
+  ((STEP_FAILURES)) && printf '  %d step(s) failed (configure/build/ctest)\n' "$STEP_FAILURES"
+  echo "tests: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
+}
+
+# ---- main -------------------------------------------------------------------------
+main() {
+  local p
+  mkdir -p "$LOG_DIR"
+  stage_setup
+  for p in "${PRESETS[@]}"; do
+    stage_preset "$p"
+  done
+  if ((RUN_PACKAGE)); then
+    if [[ -n "${BUILT[release]:-}" ]]; then
+      stage_package
+    elif [[ " ${PRESETS[*]} " == *" release "* ]]; then
+      SUMMARY_ORDER+=(package)
+      SUMMARY[package]="SKIPPED: the release build failed"
+      TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    fi
+  fi
+  print_summary
+  ((TOTAL_FAILED == 0 && STEP_FAILURES == 0))
+}
+
+main
