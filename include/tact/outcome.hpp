@@ -12,7 +12,13 @@ template <class T>
 class Outcome {
  public:
   Outcome(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  // A non-null error (a null one would make value() rethrow nothing: UB).
   Outcome(std::exception_ptr error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  // The value built in place from `args` (how a reply slot stores it: no extra move,
+  // and a value that converts to std::exception_ptr stays a value).
+  template <class... Args>
+  explicit Outcome(std::in_place_t, Args&&... args)
+      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -47,6 +53,7 @@ template <>
 class Outcome<void> {
  public:
   Outcome() noexcept = default;
+  explicit Outcome(std::in_place_t) noexcept {}
   Outcome(std::exception_ptr error) noexcept : error_(std::move(error)) {}  // NOLINT
 
   bool has_value() const noexcept { return !error_; }

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -75,7 +76,7 @@ class Reply {
   // valid then).
   template <class Rep, class Period>
   R get_for(std::chrono::duration<Rep, Period> timeout) {
-    return get_until(std::chrono::steady_clock::now() + timeout);
+    return get_until(deadline_after(timeout));
   }
   R get_until(std::chrono::steady_clock::time_point deadline) {
     check_blocking_allowed();
@@ -119,16 +120,35 @@ class Reply {
     if (detail::blocking_forbidden()) throw WouldBlockWorker();
   }
 
-  // After ready(): takes the outcome, frees the slot, returns or throws.
+  // After ready(): takes the outcome, frees the slot, returns or throws. The slot
+  // is freed even if moving R out throws (the Reply is consumed either way).
   R consume() {
-    detail::ReplySlot<R>* slot = std::exchange(slot_, nullptr);
-    Outcome<R> outcome = slot->take_outcome();
-    slot->release_consumed();
+    struct Release {
+      detail::ReplySlot<R>* slot;
+      ~Release() { slot->release_consumed(); }
+    } release{std::exchange(slot_, nullptr)};
+    Outcome<R> outcome = release.slot->take_outcome();
     if constexpr (std::is_void_v<R>) {
       outcome.value();
     } else {
       return std::move(outcome).value();
     }
+  }
+
+  // now + timeout, saturated: get_for(hours::max()) means "no deadline", not an
+  // overflowed one in the past.
+  template <class Rep, class Period>
+  static std::chrono::steady_clock::time_point deadline_after(
+      std::chrono::duration<Rep, Period> timeout) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point now = Clock::now();
+    if (timeout <= timeout.zero()) return now;
+    // Compared in double seconds, which cannot overflow whatever Rep/Period is;
+    // the one-second margin absorbs double's rounding (~1 us at this range).
+    using Seconds = std::chrono::duration<double>;
+    const Clock::duration room = Clock::time_point::max() - now - std::chrono::seconds(1);
+    if (Seconds(timeout) >= Seconds(room)) return Clock::time_point::max();
+    return now + std::chrono::ceil<Clock::duration>(timeout);
   }
 
   void reset() noexcept {
@@ -170,8 +190,9 @@ class Promise {
   // True until answered (or moved from).
   bool pending() const noexcept { return slot_ != nullptr; }
 
-  // Answers with a value (no argument for Promise<void>). Throws
-  // tact::InvalidReply when already answered.
+  // Answers with a value built in place from `args` (no argument for
+  // Promise<void>). Throws tact::InvalidReply when already answered; if R's
+  // constructor throws, the Promise stays pending.
   template <class... Args>
   void set_value(Args&&... args) {
     if (slot_ == nullptr) throw InvalidReply();
@@ -179,9 +200,11 @@ class Promise {
     std::exchange(slot_, nullptr)->publish();
   }
 
-  // Answers with an error.
+  // Answers with an error. Throws tact::InvalidReply when already answered,
+  // std::invalid_argument for a null `error` (a null error carries nothing to throw).
   void set_error(std::exception_ptr error) {
     if (slot_ == nullptr) throw InvalidReply();
+    if (!error) throw std::invalid_argument("tact::Promise::set_error: null exception_ptr");
     slot_->store_error(std::move(error));
     std::exchange(slot_, nullptr)->publish();
   }

@@ -17,9 +17,10 @@ class ReplySlot final : public ReplySlotBase {
   static ReplySlot* create() { return new ReplySlot(); }
 
   // -- for the writer (once; then publish()) --------------------------------------
+  // If R's constructor throws, nothing is stored and the slot stays unpublished.
   template <class... Args>
   void store_value(Args&&... args) {
-    outcome_.emplace(std::forward<Args>(args)...);
+    outcome_.emplace(std::in_place, std::forward<Args>(args)...);
   }
   void store_error(std::exception_ptr error) noexcept { outcome_.emplace(std::move(error)); }
 

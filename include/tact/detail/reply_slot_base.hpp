@@ -1,23 +1,33 @@
 // ReplySlotBase: the untyped core of a one-shot reply slot: one atomic state word
 // that decides every race between the one writer and the one reader.
 //
-// State bits (a word, not an enum: the reader's and writer's bits are set by
+// State word (flags, not an enum: the reader's and writer's bits are set by
 // fetch_or and combine):
 //   kValue        the writer has stored an outcome (value or error) and is done
 //                 with the storage. Set once.
 //   kWaiter       the reader is blocked (or about to be) on its thread's Parker,
-//                 recorded in waiter_; the writer must unpark it.
+//                 whose address fills the bits above the flags (kWaiterMask); the
+//                 writer must unpark it.
 //   kContinuation the reader registered cont_/cont_ctx_; the writer must run it.
 //   kReaderDone   the reader abandoned the slot without consuming it.
+// Legal histories (each line is the order the bits reach the word):
+//   kValue, then the reader consumes           (ready() / try_get / fast get)
+//   kWaiter+parker, kValue                     (blocked get; kWaiter may be withdrawn
+//                                               by a timed-out get_for and set again)
+//   kContinuation, kValue  |  kValue, kContinuation
+//   kReaderDone, kValue    |  kValue, kReaderDone
 //
 // Lifetimes: the slot is freed exactly once, by whichever side finishes last:
 //   - writer publishes, reader consumes later      -> the reader frees it;
 //   - reader abandoned (kReaderDone) before publish -> the writer frees it;
 //   - continuation registered                       -> whoever runs it frees it;
 //   - reader blocked (kWaiter)                      -> the writer unparks it and
-//     touches nothing after: the reader frees it once it wakes.
-// That last rule is why waiting goes through a per-thread Parker and not through
-// this word: a waker that notified this word could touch freed memory.
+//     touches nothing of the slot after its fetch_or: the reader frees it once
+//     it sees kValue.
+// That last rule is why the waiter's Parker travels inside the state word (the
+// writer learns it from the very fetch_or that publishes, never reads the slot
+// again), and why waiting goes through a per-thread Parker and not through this
+// word: a waker that notified this word could touch freed memory.
 //
 // Memory ordering: everything the writer wrote before publish() (the outcome,
 // and whatever the handler wrote before replying) happens-before the reader's
@@ -52,15 +62,16 @@ class ReplySlotBase {
 
   // -- for the reader ----------------------------------------------------------------
 
-  // Reader only. True once the outcome is stored (acquire: the outcome is then
-  // readable).
+  // Reader only. True once the outcome is stored (acquire: pairs with the release
+  // in publish(), so the outcome is then readable).
   bool ready() const noexcept { return (state_.load(acquire) & kValue) != 0; }
 
   // Reader only. Blocks until ready(): spins briefly, then parks the thread.
   void wait() noexcept;
 
   // Reader only. As wait(), giving up at `deadline`; returns ready(). After a
-  // false return the reader still owns the slot and may wait again.
+  // false return the reader still owns the slot and may wait again (from any
+  // thread) or abandon it.
   bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept;
 
   // Reader only, after it saw ready() and took the outcome: frees the slot.
@@ -79,20 +90,26 @@ class ReplySlotBase {
   ~ReplySlotBase() = default;
 
  private:
-  static constexpr std::uint32_t kValue = 1;
-  static constexpr std::uint32_t kWaiter = 2;
-  static constexpr std::uint32_t kContinuation = 4;
-  static constexpr std::uint32_t kReaderDone = 8;
+  using Word = std::uintptr_t;
+  static constexpr Word kValue = 1;
+  static constexpr Word kWaiter = 2;
+  static constexpr Word kContinuation = 4;
+  static constexpr Word kReaderDone = 8;
+  static constexpr Word kFlagMask = 15;
+  // The waiting reader's Parker* (Parker is aligned so its low 4 bits are zero).
+  static constexpr Word kWaiterMask = ~kFlagMask;
 
   bool spin_until_ready(std::chrono::steady_clock::time_point deadline) const noexcept;
-  // Sets kWaiter; false if the outcome arrived first (then nobody will unpark us).
-  bool register_waiter() noexcept;
+  // Sets kWaiter and our Parker; false if the outcome arrived first (then nobody
+  // will unpark us).
+  bool register_waiter(Parker& parker) noexcept;
+  // After a timed-out park: clears kWaiter; true if the outcome got in first.
+  bool withdraw_waiter(Parker& parker) noexcept;
 
-  Atomic<std::uint32_t> state_{0};
+  Atomic<Word> state_{0};
   Destroy destroy_;
   Continuation cont_ = nullptr;  // written by the reader before kContinuation (release)
   void* cont_ctx_ = nullptr;     // idem
-  Parker* waiter_ = nullptr;     // written by the reader before kWaiter (release)
 };
 
 // Blocking waits on runtime worker threads deadlock a small runtime: the

@@ -1,0 +1,121 @@
+// ActorRef<A>: a counted handle to an actor of class A. Copy it freely, send it
+// in messages, use it from any thread; the actor's memory lives while any
+// ActorRef does (the actor itself runs until it stops, whether or not refs remain).
+//
+//   ref.tell(msg)     fire and forget; false when the actor had already stopped
+//                     (the message is then a dead letter, counted by the runtime)
+//   ref.ask(msg)      a tact::Reply<R>, R being what A::handle(msg) returns
+//
+// Per-sender FIFO: messages one thread sends to one actor are handled in order.
+// Memory ordering: what the sender wrote before tell/ask is visible to the handler.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "tact/detail/cell.hpp"
+#include "tact/detail/dispatch.hpp"
+#include "tact/detail/envelope.hpp"
+#include "tact/reply.hpp"
+
+namespace tact {
+
+namespace detail {
+template <class R>
+struct ReplyAccess {
+  static Reply<R> adopt(ReplySlot<R>* slot) noexcept { return Reply<R>(slot); }
+};
+template <class A>
+struct RefAccess;
+}  // namespace detail
+
+template <class A>
+class ActorRef {
+ public:
+  ActorRef() noexcept = default;
+  ActorRef(const ActorRef& other) noexcept : cell_(other.cell_) {
+    if (cell_ != nullptr) detail::cell_retain(cell_);
+  }
+  ActorRef(ActorRef&& other) noexcept : cell_(std::exchange(other.cell_, nullptr)) {}
+  ActorRef& operator=(ActorRef other) noexcept {
+    std::swap(cell_, other.cell_);
+    return *this;
+  }
+  ~ActorRef() { reset(); }
+
+  // Drops this reference (the actor keeps running).
+  void reset() noexcept {
+    if (cell_ != nullptr) detail::cell_release(std::exchange(cell_, nullptr));
+  }
+
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
+  friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept { return a.cell_ == b.cell_; }
+
+  // Any thread. Queues `msg` for A::handle. Returns false if the actor had
+  // already stopped (a dead letter). Throws tact::Error on an empty ref.
+  template <class M>
+  bool tell(M&& msg) const {
+    using Msg = std::remove_cvref_t<M>;
+    if constexpr (!detail::kHandles<A, Msg>) {
+      (void)detail::actor_has_no_handler_for<A, Msg>{};
+      return false;
+    } else {
+      auto* envelope = new detail::TellEnvelope<A, Msg>(std::forward<M>(msg));
+      return detail::cell_deliver(checked_cell(), envelope);
+    }
+  }
+
+  // Any thread. Queues `msg` and returns the Reply<R> for A::handle(msg)'s result.
+  // If the actor has stopped, the Reply resolves with tact::ActorStopped.
+  template <class M>
+  auto ask(M&& msg) const {
+    using Msg = std::remove_cvref_t<M>;
+    if constexpr (!detail::kHandles<A, Msg>) {
+      (void)detail::actor_has_no_handler_for<A, Msg>{};
+      return Reply<void>();
+    } else {
+      using R = detail::ReplyType<A, Msg>;
+      auto* slot = detail::ReplySlot<R>::create();
+      Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
+      auto* envelope = new detail::AskEnvelope<A, Msg, R>(slot, std::forward<M>(msg));
+      (void)detail::cell_deliver(checked_cell(), envelope);
+      return reply;
+    }
+  }
+
+  // Identity, for containers.
+  std::size_t hash() const noexcept { return std::hash<const void*>{}(cell_); }
+
+ private:
+  friend struct detail::RefAccess<A>;
+  explicit ActorRef(detail::CellBase* adopted) noexcept : cell_(adopted) {}
+
+  detail::CellBase* checked_cell() const {
+    if (cell_ == nullptr) {
+      throw Error("tact: tell/ask on an empty ActorRef (default-constructed, reset or moved from)");
+    }
+    return cell_;
+  }
+
+  detail::CellBase* cell_ = nullptr;
+};
+
+namespace detail {
+template <class A>
+struct RefAccess {
+  // Adopts one reference the caller already counted.
+  static ActorRef<A> adopt(CellBase* cell) noexcept { return ActorRef<A>(cell); }
+  static CellBase* cell(const ActorRef<A>& ref) noexcept { return ref.cell_; }
+};
+}  // namespace detail
+
+}  // namespace tact
+
+template <class A>
+struct std::hash<tact::ActorRef<A>> {
+  std::size_t operator()(const tact::ActorRef<A>& ref) const noexcept { return ref.hash(); }
+};
+
+#include "tact/context.hpp"  // Context<A> completes what the envelopes instantiate

@@ -1,0 +1,40 @@
+// tact::Config: how a Runtime runs. Every field has a default that suits a
+// 2-16 core server; the README's "Tuning" section says when to change them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace tact {
+
+struct Config {
+  // Worker threads. 0: one per hardware thread (std::thread::hardware_concurrency).
+  std::size_t workers = 0;
+
+  // Pin worker i to CPU i (mod the CPU count). Helps latency on a quiet machine;
+  // hurts when the cores are shared with other busy processes.
+  bool pin_workers = false;
+
+  // How long an idle worker keeps looking for work (spinning) before it sleeps.
+  // Longer: lower wake-up latency for bursty traffic, more CPU burnt when idle.
+  std::chrono::microseconds spin_before_park{50};
+
+  // Never sleep: idle workers spin forever (lowest latency, one core per worker).
+  bool busy_poll = false;
+
+  // Messages an actor handles per turn before it goes to the back of the queue,
+  // so one busy actor cannot starve the others on its worker.
+  std::uint32_t budget = 128;
+
+  // Capacity of each worker's local run queue (rounded up to a power of two);
+  // overflow goes to the global injection queue.
+  std::size_t local_queue_capacity = 256;
+
+  // Runtime::shutdown() first lets queued messages be handled, for at most this
+  // long (actors that keep messaging each other never go quiet), then stops
+  // every actor.
+  std::chrono::milliseconds shutdown_drain{2000};
+};
+
+}  // namespace tact

@@ -1,0 +1,93 @@
+// Envelopes: the intrusive mailbox nodes that carry one message each. The base
+// is a queue link plus one function pointer; each (Actor, Message) pair
+// instantiates the function that handles (or rejects) its own envelope type, so
+// dispatch is one indirect call, with the payload inline.
+#pragma once
+
+#include <exception>
+#include <utility>
+
+#include "tact/detail/cell.hpp"
+#include "tact/detail/dispatch.hpp"
+#include "tact/detail/mpsc_node.hpp"
+#include "tact/detail/reply_slot.hpp"
+#include "tact/errors.hpp"
+
+namespace tact::detail {
+
+// Out of line (cell.cpp): building an exception_ptr is not for the hot path.
+std::exception_ptr make_actor_stopped() noexcept;
+std::exception_ptr make_handler_failed(std::exception_ptr cause) noexcept;
+
+enum class EnvelopeOp : unsigned char {
+  kHandle,  // run the handler on `object` (the actor), then free the envelope
+  kReject,  // the actor is stopped: resolve any reply with ActorStopped, free
+};
+
+struct Envelope : MpscNode {
+  // Handles or rejects, then frees the envelope. Never throws: a handler's
+  // exception fails the actor (cell_fail) and, for an ask, answers HandlerFailed.
+  using Fn = void (*)(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept;
+  Fn fn;
+
+  explicit Envelope(Fn f) noexcept : fn(f) {}
+};
+
+// A tell: the message, no reply.
+template <class A, class M>
+struct TellEnvelope final : Envelope {
+  template <class... Args>
+  explicit TellEnvelope(Args&&... args) : Envelope(&run), msg(std::forward<Args>(args)...) {}
+
+  static void run(Envelope* base, CellBase* cell, void* object, EnvelopeOp op) noexcept {
+    auto* self = static_cast<TellEnvelope*>(base);
+    if (op == EnvelopeOp::kHandle) {
+      try {
+        Context<A> ctx(cell);
+        (void)invoke_handler(*static_cast<A*>(object), std::move(self->msg), ctx);
+      } catch (...) {
+        cell_fail(cell, std::current_exception());
+      }
+    }
+    delete self;
+  }
+
+  M msg;
+};
+
+// An ask: the message and the reply slot the handler's result goes to.
+template <class A, class M, class R>
+struct AskEnvelope final : Envelope {
+  template <class... Args>
+  explicit AskEnvelope(ReplySlot<R>* s, Args&&... args)
+      : Envelope(&run), slot(s), msg(std::forward<Args>(args)...) {}
+
+  static void run(Envelope* base, CellBase* cell, void* object, EnvelopeOp op) noexcept {
+    auto* self = static_cast<AskEnvelope*>(base);
+    ReplySlot<R>* slot = self->slot;
+    if (op == EnvelopeOp::kHandle) {
+      try {
+        Context<A> ctx(cell);
+        if constexpr (std::is_void_v<R>) {
+          invoke_handler(*static_cast<A*>(object), std::move(self->msg), ctx);
+          slot->store_value();
+        } else {
+          slot->store_value(invoke_handler(*static_cast<A*>(object), std::move(self->msg), ctx));
+        }
+      } catch (...) {
+        std::exception_ptr error = std::current_exception();
+        slot->store_error(make_handler_failed(error));
+        cell_fail(cell, std::move(error));
+      }
+    } else {
+      slot->store_error(make_actor_stopped());
+    }
+    delete self;     // the message first: its destructor runs before the asker wakes
+    slot->publish();  // the writer's last touch of the slot
+  }
+
+  ReplySlot<R>* slot;
+  M msg;
+};
+
+}  // namespace tact::detail

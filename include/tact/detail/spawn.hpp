@@ -1,0 +1,60 @@
+// Spawning: one allocation per actor, the object built in place inside its cell.
+#pragma once
+
+#include <new>
+#include <utility>
+
+#include "tact/actor_ref.hpp"
+#include "tact/detail/cell.hpp"
+#include "tact/detail/dispatch.hpp"
+
+namespace tact::detail {
+
+template <class A>
+struct ActorClass {
+  static void destroy(void* object) noexcept { static_cast<A*>(object)->~A(); }
+
+  static void on_start(void* object, [[maybe_unused]] CellBase* cell) {
+    [[maybe_unused]] A& actor = *static_cast<A*>(object);
+    if constexpr (HasOnStartWithContext<A>) {
+      Context<A> ctx(cell);
+      actor.on_start(ctx);
+    } else if constexpr (HasOnStart<A>) {
+      actor.on_start();
+    }
+  }
+
+  static void on_stop(void* object, [[maybe_unused]] CellBase* cell) {
+    [[maybe_unused]] A& actor = *static_cast<A*>(object);
+    if constexpr (HasOnStopWithContext<A>) {
+      Context<A> ctx(cell);
+      actor.on_stop(ctx);
+    } else if constexpr (HasOnStop<A>) {
+      actor.on_stop();
+    }
+  }
+
+  static constexpr ActorVTable kVTable{
+      &destroy,
+      HasOnStart<A> ? &on_start : nullptr,
+      HasOnStop<A> ? &on_stop : nullptr,
+      sizeof(A),
+      alignof(A),
+  };
+};
+
+template <class A, class... Args>
+ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args) {
+  static_assert(std::is_class_v<A>, "tact: an actor is a class with handle() overloads");
+  static_assert(std::is_nothrow_destructible_v<A>, "tact: an actor's destructor must not throw");
+  CellBase* cell = cell_allocate(runtime, &ActorClass<A>::kVTable);
+  try {
+    ::new (cell_object(cell)) A(std::forward<Args>(args)...);
+  } catch (...) {
+    cell_abandon(cell);
+    throw;
+  }
+  return RefAccess<A>::adopt(cell_activate(cell));
+}
+
+}  // namespace tact::detail

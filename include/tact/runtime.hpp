@@ -1,0 +1,58 @@
+// tact::Runtime: the worker threads and every actor spawned on them.
+//
+//   tact::Runtime rt;                       // one worker per hardware thread
+//   auto counter = rt.spawn<Counter>(args...);
+//   counter.tell(Inc{1});
+//   std::int64_t n = counter.ask(Get{}).get();
+//   rt.shutdown();                          // or let the destructor do it
+//
+// shutdown(): lets queued messages be handled (at most Config::shutdown_drain),
+// then stops every actor (on_stop runs; queued messages become dead letters and
+// their asks resolve with tact::ActorStopped), then joins the workers. Actors
+// holding refs to each other in cycles are stopped all the same. ActorRefs that
+// outlive the runtime stay safe to use: their messages are dead letters.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "tact/actor_ref.hpp"
+#include "tact/config.hpp"
+#include "tact/context.hpp"
+#include "tact/detail/spawn.hpp"
+
+namespace tact {
+
+struct RuntimeStats {
+  std::uint64_t actors_spawned = 0;
+  std::uint64_t actors_stopped = 0;
+  std::uint64_t dead_letters = 0;   // messages that reached a stopped actor
+  std::uint64_t actors_failed = 0;  // actors stopped by an exception
+};
+
+class Runtime {
+ public:
+  Runtime();
+  explicit Runtime(const Config& config);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Any thread. Builds A(args...) inside a new actor and returns its ref; throws
+  // what A's constructor throws, or tact::Error once shutdown has begun.
+  template <class A, class... Args>
+  ActorRef<A> spawn(Args&&... args) {
+    return detail::spawn_actor<A>(core_, std::forward<Args>(args)...);
+  }
+
+  // Not from a worker thread (throws tact::WouldBlockWorker). Idempotent.
+  void shutdown();
+
+  RuntimeStats stats() const noexcept;
+  std::size_t worker_count() const noexcept;
+
+ private:
+  detail::RuntimeCore* core_;
+};
+
+}  // namespace tact

@@ -1,0 +1,10 @@
+// tact: a C++20 actor runtime. Include this one header.
+#pragma once
+
+#include "tact/actor_ref.hpp"
+#include "tact/config.hpp"
+#include "tact/context.hpp"
+#include "tact/errors.hpp"
+#include "tact/outcome.hpp"
+#include "tact/reply.hpp"
+#include "tact/runtime.hpp"

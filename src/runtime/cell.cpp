@@ -1,0 +1,201 @@
+#include "runtime/cell.hpp"
+
+#include <new>
+#include <thread>
+
+#include "runtime/runtime_core.hpp"
+#include "scheduler/worker.hpp"
+#include "tact/errors.hpp"
+
+namespace tact::detail {
+namespace {
+
+std::size_t object_offset(std::size_t align) noexcept {
+  return (sizeof(Cell) + align - 1) & ~(align - 1);
+}
+
+std::size_t allocation_align(const ActorVTable* vtable) noexcept {
+  return vtable->align > alignof(Cell) ? vtable->align : alignof(Cell);
+}
+
+// A no-op message whose only job is to get a fresh actor scheduled, so on_start
+// runs before its first real message even if none comes.
+struct StartEnvelope final : Envelope {
+  StartEnvelope() noexcept : Envelope(&run) {}
+  static void run(Envelope* self, CellBase*, void*, EnvelopeOp) noexcept {
+    delete static_cast<StartEnvelope*>(self);
+  }
+};
+
+void reject(Cell* cell, Envelope* envelope) noexcept {
+  cell->runtime->count_dead_letter();
+  envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
+}
+
+// Holding consumer rights on a stopped cell: reject everything queued, then give
+// the rights back. A push half done (exchanged, not yet linked) is waited for:
+// it completes within a few instructions unless its thread was preempted.
+void reject_all_and_release_rights(Cell* cell) noexcept {
+  unsigned spins = 0;
+  for (;;) {
+    if (MpscNode* node = cell->mailbox.pop()) {
+      reject(cell, static_cast<Envelope*>(node));
+      continue;
+    }
+    if (cell->mailbox.try_mark_empty()) return;
+    if (++spins % 64 == 0) {
+      std::this_thread::yield();
+    } else {
+      cpu_relax();
+    }
+  }
+}
+
+// The runner stops the actor (see the lifecycle in cell.hpp).
+void stop_cell(Cell* cell) noexcept {
+  RuntimeCore* runtime = cell->runtime;
+  // release: pairs with the acquire load in cell_deliver; senders that see it
+  // reject without pushing.
+  cell->stopped.store(true, release);
+  void* object = cell->object();
+  if (cell->vtable->on_stop != nullptr) {
+    try {
+      cell->vtable->on_stop(object, cell);
+    } catch (...) {
+      // on_stop failing cannot un-stop the actor; the stop proceeds.
+    }
+  }
+  cell->vtable->destroy(object);
+  reject_all_and_release_rights(cell);
+  runtime->count_stopped(cell->stop_reason);
+  runtime->unregister_live(cell);
+  cell_release(cell);  // the reference the registry held while the actor was live
+}
+
+}  // namespace
+
+void* Cell::object() noexcept {
+  return reinterpret_cast<std::byte*>(this) + object_offset(vtable->align);
+}
+
+// ---- spawning ---------------------------------------------------------------------------
+
+CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable) {
+  if (!runtime->accepting_spawns()) {
+    throw Error("tact: spawn after Runtime::shutdown() began");
+  }
+  const std::size_t bytes = object_offset(vtable->align) + vtable->size;
+  void* memory = ::operator new(bytes, std::align_val_t(allocation_align(vtable)));
+  runtime->add_ref();  // dropped in cell_free
+  return ::new (memory) Cell(runtime, vtable);
+}
+
+void* cell_object(CellBase* cell) noexcept { return Cell::from(cell)->object(); }
+
+void cell_abandon(CellBase* base) noexcept {
+  Cell* cell = Cell::from(base);
+  RuntimeCore* runtime = cell->runtime;
+  const std::size_t align = allocation_align(cell->vtable);
+  cell->~Cell();
+  ::operator delete(cell, std::align_val_t(align));
+  runtime->drop_ref();
+}
+
+CellBase* cell_activate(CellBase* base) {
+  Cell* cell = Cell::from(base);
+  // One reference for the registry (dropped when the actor stops), one for the
+  // caller's ActorRef. relaxed: the cell is not shared yet; registering
+  // publishes it (the registry's mutex).
+  cell->refs.store(2, relaxed);
+  cell->runtime->count_spawned();
+  cell->runtime->register_live(cell);
+  if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());
+  return cell;
+}
+
+void cell_free(CellBase* base) noexcept { cell_abandon(base); }
+
+// ---- messages -----------------------------------------------------------------------------
+
+bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
+  Cell* cell = Cell::from(base);
+  // acquire: pairs with the release store in stop_cell.
+  if (cell->stopped.load(acquire)) {
+    reject(cell, envelope);
+    return false;
+  }
+  if (!cell->mailbox.push(envelope)) return true;  // someone else holds the run rights
+  // We got the run rights. The push's acquire exchange pairs with the stopping
+  // runner's release CAS, so `stopped` is exact here. relaxed: ordered by it.
+  if (cell->stopped.load(relaxed)) {
+    reject_all_and_release_rights(cell);
+    return false;
+  }
+  cell->runtime->scheduler().schedule(cell);
+  return true;
+}
+
+// ---- inside a handler ---------------------------------------------------------------------
+
+void cell_request_stop(CellBase* base) noexcept {
+  Cell* cell = Cell::from(base);
+  cell->stop_requested = true;
+}
+
+void cell_fail(CellBase* base, std::exception_ptr error) noexcept {
+  Cell* cell = Cell::from(base);
+  if (!cell->stop_requested || cell->stop_reason != StopReason::kFailed) {
+    cell->failure = std::move(error);
+    cell->stop_reason = StopReason::kFailed;
+  }
+  cell->stop_requested = true;
+}
+
+RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime; }
+
+// ---- running ---------------------------------------------------------------------------------
+
+void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
+  Cell* cell = static_cast<Cell*>(task);
+  void* object = cell->object();
+  if (!cell->started) {
+    cell->started = true;
+    if (cell->vtable->on_start != nullptr) {
+      try {
+        cell->vtable->on_start(object, cell);
+      } catch (...) {
+        cell_fail(cell, std::current_exception());
+      }
+    }
+    if (cell->stop_requested) {
+      stop_cell(cell);
+      return;
+    }
+  }
+  const std::uint32_t budget = worker.scheduler().config().budget;
+  for (std::uint32_t handled = 0; handled < budget; ++handled) {
+    MpscNode* node = cell->mailbox.pop();
+    if (node == nullptr) break;
+    auto* envelope = static_cast<Envelope*>(node);
+    envelope->fn(envelope, cell, object, EnvelopeOp::kHandle);
+    if (cell->stop_requested) {
+      stop_cell(cell);
+      return;
+    }
+  }
+  // Give the run rights back if the mailbox is empty; after a successful mark
+  // another thread may run (or free) the cell: touch nothing.
+  if (cell->mailbox.try_mark_empty()) return;
+  // Mail is left (budget used up) or a push is half done: run again later.
+  worker.scheduler().yield(cell);
+}
+
+// Out-of-line pieces of envelope.hpp.
+std::exception_ptr make_actor_stopped() noexcept {
+  return std::make_exception_ptr(ActorStopped());
+}
+std::exception_ptr make_handler_failed(std::exception_ptr cause) noexcept {
+  return std::make_exception_ptr(HandlerFailed(std::move(cause)));
+}
+
+}  // namespace tact::detail

@@ -1,0 +1,69 @@
+// Cell: one actor: its mailbox, its lifecycle state, and (right after the cell,
+// in the same allocation) the user's object.
+//
+// Lifecycle, and who moves it:
+//
+//   idle ──(a push reports the mailbox's empty→non-empty edge)──> scheduled
+//   scheduled ──(a worker picks it)──> running
+//   running ──(mailbox drained, try_mark_empty succeeds)──> idle
+//   running ──(budget used up, or a push half done)──> scheduled (yield)
+//   running ──(ctx.stop(), a handler threw, or the runtime's Stop)──> stopped
+//
+// idle/scheduled is not a separate word: it is the mailbox's empty bit
+// (src/mailbox/mpsc_queue.hpp). The one sender whose push sees the bit owns the
+// right to run the actor and hands it to the scheduler; the runner gives it back
+// by marking the mailbox empty, and re-checks the mailbox in the same CAS, so a
+// concurrent push is never stranded. So one exchange per message decides
+// scheduling, and an actor never runs on two threads at once.
+//
+// stopped is final. The runner that stops the actor sets `stopped` (release),
+// runs on_stop, destroys the object (its refs to other actors go with it, which
+// is what breaks reference cycles), rejects what is queued, and marks the mailbox
+// empty. A later sender sees `stopped` (acquire) and rejects its own message; a
+// sender that got the edge of a stopped cell drains and rejects instead of
+// scheduling. A rejected ask resolves with ActorStopped; every rejection counts as
+// a dead letter.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+
+#include "mailbox/mpsc_queue.hpp"
+#include "scheduler/task.hpp"
+#include "tact/detail/cell.hpp"
+#include "tact/detail/envelope.hpp"
+
+namespace tact::detail {
+
+enum class StopReason : unsigned char { kNormal, kFailed, kShutdown };
+
+struct Cell final : CellBase, Task {
+  Cell(RuntimeCore* rt, const ActorVTable* vt) noexcept : vtable(vt), runtime(rt) {}
+
+  static Cell* from(CellBase* base) noexcept { return static_cast<Cell*>(base); }
+  void* object() noexcept;
+
+  // Producers push, the runner pops (mpsc_queue.hpp).
+  MpscQueue mailbox;
+  const ActorVTable* const vtable;
+  RuntimeCore* const runtime;
+  // Set once by the runner that stops the actor (release); read by senders
+  // (acquire) to reject early.
+  Atomic<bool> stopped{false};
+
+  // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
+  bool started = false;
+  bool stop_requested = false;
+  StopReason stop_reason = StopReason::kNormal;
+  std::exception_ptr failure;  // why it failed, when it did
+
+  // -- registry links (guarded by the registry shard's mutex) -----------------------------
+  Cell* registry_prev = nullptr;
+  Cell* registry_next = nullptr;
+  bool stop_sent = false;  // shutdown already sent this cell its Stop
+};
+
+// The scheduler's RunTask for cells: up to one budget of messages.
+void run_cell(Task* task, Worker& worker, void* runtime_core);
+
+}  // namespace tact::detail

@@ -1,0 +1,23 @@
+// tact::Runtime: the public face of RuntimeCore.
+#include "tact/runtime.hpp"
+
+#include "runtime/runtime_core.hpp"
+
+namespace tact {
+
+Runtime::Runtime() : Runtime(Config{}) {}
+
+Runtime::Runtime(const Config& config) : core_(new detail::RuntimeCore(config)) {}
+
+Runtime::~Runtime() {
+  shutdown();
+  core_->drop_ref();
+}
+
+void Runtime::shutdown() { core_->shutdown(); }
+
+RuntimeStats Runtime::stats() const noexcept { return core_->stats(); }
+
+std::size_t Runtime::worker_count() const noexcept { return core_->scheduler().worker_count(); }
+
+}  // namespace tact

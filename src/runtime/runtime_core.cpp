@@ -1,0 +1,145 @@
+#include "runtime/runtime_core.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#include "tact/detail/reply_slot_base.hpp"
+
+namespace tact::detail {
+namespace {
+
+// Shutdown's Stop message: handled in turn like any message, it stops the actor.
+struct StopEnvelope final : Envelope {
+  StopEnvelope() noexcept : Envelope(&run) {}
+  static void run(Envelope* self, CellBase* cell, void*, EnvelopeOp op) noexcept {
+    if (op == EnvelopeOp::kHandle) {
+      Cell* c = Cell::from(cell);
+      if (!c->stop_requested) c->stop_reason = StopReason::kShutdown;
+      c->stop_requested = true;
+    }
+    delete static_cast<StopEnvelope*>(self);
+  }
+};
+
+}  // namespace
+
+RuntimeCore::RuntimeCore(const Config& config) : scheduler_(config, &run_cell, this) {
+  scheduler_.start();
+}
+
+RuntimeCore::~RuntimeCore() = default;
+
+void RuntimeCore::add_ref() noexcept {
+  // relaxed: a new reference from an existing one (see cell_retain).
+  refs_.fetch_add(1, relaxed);
+}
+
+void RuntimeCore::drop_ref() noexcept {
+  // acq_rel: as cell_release.
+  if (refs_.fetch_sub(1, acq_rel) == 1) delete this;
+}
+
+RuntimeCore::Shard& RuntimeCore::shard_of(const Cell* cell) noexcept {
+  // Cells are at least 64-byte apart: drop the low bits before picking a shard.
+  return shards_[(reinterpret_cast<std::uintptr_t>(cell) >> 6) % kShards];
+}
+
+void RuntimeCore::register_live(Cell* cell) {
+  Shard& shard = shard_of(cell);
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  cell->registry_prev = nullptr;
+  cell->registry_next = shard.head;
+  if (shard.head != nullptr) shard.head->registry_prev = cell;
+  shard.head = cell;
+  ++shard.live;
+}
+
+void RuntimeCore::unregister_live(Cell* cell) {
+  Shard& shard = shard_of(cell);
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  if (cell->registry_prev != nullptr) {
+    cell->registry_prev->registry_next = cell->registry_next;
+  } else {
+    shard.head = cell->registry_next;
+  }
+  if (cell->registry_next != nullptr) cell->registry_next->registry_prev = cell->registry_prev;
+  cell->registry_prev = cell->registry_next = nullptr;
+  --shard.live;
+}
+
+void RuntimeCore::count_stopped(StopReason reason) noexcept {
+  stopped_.fetch_add(1, relaxed);  // relaxed: statistics
+  if (reason == StopReason::kFailed) failed_.fetch_add(1, relaxed);
+}
+
+RuntimeStats RuntimeCore::stats() const noexcept {
+  RuntimeStats s;
+  // relaxed: a snapshot of independent counters.
+  s.actors_spawned = spawned_.load(relaxed);
+  s.actors_stopped = stopped_.load(relaxed);
+  s.actors_failed = failed_.load(relaxed);
+  s.dead_letters = dead_letters_.load(relaxed);
+  return s;
+}
+
+std::size_t RuntimeCore::live_count() {
+  std::size_t live = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    live += shard.live;
+  }
+  return live;
+}
+
+void RuntimeCore::drain_until_quiet() {
+  const auto deadline = std::chrono::steady_clock::now() + scheduler_.config().shutdown_drain;
+  // Quiescent twice in a row, a little apart: a single snapshot can fall between
+  // a worker going to sleep and the message that wakes the next one.
+  int quiet_in_a_row = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    quiet_in_a_row = scheduler_.quiescent() ? quiet_in_a_row + 1 : 0;
+    if (quiet_in_a_row >= 2) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+std::size_t RuntimeCore::send_stops() {
+  // Collect under the locks (with a reference each), deliver outside them: a
+  // delivery may stop a cell inline, which takes its shard's lock.
+  std::vector<Cell*> targets;
+  std::size_t live = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    live += shard.live;
+    for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
+      if (cell->stop_sent) continue;
+      cell->stop_sent = true;
+      cell_retain(cell);
+      targets.push_back(cell);
+    }
+  }
+  for (Cell* cell : targets) {
+    (void)cell_deliver(cell, new StopEnvelope());
+    cell_release(cell);
+  }
+  return live;
+}
+
+void RuntimeCore::shutdown() {
+  if (blocking_forbidden()) throw WouldBlockWorker();
+  std::lock_guard<std::mutex> lock(shutdown_mutex_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  drain_until_quiet();
+  accepting_spawns_.store(false, release);  // release: pairs with accepting_spawns()
+  // Stop every live actor. Actors may still spawn (a spawn that passed the check
+  // before the store above) or be mid-way; repeat until none is live.
+  while (send_stops() != 0) {
+    if (live_count() == 0) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  scheduler_.stop();
+}
+
+}  // namespace tact::detail

@@ -1,0 +1,81 @@
+// RuntimeCore: what a Runtime owns: the scheduler, the registry of live actors
+// (so shutdown can reach every one), and the counters behind RuntimeStats.
+//
+// Lifetime: counted. The Runtime holds one reference, every allocated cell one
+// more, so an ActorRef that outlives its Runtime can still reject messages and
+// count them. The scheduler's threads are joined by Runtime::shutdown().
+//
+// Shutdown, in order (shutdown()):
+//   1. drain: wait until the scheduler is quiescent (every worker asleep, nothing
+//      queued), at most Config::shutdown_drain;
+//   2. refuse new spawns (tact::Error);
+//   3. send every live actor a Stop (queued behind its mail), until none is live;
+//      each stop rejects what its mailbox still holds (asks: ActorStopped);
+//   4. stop and join the workers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "runtime/cell.hpp"
+#include "scheduler/scheduler.hpp"
+#include "tact/config.hpp"
+#include "tact/detail/atomic.hpp"
+#include "tact/runtime.hpp"
+
+namespace tact::detail {
+
+class RuntimeCore {
+ public:
+  explicit RuntimeCore(const Config& config);
+  RuntimeCore(const RuntimeCore&) = delete;
+  RuntimeCore& operator=(const RuntimeCore&) = delete;
+
+  void add_ref() noexcept;
+  void drop_ref() noexcept;  // frees the core with the last reference
+
+  Scheduler& scheduler() noexcept { return scheduler_; }
+  bool accepting_spawns() const noexcept { return accepting_spawns_.load(acquire); }
+
+  // Live-actor registry (spawn adds, stop removes).
+  void register_live(Cell* cell);
+  void unregister_live(Cell* cell);
+
+  void shutdown();
+  RuntimeStats stats() const noexcept;
+
+  // Counters (relaxed: statistics, read as a snapshot).
+  void count_spawned() noexcept { spawned_.fetch_add(1, relaxed); }
+  void count_stopped(StopReason reason) noexcept;
+  void count_dead_letter() noexcept { dead_letters_.fetch_add(1, relaxed); }
+
+ private:
+  ~RuntimeCore();
+
+  struct alignas(kCacheLine) Shard {
+    std::mutex mutex;
+    Cell* head = nullptr;
+    std::size_t live = 0;
+  };
+  static constexpr std::size_t kShards = 16;
+  Shard& shard_of(const Cell* cell) noexcept;
+  void drain_until_quiet();
+  std::size_t send_stops();  // returns how many actors are still live
+  std::size_t live_count();
+
+  Atomic<std::uint32_t> refs_{1};
+  Atomic<bool> accepting_spawns_{true};
+  Atomic<std::uint64_t> spawned_{0};
+  Atomic<std::uint64_t> stopped_{0};
+  Atomic<std::uint64_t> failed_{0};
+  Atomic<std::uint64_t> dead_letters_{0};
+  std::array<Shard, kShards> shards_;
+  std::mutex shutdown_mutex_;
+  bool shut_down_ = false;  // guarded by shutdown_mutex_
+  Scheduler scheduler_;     // last: its workers use the fields above
+};
+
+}  // namespace tact::detail

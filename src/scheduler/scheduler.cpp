@@ -1,0 +1,119 @@
+#include "scheduler/scheduler.hpp"
+
+#include <cassert>
+#include <stdexcept>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+
+#include "scheduler/worker.hpp"
+
+namespace tact::detail {
+
+Worker* current_worker_any() noexcept;  // worker.cpp
+
+namespace {
+std::size_t resolve_worker_count(std::size_t requested) {
+  if (requested != 0) return requested;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
+}
+
+void pin_to_cpu(std::thread& thread, std::size_t index) {
+#if defined(__linux__)
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus <= 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(index % static_cast<std::size_t>(cpus), &set);
+  pthread_setaffinity_np(thread.native_handle(), sizeof(set), &set);  // best effort
+#else
+  (void)thread;
+  (void)index;
+#endif
+}
+}  // namespace
+
+Scheduler::Scheduler(const Config& config, RunTask run, void* run_context)
+    : config_(config),
+      run_(run),
+      run_context_(run_context),
+      idle_(resolve_worker_count(config.workers)) {
+  config_.workers = resolve_worker_count(config.workers);
+  if (config_.budget == 0) throw std::invalid_argument("tact::Config::budget must be at least 1");
+  workers_.reserve(config_.workers);
+  for (std::size_t i = 0; i < config_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(*this, i));
+  }
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  assert(!started_);
+  started_ = true;
+  threads_.reserve(workers_.size());
+  for (auto& worker : workers_) {
+    threads_.emplace_back([w = worker.get()] { w->run(); });
+    if (config_.pin_workers) pin_to_cpu(threads_.back(), worker->index());
+  }
+}
+
+Worker* Scheduler::current_worker() const noexcept {
+  Worker* worker = current_worker_any();
+  return (worker != nullptr && &worker->scheduler() == this) ? worker : nullptr;
+}
+
+void Scheduler::schedule(Task* task) {
+  if (Worker* worker = current_worker()) {
+    worker->schedule_local(task);
+    return;
+  }
+  injector_.push(task);
+  notify_one();
+}
+
+void Scheduler::yield(Task* task) {
+  Worker* worker = current_worker();
+  assert(worker != nullptr && "Scheduler::yield is for RunTask, on a worker thread");
+  worker->yield_local(task);
+}
+
+void Scheduler::notify_one() {
+  fence_seq_cst();  // P2: pairs with the fence in Worker::park (W2)
+  // P3. relaxed: ordered by the fence above.
+  if (idle_.searching() != 0 || idle_.sleeping() == 0) return;
+  const std::size_t worker = idle_.claim_sleeper_to_notify();
+  if (worker != Idle::kNone) workers_[worker]->parker_.unpark();
+}
+
+bool Scheduler::work_visible() const noexcept {
+  if (!injector_.probably_empty()) return true;
+  for (const auto& worker : workers_) {
+    if (!worker->deque_.empty()) return true;
+  }
+  return false;
+}
+
+bool Scheduler::quiescent() const {
+  return idle_.sleeping() == workers_.size() && !work_visible();
+}
+
+void Scheduler::stop() {
+  if (stopped_ || !started_) {
+    stopped_ = true;
+    return;
+  }
+  assert(current_worker() == nullptr && "Scheduler::stop() called from its own worker");
+  stopped_ = true;
+  stopping_.store(true, release);  // release: pairs with the workers' acquire in stopping()
+  // Wake everyone: sleepers through a claim, and any worker between W1 and its
+  // park sees stopping() in its own re-check.
+  for (std::size_t w : idle_.claim_all_sleepers()) workers_[w]->parker_.unpark();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+}  // namespace tact::detail

@@ -1,0 +1,84 @@
+// Scheduler: worker threads, each with a Chase–Lev deque and a LIFO slot; a
+// global injection queue; stealing; spin-then-park with the wake protocol of
+// idle.hpp. It runs Tasks through the RunTask function it is given.
+//
+// Where a task made runnable goes (schedule()):
+//   - on a worker of this scheduler: that worker's LIFO slot (the task runs next,
+//     on the same core, while what it reads is hot in cache: an ask and its reply
+//     stay on one core); the task it displaces goes to the deque, and other
+//     workers are notified;
+//   - anywhere else: the injection queue, and one sleeper is woken if nobody is
+//     searching.
+// A task that ran out of budget (yield()) goes to the bottom of its worker's deque
+// and the worker next takes the oldest task of its deque: the others get a turn.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "scheduler/idle.hpp"
+#include "scheduler/injector.hpp"
+#include "scheduler/task.hpp"
+#include "tact/config.hpp"
+#include "tact/detail/atomic.hpp"
+
+namespace tact::detail {
+
+class Worker;
+
+class Scheduler {
+ public:
+  Scheduler(const Config& config, RunTask run, void* run_context);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Starts the worker threads. Once.
+  void start();
+
+  // Any thread. Makes `task` runnable (see the file comment).
+  void schedule(Task* task);
+
+  // Worker thread only, from inside RunTask: `task` still has work but used its
+  // budget (or waits on a half-done push): run it again after the others.
+  void yield(Task* task);
+
+  // Any thread but a worker. Stops and joins every worker. Tasks still queued are
+  // not run (the runtime stops every actor first). Idempotent.
+  void stop();
+
+  // True when no task is queued or running: every worker sleeps and the
+  // injector is empty. A snapshot (for Runtime::shutdown's drain).
+  bool quiescent() const;
+
+  std::size_t worker_count() const noexcept { return workers_.size(); }
+  const Config& config() const noexcept { return config_; }
+
+  // The worker of this scheduler running on the calling thread, or nullptr.
+  Worker* current_worker() const noexcept;
+
+ private:
+  friend class Worker;
+
+  // P1-P3 of idle.hpp, after making work visible.
+  void notify_one();
+  // W3 of idle.hpp: is there work anywhere a sleeper could take?
+  bool work_visible() const noexcept;
+  bool stopping() const noexcept { return stopping_.load(acquire); }
+
+  Config config_;
+  RunTask run_;
+  void* run_context_;
+  Injector injector_;
+  Idle idle_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  // release in stop(), acquire in the workers' loop: they exit after seeing it.
+  Atomic<bool> stopping_{false};
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace tact::detail

@@ -1,0 +1,170 @@
+#include "scheduler/worker.hpp"
+
+#include <chrono>
+
+#include "scheduler/scheduler.hpp"
+#include "sync/spin.hpp"
+#include "tact/detail/reply_slot_base.hpp"
+
+namespace tact::detail {
+namespace {
+thread_local Worker* t_current_worker = nullptr;
+
+// xorshift64*: picks steal victims; quality hardly matters, speed does.
+std::uint64_t next_random(std::uint64_t& state) noexcept {
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  return state * 2685821657736338717ull;
+}
+}  // namespace
+
+Worker* current_worker_any() noexcept { return t_current_worker; }
+
+Worker::Worker(Scheduler& scheduler, std::size_t index)
+    : scheduler_(scheduler),
+      index_(index),
+      rng_(0x9E3779B97F4A7C15ull * (index + 1)),
+      injector_handle_(scheduler.injector_.make_handle()),
+      deque_(scheduler.config().local_queue_capacity) {}
+
+void Worker::run() {
+  t_current_worker = this;
+  set_blocking_forbidden(true);  // Reply::get() here would deadlock a small runtime
+  while (!scheduler_.stopping()) {
+    Task* task = next_task();
+    if (task == nullptr) task = search();
+    if (task != nullptr) {
+      run_task(task);
+    } else {
+      park();
+    }
+  }
+  if (searching_) (void)scheduler_.idle_.transition_from_searching();  // stopping: no hand-over
+  searching_ = false;
+  t_current_worker = nullptr;
+}
+
+void Worker::run_task(Task* task) { scheduler_.run_(task, *this, scheduler_.run_context_); }
+
+// ---- owner-side scheduling ----------------------------------------------------------
+
+void Worker::push_to_deque(Task* task) {
+  if (!deque_.push(task)) scheduler_.injector_.push(*injector_handle_, task);  // full: overflow
+}
+
+void Worker::schedule_local(Task* task) {
+  Task* displaced = lifo_slot_;
+  lifo_slot_ = task;
+  if (displaced != nullptr) {
+    push_to_deque(displaced);
+    scheduler_.notify_one();  // the displaced task is work this worker won't run next
+  }
+}
+
+void Worker::yield_local(Task* task) {
+  push_to_deque(task);
+  take_oldest_next_ = true;
+  // Only wake another worker when there is work beyond the task we will take.
+  if (deque_.size() > 1) scheduler_.notify_one();
+}
+
+// ---- picking the next task ----------------------------------------------------------
+
+Task* Worker::next_task() {
+  ++tick_;
+  if (tick_ % kInjectorInterval == 0) {
+    if (Task* task = scheduler_.injector_.pop(*injector_handle_)) return task;
+  }
+  if (lifo_slot_ != nullptr) {
+    if (lifo_runs_ < kMaxLifoRuns) {
+      ++lifo_runs_;
+      Task* task = lifo_slot_;
+      lifo_slot_ = nullptr;
+      return task;
+    }
+    // The slot has had its turns: send its task behind the deque's oldest.
+    push_to_deque(lifo_slot_);
+    lifo_slot_ = nullptr;
+    take_oldest_next_ = true;
+  }
+  lifo_runs_ = 0;
+  if (take_oldest_next_) {
+    take_oldest_next_ = false;
+    // The owner may steal from its own deque: it is then one more thief.
+    StealResult<Task> oldest = deque_.steal();
+    if (oldest.status == StealStatus::kSuccess) {
+      if (!deque_.empty()) scheduler_.notify_one();
+      return oldest.item;
+    }
+  }
+  if (Task* task = deque_.pop()) return task;
+  return scheduler_.injector_.pop(*injector_handle_);
+}
+
+Task* Worker::steal_from_others() {
+  const std::size_t n = scheduler_.workers_.size();
+  if (n <= 1) return nullptr;
+  const std::size_t start = static_cast<std::size_t>(next_random(rng_) % n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t victim = (start + i) % n;
+    if (victim == index_) continue;
+    StealResult<Task> stolen = scheduler_.workers_[victim]->deque_.steal_half(deque_);
+    if (stolen.status == StealStatus::kSuccess) return stolen.item;
+  }
+  return nullptr;
+}
+
+Task* Worker::search() {
+  if (!searching_) {
+    if (!scheduler_.idle_.transition_to_searching()) return nullptr;
+    searching_ = true;
+  }
+  const auto& config = scheduler_.config();
+  Task* found = nullptr;
+  auto look = [&] {
+    found = scheduler_.injector_.pop(*injector_handle_);
+    if (found == nullptr) found = steal_from_others();
+    return found != nullptr || scheduler_.stopping();
+  };
+  if (config.busy_poll) {
+    while (!look()) cpu_relax();
+  } else {
+    spin_for(config.spin_before_park, std::chrono::steady_clock::time_point::max(), look);
+  }
+  if (found != nullptr) {
+    searching_ = false;
+    // The last searcher leaving wakes another: more work may follow (idle.hpp).
+    if (scheduler_.idle_.transition_from_searching()) scheduler_.notify_one();
+  }
+  return found;
+}
+
+// ---- sleeping -------------------------------------------------------------------------
+
+void Worker::park() {
+  Idle& idle = scheduler_.idle_;
+  idle.prepare_park(index_, searching_);  // W1
+  searching_ = false;
+  fence_seq_cst();  // W2: pairs with the fence in Scheduler::notify_one (P2)
+  if (scheduler_.work_visible() || scheduler_.stopping()) {  // W3
+    // Work (or shutdown) arrived: search again instead of sleeping. Either way we
+    // are a searcher now (claimed by a notifier, or by cancel_park).
+    (void)idle.cancel_park(index_);
+    searching_ = true;
+    return;
+  }
+  for (;;) {
+    parker_.park();
+    // A token may be stale (from a notifier whose claim we had cancelled): only
+    // a claim ends the sleep.
+    if (idle.was_claimed(index_)) break;
+    if (scheduler_.stopping()) {
+      (void)idle.cancel_park(index_);
+      break;
+    }
+  }
+  searching_ = true;
+}
+
+}  // namespace tact::detail
