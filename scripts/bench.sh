@@ -42,7 +42,7 @@ DO_BUILD=1
 FAILED=()            # "<binary>=<reason>" for the report
 declare -A BUILT=()  # binary -> 1 when its target built
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 parse_args() {
   while (($#)); do
