@@ -3,6 +3,7 @@
 // Pinger. A plain thread waits for the end with a Promise.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include <tact/tact.hpp>
@@ -53,14 +54,15 @@ class Pinger {
   tact::Promise<std::int64_t> done_;
 };
 
-int main() {
+int main(int argc, char** argv) {
+  const std::int64_t kRounds = argc > 1 ? std::atoll(argv[1]) : 10000;
   tact::Runtime rt;
   auto ponger = rt.spawn<Ponger>();
   auto pinger = rt.spawn<Pinger>();
   auto [done, finished] = tact::Promise<std::int64_t>::make();
-  pinger.tell(Start{ponger, 10000, std::move(done)});
+  pinger.tell(Start{ponger, kRounds, std::move(done)});
   const std::int64_t rounds = finished.get();
   std::printf("ping-pong: %lld round trips\n", static_cast<long long>(rounds));
   rt.shutdown();
-  return rounds == 10000 ? 0 : 1;
+  return rounds == kRounds ? 0 : 1;
 }

@@ -28,7 +28,6 @@ struct StartEnvelope final : Envelope {
 };
 
 void reject(Cell* cell, Envelope* envelope) noexcept {
-  cell->runtime->count_dead_letter();
   envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
 }
 
@@ -152,6 +151,8 @@ void cell_fail(CellBase* base, std::exception_ptr error) noexcept {
 }
 
 RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime; }
+
+void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime->count_dead_letter(); }
 
 // ---- running ---------------------------------------------------------------------------------
 

@@ -98,7 +98,10 @@ bool Scheduler::work_visible() const noexcept {
 }
 
 bool Scheduler::quiescent() const {
-  return idle_.sleeping() == workers_.size() && !work_visible();
+  for (const auto& worker : workers_) {
+    if (!worker->idle_.load(relaxed)) return false;  // relaxed: a snapshot (worker.hpp)
+  }
+  return !work_visible();
 }
 
 void Scheduler::stop() {

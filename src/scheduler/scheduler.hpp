@@ -49,8 +49,8 @@ class Scheduler {
   // not run (the runtime stops every actor first). Idempotent.
   void stop();
 
-  // True when no task is queued or running: every worker sleeps and the
-  // injector is empty. A snapshot (for Runtime::shutdown's drain).
+  // True when no task is queued or running: every worker is idle (searching or
+  // asleep) and no queue holds work. A snapshot (for Runtime::shutdown's drain).
   bool quiescent() const;
 
   std::size_t worker_count() const noexcept { return workers_.size(); }

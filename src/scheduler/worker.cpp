@@ -33,8 +33,12 @@ void Worker::run() {
   set_blocking_forbidden(true);  // Reply::get() here would deadlock a small runtime
   while (!scheduler_.stopping()) {
     Task* task = next_task();
-    if (task == nullptr) task = search();
+    if (task == nullptr) {
+      idle_.store(true, relaxed);  // relaxed: see idle_
+      task = search();
+    }
     if (task != nullptr) {
+      idle_.store(false, relaxed);
       run_task(task);
     } else {
       park();

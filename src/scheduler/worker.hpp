@@ -64,6 +64,10 @@ class Worker {
   // Shared: thieves steal from the deque; notifiers unpark the parker.
   ChaseLevDeque<Task> deque_;
   Parker parker_;
+  // True while this worker runs no task (searching, spinning or asleep); read by
+  // Scheduler::quiescent(). relaxed both ways: a snapshot for shutdown's drain,
+  // which re-checks after a pause.
+  Atomic<bool> idle_{false};
 };
 
 }  // namespace tact::detail

@@ -67,4 +67,7 @@ void cell_request_stop(CellBase* cell) noexcept;                   // ctx.stop()
 void cell_fail(CellBase* cell, std::exception_ptr error) noexcept;  // the handler threw
 RuntimeCore* cell_runtime(CellBase* cell) noexcept;
 
+// A user message reached a stopped actor (system messages are not counted).
+void cell_count_dead_letter(CellBase* cell) noexcept;
+
 }  // namespace tact::detail

@@ -48,6 +48,8 @@ struct TellEnvelope final : Envelope {
       } catch (...) {
         cell_fail(cell, std::current_exception());
       }
+    } else {
+      cell_count_dead_letter(cell);
     }
     delete self;
   }
@@ -80,6 +82,7 @@ struct AskEnvelope final : Envelope {
         cell_fail(cell, std::move(error));
       }
     } else {
+      cell_count_dead_letter(cell);
       slot->store_error(make_actor_stopped());
     }
     delete self;     // the message first: its destructor runs before the asker wakes
