@@ -99,7 +99,7 @@ bool Scheduler::work_visible() const noexcept {
 
 bool Scheduler::quiescent() const {
   for (const auto& worker : workers_) {
-    if (!worker->idle_.load(relaxed)) return false;  // relaxed: a snapshot (worker.hpp)
+    if (!worker->is_idle_.load(relaxed)) return false;  // relaxed: a snapshot (worker.hpp)
   }
   return !work_visible();
 }

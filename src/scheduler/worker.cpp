@@ -34,11 +34,11 @@ void Worker::run() {
   while (!scheduler_.stopping()) {
     Task* task = next_task();
     if (task == nullptr) {
-      idle_.store(true, relaxed);  // relaxed: see idle_
+      is_idle_.store(true, relaxed);  // relaxed: see is_idle_
       task = search();
     }
     if (task != nullptr) {
-      idle_.store(false, relaxed);
+      is_idle_.store(false, relaxed);
       run_task(task);
     } else {
       park();

@@ -67,7 +67,7 @@ class Worker {
   // True while this worker runs no task (searching, spinning or asleep); read by
   // Scheduler::quiescent(). relaxed both ways: a snapshot for shutdown's drain,
   // which re-checks after a pause.
-  Atomic<bool> idle_{false};
+  Atomic<bool> is_idle_{false};
 };
 
 }  // namespace tact::detail
