@@ -20,6 +20,20 @@
 // thief's load of top_ and its load of bottom_, guarantees that at least one of
 // the two sees the other (store→load order, which acquire/release cannot give).
 //
+// Every store of bottom_ is a release, pop()'s included (the paper has relaxed
+// stores there). So whichever value of bottom_ a thief reads, it reads it from a
+// release store the owner made after writing every slot below that value: the
+// thief sees those slots and the items' contents. The paper relied on C++11
+// release sequences, which ran on through later relaxed stores of the same
+// thread (push()'s release, then pop()'s relaxed bottom_ := b-1). C++20 (P0982)
+// ends a release sequence at the first store that is not a read-modify-write, so
+// a thief reading pop()'s relaxed store would synchronize with no push(): it
+// could read a ring slot's value from one lap earlier, an item already taken,
+// and still win its CAS on top_ — a double take. (x86 cannot show it; the language
+// allows it, and push()'s stlr on ARM orders the slot write only before push()'s
+// own store, not before pop()'s later one.) A release store is a plain mov on x86;
+// on ARM an stlr beside the full fence pop() executes anyway.
+//
 // ThreadSanitizer does not model fences. The fences here only order the
 // reservation against the race on the last item; every payload hand-off is a
 // release store / acquire load pair (bottom_), which TSan sees.
@@ -124,14 +138,16 @@ bool ChaseLevDeque<T>::push(T* item) noexcept {
 template <class T>
 T* ChaseLevDeque<T>::pop() noexcept {
   const Index b = bottom_.load(relaxed) - 1;  // relaxed: owner-only writer
-  // relaxed + the fence below: reserve slot b before looking at top_.
-  bottom_.store(b, relaxed);
+  // Reserve slot b before looking at top_ (the fence below orders the two).
+  // release (the paper has relaxed): see "Every store of bottom_ is a release"
+  // in the file comment; pairs with the acquire load of bottom_ in steal().
+  bottom_.store(b, release);
   // seq_cst: orders the store of bottom_ before the load of top_ (store→load);
   // pairs with the seq_cst fence in steal(). See the file comment.
   fence_seq_cst();
   Index t = top_.load(relaxed);
   if (t > b) {  // was empty: undo the reservation
-    bottom_.store(b + 1, relaxed);
+    bottom_.store(b + 1, release);  // release: as the reservation above
     return nullptr;
   }
   T* item = slot(b).load(relaxed);
@@ -140,7 +156,7 @@ T* ChaseLevDeque<T>::pop() noexcept {
     // seq_cst (success): part of the fence protocol above; relaxed (failure):
     // we lost and read nothing through it.
     const bool won = top_.compare_exchange_strong(t, t + 1, seq_cst, relaxed);
-    bottom_.store(b + 1, relaxed);
+    bottom_.store(b + 1, release);  // release: as the reservation above
     return won ? item : nullptr;
   }
   return item;  // t < b: no thief can reach slot b
@@ -153,7 +169,9 @@ StealResult<T> ChaseLevDeque<T>::steal() noexcept {
   // seq_cst: orders the load of top_ before the load of bottom_; pairs with the
   // fence in pop().
   fence_seq_cst();
-  // acquire: pairs with the release store in push(); makes the slot visible.
+  // acquire: pairs with whichever release store of bottom_ (push() or pop())
+  // we read; every one follows the owner's write of slot t and of the item's
+  // contents, so both are visible below.
   const Index b = bottom_.load(acquire);
   if (t >= b) return {StealStatus::kEmpty, nullptr};
   // relaxed: the slot may be overwritten by a push after another thief took it;
@@ -178,7 +196,10 @@ StealResult<T> ChaseLevDeque<T>::steal_half(ChaseLevDeque& dst) noexcept {
   const Index t = top_.load(relaxed);
   const Index b = bottom_.load(relaxed);
   Index want = b > t ? (b - t) / 2 : 0;
-  const Index room = static_cast<Index>(dst.capacity() - dst.size());
+  // dst.size() may over-count (a stale top_: dst's thieves only ever make
+  // room), never under-count, so `room` is safe; clamp in case of a stale read.
+  const std::size_t used = dst.size();
+  const Index room = used < dst.capacity() ? static_cast<Index>(dst.capacity() - used) : 0;
   if (want > room) want = room;
   for (Index i = 0; i < want; ++i) {
     StealResult<T> next = steal();
