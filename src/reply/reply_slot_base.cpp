@@ -10,21 +10,27 @@ namespace {
 thread_local bool t_blocking_forbidden = false;
 }  // namespace
 
+// The waiter's Parker* shares the word with the four flags.
+static_assert(alignof(Parker) > 15, "Parker's low 4 address bits must be free for the flags");
+
 void set_blocking_forbidden(bool forbidden) noexcept { t_blocking_forbidden = forbidden; }
 bool blocking_forbidden() noexcept { return t_blocking_forbidden; }
 
+// ===== writer ==========================================================================
+
 void ReplySlotBase::publish() noexcept {
-  // acq_rel. release: publishes the outcome (and the writer's prior writes) to
-  // the reader's acquire loads of state_ and to the continuation. acquire: pairs
-  // with the reader's release fetch_or of kWaiter / kContinuation, so waiter_ and
-  // cont_ are visible here.
-  const std::uint32_t old = state_.fetch_or(kValue, acq_rel);
+  // acq_rel. release: publishes the outcome (and the writer's prior writes); pairs
+  // with the acquire loads of state_ in ready(), register_waiter(), withdraw_waiter(),
+  // abandon() and set_continuation(). acquire: pairs with the reader's release in
+  // set_continuation() (cont_ / cont_ctx_ visible here) and in register_waiter().
+  const Word old = state_.fetch_or(kValue, acq_rel);
   assert((old & kValue) == 0 && "a reply slot was published twice");
   if ((old & kWaiter) != 0) {
-    // The reader sleeps until this token: it cannot free the slot before unpark().
-    // Read waiter_ first; after unpark() the slot may be gone.
-    Parker* waiter = waiter_;
-    waiter->unpark();
+    // The waiter's Parker came with `old`: the slot is not read again, so the
+    // reader may free it the moment it sees kValue. The Parker lives as long as
+    // the reader's thread, and that thread cannot return from wait() before
+    // consuming this token (see Parker's lifetime note).
+    reinterpret_cast<Parker*>(old & kWaiterMask)->unpark();
   } else if ((old & kContinuation) != 0) {
     cont_(this, cont_ctx_);
     destroy_(this);
@@ -34,58 +40,77 @@ void ReplySlotBase::publish() noexcept {
   // else: the reader will see kValue, consume and free.
 }
 
+// ===== reader ==========================================================================
+
 bool ReplySlotBase::spin_until_ready(std::chrono::steady_clock::time_point deadline) const noexcept {
   return spin_for(kReplySpin, deadline, [this] { return ready(); });
 }
 
-bool ReplySlotBase::register_waiter() noexcept {
-  waiter_ = &Parker::current();
-  // acq_rel. release: publishes waiter_ to publish()'s acquire. acquire: if the
-  // outcome got in first, we read it after this.
-  const std::uint32_t old = state_.fetch_or(kWaiter, acq_rel);
+bool ReplySlotBase::register_waiter(Parker& parker) noexcept {
+  const Word me = reinterpret_cast<Word>(&parker);
+  // acq_rel. release: the Parker (a thread_local, maybe first touched just now) is
+  // constructed before the writer, acquiring in publish(), unparks it. acquire:
+  // pairs with publish()'s release if the outcome got in first; we read it next.
+  const Word old = state_.fetch_or(me | kWaiter, acq_rel);
+  assert((old & (kWaiter | kWaiterMask)) == 0 && "two waiters on one reply slot");
   return (old & kValue) == 0;
+}
+
+bool ReplySlotBase::withdraw_waiter(Parker& parker) noexcept {
+  // acquire: pairs with publish()'s release in case the outcome got in first.
+  // Nothing to release: the writer reads nothing of ours once kWaiter is gone.
+  const Word old = state_.fetch_and(kFlagMask & ~kWaiter, acquire);
+  assert((old & kWaiterMask) == reinterpret_cast<Word>(&parker));
+  (void)parker;
+  return (old & kValue) != 0;
 }
 
 void ReplySlotBase::wait() noexcept {
   if (spin_until_ready(std::chrono::steady_clock::time_point::max())) return;
-  if (!register_waiter()) return;
-  // Exactly one token comes, from publish(); its release/acquire pair orders the
-  // outcome before our read of it.
-  Parker::current().park();
-  assert(ready());
+  Parker& parker = Parker::current();
+  if (!register_waiter(parker)) return;
+  // publish() comes after our registration, sees kWaiter and unparks us exactly
+  // once; the acquire in ready() (and the token's release/acquire pair) orders the
+  // outcome before our read of it. The loop only matters if someone else left a
+  // stray token on this thread's Parker: we must not return before kValue.
+  do {
+    parker.park();
+  } while (!ready());
 }
 
 bool ReplySlotBase::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
   if (spin_until_ready(deadline)) return true;
   if (std::chrono::steady_clock::now() >= deadline) return false;
-  if (!register_waiter()) return true;
-  if (Parker::current().park_until(deadline)) return true;
-  // Timed out: withdraw kWaiter. acq_rel: acquire pairs with publish() in case
-  // the outcome arrived meanwhile; release keeps our withdrawal ordered after
-  // the park.
-  const std::uint32_t old = state_.fetch_and(~kWaiter, acq_rel);
-  if ((old & kValue) != 0) {
-    // publish() saw kWaiter and will unpark us (or has): take that token, so it
-    // cannot wake an unrelated later park of this thread.
-    Parker::current().park();
+  Parker& parker = Parker::current();
+  if (!register_waiter(parker)) return true;
+  while (parker.park_until(deadline)) {
+    if (ready()) return true;  // else a stray token: keep waiting
+  }
+  if (withdraw_waiter(parker)) {
+    // The outcome beat our withdrawal, so publish() saw kWaiter and unparks us
+    // (or has): take that token now, so it cannot end a later, unrelated park of
+    // this thread early, and so the writer is done with our Parker before we go.
+    parker.park();
     return true;
   }
-  return false;
+  return false;  // publish() will not see kWaiter: no token is coming
 }
 
 void ReplySlotBase::abandon() noexcept {
-  // acq_rel. acquire: if the outcome is there we free it and must see it whole.
-  // release: orders our last reads of the slot before the writer frees it.
-  const std::uint32_t old = state_.fetch_or(kReaderDone, acq_rel);
+  // acq_rel. acquire: pairs with publish()'s release; if the outcome is there we
+  // free it and must see it whole. release: orders our last reads of the slot
+  // before the writer's free (publish()'s acquire).
+  const Word old = state_.fetch_or(kReaderDone, acq_rel);
   if ((old & kValue) != 0) destroy_(this);
 }
 
 void ReplySlotBase::set_continuation(Continuation fn, void* ctx) noexcept {
   cont_ = fn;
   cont_ctx_ = ctx;
-  // acq_rel. release: publishes cont_ / cont_ctx_ to publish()'s acquire.
-  // acquire: if the outcome is already there, we run fn on it here.
-  const std::uint32_t old = state_.fetch_or(kContinuation, acq_rel);
+  // acq_rel. release: publishes cont_ / cont_ctx_ (and the callable behind ctx)
+  // to publish()'s acquire. acquire: pairs with publish()'s release if the
+  // outcome is already there; we run fn on it here.
+  const Word old = state_.fetch_or(kContinuation, acq_rel);
   if ((old & kValue) != 0) {
     fn(this, ctx);
     destroy_(this);

@@ -66,6 +66,7 @@ void Parker::park() noexcept {
 bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept {
   if (try_consume_token()) return true;
   std::uint32_t expected = kEmpty;
+  // relaxed, as in park(): failure means a token arrived, taken with acquire.
   if (!state_.compare_exchange_strong(expected, kParked, relaxed, relaxed)) {
     return try_consume_token();
   }
@@ -74,8 +75,9 @@ bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
     if (try_consume_token()) return true;
     if (std::chrono::steady_clock::now() >= deadline) {
       expected = kParked;
-      // Withdraw: kParked -> kEmpty. If this fails a token arrived meanwhile
-      // (the state is kNotified): consume it rather than lose it.
+      // Withdraw: kParked -> kEmpty. relaxed: nothing is published or read. If this
+      // fails a token arrived meanwhile (the state is kNotified): consume it (with
+      // acquire) rather than lose it.
       if (state_.compare_exchange_strong(expected, kEmpty, relaxed, relaxed)) return false;
       return try_consume_token();
     }
@@ -84,6 +86,9 @@ bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
 
 void Parker::unpark() noexcept {
   // release: pairs with the acquire CAS in try_consume_token().
+  // After the exchange the owner may consume the token, return, even exit its
+  // thread: the wake below touches only the address, via the kernel (see the
+  // lifetime rule in parker.hpp).
   if (state_.exchange(kNotified, release) == kParked) futex_wake_one(&state_);
 }
 

@@ -6,6 +6,17 @@
 // waiter may free afterwards: the waker only touches the waiter's Parker, which
 // lives as long as the waiting thread (see reply_slot_base.cpp).
 //
+// Rules for users of Parker::current() (one parker shared by every wait on a thread):
+//   - A token may be stray (left by an earlier, unrelated unpark): park() returning
+//     says "look again", never "your condition holds". Re-check in a loop.
+//   - Keep tokens balanced: a waiter that withdraws after a waker has committed to
+//     unpark() absorbs that token (see ReplySlotBase::wait_until).
+//   - Lifetime: unpark()'s exchange happens before the owner can consume the token,
+//     so a parked owner that waits for *its* token is never gone when the exchange
+//     runs. The futex wake syscall that may follow can hit the address of a thread
+//     that has since exited: harmless (the kernel returns EFAULT, or a futex waiter
+//     reusing the address sees a spurious wake, which every futex user tolerates).
+//
 // States of the word, and who moves it:
 //   kEmpty    --park()-->   kParked   (the owner, about to sleep in the futex)
 //   kEmpty/kParked --unpark()--> kNotified   (any thread)
@@ -21,13 +32,16 @@
 
 namespace tact::detail {
 
-class Parker {
+// Aligned to a cache line: the waker's exchange must not bounce the owner's other
+// thread-locals, and reply slots keep flags in the low bits of a Parker*.
+class alignas(kCacheLine) Parker {
  public:
   Parker() = default;
   Parker(const Parker&) = delete;
   Parker& operator=(const Parker&) = delete;
 
-  // Owner thread only. Returns once a token was consumed.
+  // Owner thread only. Returns once a token was consumed (never spuriously, but
+  // the token may be stray: see above).
   void park() noexcept;
 
   // Owner thread only. Returns true if a token was consumed, false on timeout.
