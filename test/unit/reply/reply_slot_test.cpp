@@ -43,7 +43,7 @@ struct Counted {
   int value;
 };
 
-class CountedTest : public ::testing::Test {
+class ReplyPayload : public ::testing::Test {
  protected:
   void SetUp() override { Counted::live.store(0, relaxed); }
   void TearDown() override { EXPECT_EQ(Counted::live.load(relaxed), 0) << "a payload leaked"; }
@@ -104,7 +104,7 @@ TEST(ReplyValue, SetValueBuildsTheValueInPlaceFromSeveralArguments) {
   EXPECT_EQ(reply.get(), "xxx");
 }
 
-TEST_F(CountedTest, TheValueIsDestroyedOnceAfterGet) {
+TEST_F(ReplyPayload, TheValueIsDestroyedOnceAfterGet) {
   {
     auto [promise, reply] = Promise<Counted>::make();
     promise.set_value(1);
@@ -375,7 +375,7 @@ TEST(ReplyThen, ThenReceivesTheErrorInTheOutcome) {
   EXPECT_THROW(std::rethrow_exception(error), BrokenPromise);
 }
 
-TEST_F(CountedTest, ThenDestroysTheCallableAndTheValueOnce) {
+TEST_F(ReplyPayload, ThenDestroysTheCallableAndTheValueOnce) {
   auto [promise, reply] = Promise<Counted>::make();
   int runs = 0;
   reply.then([&runs, guard = Counted(0)](Outcome<Counted> outcome) {
@@ -389,14 +389,14 @@ TEST_F(CountedTest, ThenDestroysTheCallableAndTheValueOnce) {
 
 // ===== abandoning ======================================================================
 
-TEST_F(CountedTest, AReplyDroppedBeforeTheValueFreesItWhenTheValueComes) {
+TEST_F(ReplyPayload, AReplyDroppedBeforeTheValueFreesItWhenTheValueComes) {
   auto [promise, reply] = Promise<Counted>::make();
   { Reply<Counted> dropped = std::move(reply); }
   promise.set_value(1);  // the writer finishes last: it frees slot and value
   EXPECT_EQ(Counted::live.load(relaxed), 0);
 }
 
-TEST_F(CountedTest, AReplyDroppedAfterTheValueFreesItAtOnce) {
+TEST_F(ReplyPayload, AReplyDroppedAfterTheValueFreesItAtOnce) {
   auto [promise, reply] = Promise<Counted>::make();
   promise.set_value(1);
   EXPECT_EQ(Counted::live.load(relaxed), 1);
@@ -404,14 +404,14 @@ TEST_F(CountedTest, AReplyDroppedAfterTheValueFreesItAtOnce) {
   EXPECT_EQ(Counted::live.load(relaxed), 0);
 }
 
-TEST_F(CountedTest, AReplyDroppedAfterATimedOutWaitIsFreedOnce) {
+TEST_F(ReplyPayload, AReplyDroppedAfterATimedOutWaitIsFreedOnce) {
   auto [promise, reply] = Promise<Counted>::make();
   EXPECT_THROW(reply.get_for(1ms), Timeout);
   { Reply<Counted> dropped = std::move(reply); }
   promise.set_value(1);
 }
 
-TEST_F(CountedTest, MoveAssigningOverAPendingReplyAbandonsIt) {
+TEST_F(ReplyPayload, MoveAssigningOverAPendingReplyAbandonsIt) {
   auto [first_promise, first] = Promise<Counted>::make();
   auto [second_promise, second] = Promise<Counted>::make();
   first = std::move(second);
