@@ -10,6 +10,7 @@
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/mpsc_node.hpp"
+#include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/errors.hpp"
 
@@ -24,7 +25,7 @@ enum class EnvelopeOp : unsigned char {
   kReject,  // the actor is stopped: resolve any reply with ActorStopped, free
 };
 
-struct Envelope : MpscNode {
+struct Envelope : MpscNode, PoolAllocated {
   // Handles or rejects, then frees the envelope. Never throws: a handler's
   // exception fails the actor (cell_fail) and, for an ask, answers HandlerFailed.
   using Fn = void (*)(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept;

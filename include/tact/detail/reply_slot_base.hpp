@@ -38,12 +38,13 @@
 #include <cstdint>
 
 #include "tact/detail/atomic.hpp"
+#include "tact/detail/pool.hpp"
 
 namespace tact::detail {
 
 class Parker;
 
-class ReplySlotBase {
+class ReplySlotBase : public PoolAllocated {
  public:
   // Frees the typed slot (set by the derived class; no virtual table needed).
   using Destroy = void (*)(ReplySlotBase*) noexcept;
