@@ -51,12 +51,20 @@
 
 namespace tact::detail {
 
-class MpscQueue {
+// How the queue lays out its fields. kSeparateLines (the default) puts the
+// producers' line (head_, stub_) and the consumer's (tail_) on separate cache
+// lines: best for one hot queue fed by several cores. kCompact packs all three
+// into 24 bytes: for the mailbox inside every actor cell, where a million idle
+// actors matter more than the false sharing of a queue that is mostly idle.
+enum class MpscLayout { kSeparateLines, kCompact };
+
+template <MpscLayout kLayout = MpscLayout::kSeparateLines>
+class BasicMpscQueue {
  public:
   // A new queue is empty and marked empty: the first push() returns true.
-  MpscQueue() noexcept;
-  MpscQueue(const MpscQueue&) = delete;
-  MpscQueue& operator=(const MpscQueue&) = delete;
+  BasicMpscQueue() noexcept;
+  BasicMpscQueue(const BasicMpscQueue&) = delete;
+  BasicMpscQueue& operator=(const BasicMpscQueue&) = delete;
 
   // -- for producers ---------------------------------------------------------------
 
@@ -100,19 +108,24 @@ class MpscQueue {
   // message → empty cycle, the sender then dirties one line instead of two (head_
   // plus the consumer's line), and the consumer's reads of stub_.next and head_
   // and its re-push of the stub stay on that one line too.
-  alignas(kCacheLine) Atomic<std::uintptr_t> head_;
+  static constexpr std::size_t kLineAlign =
+      kLayout == MpscLayout::kSeparateLines ? kCacheLine : alignof(MpscNode*);
+
+  alignas(kLineAlign) Atomic<std::uintptr_t> head_;
   MpscNode stub_;
   // Consumer only: read and written by the holder of consumer rights alone; the
   // edge handoff (try_mark_empty release → push acquire) orders one holder's
   // writes before the next holder's reads.
-  alignas(kCacheLine) MpscNode* tail_;
+  alignas(kLineAlign) MpscNode* tail_;
 };
 
 // ---- implementation (inline: push and pop are the hot path of every message) ---
 
-inline MpscQueue::MpscQueue() noexcept : head_(stub_word() | kEmptyBit), tail_(&stub_) {}
+template <MpscLayout kLayout>
+inline BasicMpscQueue<kLayout>::BasicMpscQueue() noexcept : head_(stub_word() | kEmptyBit), tail_(&stub_) {}
 
-inline bool MpscQueue::push(MpscNode* node) noexcept {
+template <MpscLayout kLayout>
+inline bool BasicMpscQueue<kLayout>::push(MpscNode* node) noexcept {
   // relaxed: the node is not yet reachable; the release exchange below orders this
   // store before the link store of the producer that gets `node` as its prev.
   node->next.store(nullptr, relaxed);
@@ -129,7 +142,8 @@ inline bool MpscQueue::push(MpscNode* node) noexcept {
   return (prev & kEmptyBit) != 0;
 }
 
-inline MpscNode* MpscQueue::pop() noexcept {
+template <MpscLayout kLayout>
+inline MpscNode* BasicMpscQueue<kLayout>::pop() noexcept {
   MpscNode* tail = tail_;
   // acquire: pairs with the release link store in push()/push_stub(); the node we
   // step to, and its payload, are then visible.
@@ -149,7 +163,8 @@ inline MpscNode* MpscQueue::pop() noexcept {
 
 // tail is a real node with no successor yet: either it is the last node, or the
 // producer that pushed after it is inside its cut window.
-inline MpscNode* MpscQueue::pop_last(MpscNode* tail) noexcept {
+template <MpscLayout kLayout>
+inline MpscNode* BasicMpscQueue<kLayout>::pop_last(MpscNode* tail) noexcept {
   // relaxed: head_ is only compared, never dereferenced. We reached tail through
   // its link, which its producer stored after its exchange, so coherence makes this
   // load return that exchange's value or a later one; tail cannot be pushed again
@@ -170,7 +185,8 @@ inline MpscNode* MpscQueue::pop_last(MpscNode* tail) noexcept {
 }
 
 // Consumer-side push of the stub; returns the node the stub was linked behind.
-inline MpscNode* MpscQueue::push_stub() noexcept {
+template <MpscLayout kLayout>
+inline MpscNode* BasicMpscQueue<kLayout>::push_stub() noexcept {
   // relaxed, as in push(). The last link into the stub was read (acquire) before
   // the consumer stepped past it, so this store follows it in stub_.next's history.
   stub_.next.store(nullptr, relaxed);
@@ -183,7 +199,8 @@ inline MpscNode* MpscQueue::push_stub() noexcept {
   return as_node(prev);
 }
 
-inline std::size_t MpscQueue::pop_batch(MpscNode** out, std::size_t max) noexcept {
+template <MpscLayout kLayout>
+inline std::size_t BasicMpscQueue<kLayout>::pop_batch(MpscNode** out, std::size_t max) noexcept {
   std::size_t n = 0;
   while (n < max) {
     MpscNode* node = pop();
@@ -193,7 +210,8 @@ inline std::size_t MpscQueue::pop_batch(MpscNode** out, std::size_t max) noexcep
   return n;
 }
 
-inline bool MpscQueue::try_mark_empty() noexcept {
+template <MpscLayout kLayout>
+inline bool BasicMpscQueue<kLayout>::try_mark_empty() noexcept {
   // I5: with tail_ on a real node the queue holds that node.
   if (tail_ != &stub_) return false;
   std::uintptr_t expected = stub_word();
@@ -205,11 +223,16 @@ inline bool MpscQueue::try_mark_empty() noexcept {
   return head_.compare_exchange_strong(expected, stub_word() | kEmptyBit, release, relaxed);
 }
 
-inline bool MpscQueue::empty() const noexcept {
+template <MpscLayout kLayout>
+inline bool BasicMpscQueue<kLayout>::empty() const noexcept {
   // relaxed: only compared, as in pop_last(). With tail_ == stub_, the stub's own
   // exchange (ours, or a previous holder's, ordered before us by the edge handoff)
   // precedes this load, so head_ reads that value or a later one.
   return tail_ == &stub_ && as_node(head_.load(relaxed)) == &stub_;
 }
+
+// The standalone queue (benchmarks, tests) and the mailbox inside an actor cell.
+using MpscQueue = BasicMpscQueue<MpscLayout::kSeparateLines>;
+using CompactMpscQueue = BasicMpscQueue<MpscLayout::kCompact>;
 
 }  // namespace tact::detail

@@ -3,6 +3,7 @@
 #include <new>
 #include <thread>
 
+#include "memory/block_pool.hpp"
 #include "runtime/runtime_core.hpp"
 #include "scheduler/worker.hpp"
 #include "tact/errors.hpp"
@@ -17,6 +18,14 @@ std::size_t object_offset(std::size_t align) noexcept {
 std::size_t allocation_align(const ActorVTable* vtable) noexcept {
   return vtable->align > alignof(Cell) ? vtable->align : alignof(Cell);
 }
+
+std::size_t allocation_size(const ActorVTable* vtable) noexcept {
+  return object_offset(vtable->align) + vtable->size;
+}
+
+// Cells come from the block pool (one allocation, no malloc header) unless the
+// actor class is over-aligned for it.
+constexpr std::size_t kPoolAlign = 16;
 
 // A no-op message whose only job is to get a fresh actor scheduled, so on_start
 // runs before its first real message even if none comes.
@@ -83,8 +92,10 @@ CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable) {
   if (!runtime->accepting_spawns()) {
     throw Error("tact: spawn after Runtime::shutdown() began");
   }
-  const std::size_t bytes = object_offset(vtable->align) + vtable->size;
-  void* memory = ::operator new(bytes, std::align_val_t(allocation_align(vtable)));
+  const std::size_t bytes = allocation_size(vtable);
+  const std::size_t align = allocation_align(vtable);
+  void* memory = align <= kPoolAlign ? pool_allocate(bytes)
+                                     : ::operator new(bytes, std::align_val_t(align));
   runtime->add_ref();  // dropped in cell_free
   return ::new (memory) Cell(runtime, vtable);
 }
@@ -94,9 +105,15 @@ void* cell_object(CellBase* cell) noexcept { return Cell::from(cell)->object(); 
 void cell_abandon(CellBase* base) noexcept {
   Cell* cell = Cell::from(base);
   RuntimeCore* runtime = cell->runtime;
-  const std::size_t align = allocation_align(cell->vtable);
+  const ActorVTable* vtable = cell->vtable;
+  const std::size_t bytes = allocation_size(vtable);
+  const std::size_t align = allocation_align(vtable);
   cell->~Cell();
-  ::operator delete(cell, std::align_val_t(align));
+  if (align <= kPoolAlign) {
+    pool_free(cell, bytes);
+  } else {
+    ::operator delete(cell, bytes, std::align_val_t(align));
+  }
   runtime->drop_ref();
 }
 

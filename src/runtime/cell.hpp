@@ -43,24 +43,28 @@ struct Cell final : CellBase, Task {
   static Cell* from(CellBase* base) noexcept { return static_cast<Cell*>(base); }
   void* object() noexcept;
 
-  // Producers push, the runner pops (mpsc_queue.hpp).
-  MpscQueue mailbox;
-  const ActorVTable* const vtable;
-  RuntimeCore* const runtime;
+  // Fields are ordered to pack: the one-byte flags fill the word the reference
+  // count starts (about 80 bytes in all, before the object; idle actors are many).
+
   // Set once by the runner that stops the actor (release); read by senders
   // (acquire) to reject early.
   Atomic<bool> stopped{false};
-
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   bool started = false;
   bool stop_requested = false;
   StopReason stop_reason = StopReason::kNormal;
-  std::exception_ptr failure;  // why it failed, when it did
+  // -- guarded by the registry shard's mutex ------------------------------------------------
+  bool stop_sent = false;  // shutdown already sent this cell its Stop
 
-  // -- registry links (guarded by the registry shard's mutex) -----------------------------
+  // Producers push, the runner pops (mpsc_queue.hpp). Compact: one cache line
+  // holds the mailbox and the fields around it.
+  CompactMpscQueue mailbox;
+  const ActorVTable* const vtable;
+  RuntimeCore* const runtime;
+  std::exception_ptr failure;  // runner-only: why it failed, when it did
+  // -- guarded by the registry shard's mutex ------------------------------------------------
   Cell* registry_prev = nullptr;
   Cell* registry_next = nullptr;
-  bool stop_sent = false;  // shutdown already sent this cell its Stop
 };
 
 // The scheduler's RunTask for cells: up to one budget of messages.
