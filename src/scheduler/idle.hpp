@@ -24,12 +24,21 @@
 //   P3  read state_; if searching == 0 and sleeping > 0, wake a sleeper
 // The two fences are ordered one way or the other in the single total order of
 // seq_cst operations. If W2 comes first, P3 reads W1's state (or a later one)
-// and P1's work is then covered: either a searcher exists (a searcher only stops
-// searching through W1..W3 itself, or by finding work, and then it wakes another
-// if it was the last: transition_from_searching()), or P wakes a sleeper. If P2
-// comes first, W3 sees P1's work and W does not sleep. Either way the work is seen
-// by an awake worker. (Store→load across different locations needs seq_cst;
-// acquire/release would allow both W3 and P3 to miss.)
+// and P1's work is then covered: either a searcher exists, or P wakes a sleeper.
+// If P2 comes first, W3 sees P1's work and W does not sleep. Either way the work
+// is seen by an awake worker. (Store→load across different locations needs
+// seq_cst; acquire/release would allow both W3 and P3 to miss.)
+//
+// The last searcher. A searcher S stops searching either through W1..W3 (above),
+// or because it found a task. In the second case P may have seen S searching at
+// P3 and woken nobody, so S covers P's work instead, by the same handshake:
+//   S1  state_ := (searching-1)   [transition_from_searching, seq_cst]
+//   S2  seq_cst fence
+//   S3  re-check every queue; if any has work, wake a sleeper (notify_one)
+// If S2 precedes P2, P3 reads searching == 0 and P wakes a sleeper itself; if P2
+// precedes S2, S3 sees P1's work. S skips the wake when the queues are empty: the
+// common case of an external thread asking one actor at a time, where a wake per
+// ask would put a futex syscall in front of every task.
 #pragma once
 
 #include <cstddef>
