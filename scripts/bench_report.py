@@ -231,7 +231,7 @@ def ratio_cell(impl: str, impls: dict[str, Series]) -> str:
         return "not comparable (items vs iterations)"
     # Throughput ratio = inverse ratio of the median times.
     r = statistics.median(o.ns_per_item) / statistics.median(t.ns_per_item)
-    return f"tact {r:.2f}x {impl}"
+    return f"tact {r:.2f}x {impl}" if r >= 0.1 else f"tact {r:.2g}x {impl}"
 
 
 def render(grouped, others, problems, contexts) -> str:
