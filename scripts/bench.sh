@@ -7,6 +7,8 @@
 #   scripts/bench.sh --repetitions N
 #   scripts/bench.sh --filter REGEX  only benchmarks whose name matches (Google Benchmark regex)
 #   scripts/bench.sh --no-build      reuse build/release as it is
+#   scripts/bench.sh --rounds N      rounds of tact-workloads all (default 3)
+#   scripts/bench.sh --workers N     tact-workloads --workers (default: nproc)
 #
 # Stages (one function each; main() lists them):
 #   stage_setup    scripts/setup.sh (system packages)
@@ -16,6 +18,10 @@
 #   stage_report   scripts/bench_report.py: per family/scenario, each implementation's
 #                  time per item as median (min-max) over the repetitions and tact's
 #                  throughput ratio to each other implementation; also results/micro.md
+#   stage_workloads  tact-workloads all --workers W, ROUNDS times (3; --quick: 1 round at
+#                  scale 0.2); every result verified; raw lines in results/workloads-<i>.txt,
+#                  summary (median (min-max), beside the tokio-pattern reference figures)
+#                  in results/workloads.md
 # Benchmarks that fail to build or run are reported, the others still are; the exit
 # status is non-zero when any failed.
 set -uo pipefail
@@ -38,6 +44,9 @@ REPETITIONS=10
 MIN_TIME=""          # empty: Google Benchmark's default (0.5 s per benchmark)
 FILTER=""
 DO_BUILD=1
+WORKLOAD_ROUNDS=3
+WORKLOAD_SCALE=1
+WORKLOAD_WORKERS="$(nproc 2>/dev/null || echo 2)"
 
 FAILED=()            # "<binary>=<reason>" for the report
 declare -A BUILT=()  # binary -> 1 when its target built
@@ -47,7 +56,11 @@ usage() { sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 parse_args() {
   while (($#)); do
     case "$1" in
-      --quick) REPETITIONS=3; MIN_TIME=0.05; shift ;;
+      --quick) REPETITIONS=3; MIN_TIME=0.05; WORKLOAD_ROUNDS=1; WORKLOAD_SCALE=0.2; shift ;;
+      --rounds) [[ $# -ge 2 ]] || { echo "bench.sh: --rounds needs a number" >&2; exit 2; }
+                WORKLOAD_ROUNDS="$2"; shift 2 ;;
+      --workers) [[ $# -ge 2 ]] || { echo "bench.sh: --workers needs a number" >&2; exit 2; }
+                 WORKLOAD_WORKERS="$2"; shift 2 ;;
       --repetitions) [[ $# -ge 2 ]] || { echo "bench.sh: --repetitions needs a number" >&2; exit 2; }
                      REPETITIONS="$2"; shift 2 ;;
       --repetitions=*) REPETITIONS="${1#*=}"; shift ;;
@@ -73,13 +86,13 @@ stage_setup() {
 stage_build() {
   local b
   if ((!DO_BUILD)); then
-    for b in "${MICRO_BENCHES[@]}"; do BUILT[$b]=1; done
+    for b in "${MICRO_BENCHES[@]}" tact-workloads; do BUILT[$b]=1; done
     return 0
   fi
   note "configure ($PRESET preset)"
   cmake --preset "$PRESET" -DTACT_BUILD_BENCH=ON || { echo "bench.sh: configure failed" >&2; exit 1; }
   # One target at a time, so a benchmark that does not compile costs only its own row.
-  for b in "${MICRO_BENCHES[@]}"; do
+  for b in "${MICRO_BENCHES[@]}" tact-workloads; do
     note "build $b"
     if cmake --build --preset "$PRESET" -j "$JOBS" --target "$b"; then
       BUILT[$b]=1
@@ -142,12 +155,34 @@ stage_report() {
   esac
 }
 
+stage_workloads() {
+  local exe="$BUILD_DIR/bench/workloads/tact-workloads" i out files=()
+  [[ -n "${BUILT[tact-workloads]:-}" ]] || { FAILED+=("tact-workloads=build failed"); return; }
+  [[ -x "$exe" ]] || { FAILED+=("tact-workloads=binary missing ($exe)"); return; }
+  mkdir -p "$RESULTS"
+  rm -f "$RESULTS"/workloads-*.txt "$RESULTS/workloads.md"
+  for ((i = 1; i <= WORKLOAD_ROUNDS; i++)); do
+    out="$RESULTS/workloads-$i.txt"
+    note "tact-workloads all --workers $WORKLOAD_WORKERS --scale $WORKLOAD_SCALE (round $i of $WORKLOAD_ROUNDS)"
+    if "$exe" all --workers "$WORKLOAD_WORKERS" --scale "$WORKLOAD_SCALE" | tee "$out"; then
+      files+=("$out")
+    else
+      FAILED+=("tact-workloads round $i=a workload failed its verification or did not finish")
+    fi
+  done
+  ((${#files[@]})) || return
+  note "workloads report (median over rounds; reference: the tokio pattern's figures quoted in issue 3)"
+  python3 "$ROOT/scripts/workloads_report.py" --scale "$WORKLOAD_SCALE" --out "$RESULTS/workloads.md" "${files[@]}" ||
+    FAILED+=("workloads report=workloads_report.py failed")
+}
+
 main() {
   parse_args "$@"
   stage_setup
   stage_build
   stage_micro
   stage_report
+  stage_workloads
   if ((${#FAILED[@]})); then
     printf '\nbench.sh: %d problem(s):\n' "${#FAILED[@]}" >&2
     printf '  %s\n' "${FAILED[@]}" >&2
