@@ -62,8 +62,9 @@ class ActorRef {
       (void)detail::actor_has_no_handler_for<A, Msg>{};
       return false;
     } else {
+      detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       auto* envelope = new detail::TellEnvelope<A, Msg>(std::forward<M>(msg));
-      return detail::cell_deliver(checked_cell(), envelope);
+      return detail::cell_deliver(cell, envelope);
     }
   }
 
@@ -77,10 +78,17 @@ class ActorRef {
       return Reply<void>();
     } else {
       using R = detail::ReplyType<A, Msg>;
+      detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       auto* slot = detail::ReplySlot<R>::create();
+      detail::Envelope* envelope;
+      try {
+        envelope = new detail::AskEnvelope<A, Msg, R>(slot, std::forward<M>(msg));
+      } catch (...) {
+        slot->release_consumed();  // no writer will ever publish: free it here
+        throw;
+      }
       Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
-      auto* envelope = new detail::AskEnvelope<A, Msg, R>(slot, std::forward<M>(msg));
-      (void)detail::cell_deliver(checked_cell(), envelope);
+      (void)detail::cell_deliver(cell, envelope);
       return reply;
     }
   }

@@ -1,9 +1,9 @@
 // MpscQueue: the intrusive multi-producer / single-consumer queue behind every
-// mailbox. Dmitry Vyukov's intrusive MPSC queue with an embedded stub node (one
-// atomic exchange per push, wait-free push) plus Pony's empty bit
-// (libponyrt/actor/messageq.c): the low bit of head_ marks "empty and idle", so a
-// push reports the empty → non-empty edge and exactly one sender learns it must
-// schedule the consumer.
+// mailbox. Dmitry Vyukov's intrusive MPSC queue (one atomic exchange per push,
+// wait-free push) in the form Pony's runtime uses (libponyrt/actor/messageq.c):
+// the last node handed out stays in the queue as its dummy, and the low bit of
+// head_ marks "empty and idle", so a push reports the empty → non-empty edge and
+// exactly one sender learns it must schedule the consumer.
 //
 // Roles:
 //   producers (any thread): push()
@@ -13,33 +13,39 @@
 // push() returns true receives them (and hands them to whoever runs the consumer).
 // A new queue is marked empty: nobody holds the rights until the first push.
 //
-// Structure. Nodes form a singly linked list from tail_ (consumer side) to head_
-// (producer side). stub_ is a node owned by the queue: it keeps the list non-empty
-// so that producers never touch a node the consumer may have handed back.
+// Structure. Nodes form a singly linked list from tail_ (the dummy: the node
+// handed out last, or stub_) to head_ (the node pushed last). The messages are
+// the nodes *after* the dummy.
 //
 //   push(n):  n.next = null; prev = exchange(head_, n); prev.next = n
 //             Between the exchange and the link the list is cut: the consumer sees
 //             "no next" although head_ moved. pop() returns null then (it never
 //             blocks) and try_mark_empty() fails, so the edge is not lost.
-//   pop():    take tail_ once its successor is linked. When tail_ has no successor
-//             but is the last node (head_ == tail_), push stub_ behind it so tail_
-//             can be handed out and stub_ becomes the tail.
-//   try_mark_empty(): tail_ == stub_ and head_ == stub_ → CAS head_ to stub_|1.
+//   pop():    next = tail_.next; if any, next becomes the dummy and is handed
+//             out; the old dummy is retired (given back to the caller).
+//   try_mark_empty(): tail_.next == null and head_ == tail_: CAS head_ from the
+//             dummy to stub_|1, which also swaps stub_ in as the dummy, so an idle
+//             queue holds none of the caller's nodes; the old dummy is retired.
+// Each message costs one read-modify-write (the push's exchange) plus, when the
+// consumer goes idle, one CAS: no stub re-push per drain (a locked instruction is
+// ~19 ns on the reference VM, so this is the queue's main cost).
 //
 // Invariants:
 //   I1  head_ has the empty bit iff the consumer has given up its rights and no
 //       push has happened since; the push that clears it returns true.
-//   I2  A node returned by pop() is no longer reachable from the queue: the
-//       caller owns it (it may free or reuse it at once).
+//   I2  A node returned by pop() stays in the queue as the dummy: producers may
+//       still write its `next`. Its other contents are the caller's at once; its
+//       memory is the caller's again only once retired (by the next pop() or by
+//       try_mark_empty()). A retired node is never touched by the queue again.
 //   I3  A producer touches only the node it pushes and the node it got from the
-//       exchange; the latter has next == null until that producer links it, so
-//       the consumer cannot have handed it out (pop() returns a node only once
-//       its successor is linked), and it stays alive.
-//   I4  stub_ is in the list at most once: the consumer pushes it only when tail_
-//       is a real node that head_ still names, so stub_ is not behind it.
-//   I5  tail_ != stub_ means tail_ is a real node not yet popped, so the queue is
-//       not empty; hence try_mark_empty() only needs to look at head_ when
-//       tail_ == stub_, and then stub_.next == null iff head_ == stub_.
+//       exchange; the latter is the dummy or a message whose `next` is still null
+//       until that producer links it, so it is not retired, and it stays alive:
+//       pop() retires a dummy only after reading its `next` (the link is done),
+//       and try_mark_empty() only while head_ still names the dummy (its CAS
+//       fails once any producer has exchanged it away).
+//   I4  stub_ is in the list only as the dummy (never as a message): it enters by
+//       try_mark_empty()'s swap, it leaves by the first pop() after it, and it is
+//       never retired to the caller.
 #pragma once
 
 #include <cassert>
@@ -68,28 +74,35 @@ class BasicMpscQueue {
 
   // -- for producers ---------------------------------------------------------------
 
-  // Any thread. Appends `node` (which the queue now owns until pop() returns it).
+  // Any thread. Appends `node` (which the queue owns until it is retired).
   // Returns true iff the queue was marked empty: the caller must then schedule
   // the consumer. Wait-free: one exchange, two stores.
   bool push(MpscNode* node) noexcept;
 
   // -- for the consumer --------------------------------------------------------------
 
-  // Consumer only. The oldest node, or nullptr when the queue is empty or a push
-  // is half done (see the file comment); nullptr is not a promise of emptiness.
-  MpscNode* pop() noexcept;
+  // Consumer only. The oldest message, or nullptr when the queue is empty or a
+  // push is half done (see the file comment); nullptr is not a promise of
+  // emptiness. The node returned becomes the dummy (I2): use its contents, do not
+  // free it. `retired` receives the previous dummy when it is the caller's again
+  // (nullptr otherwise): free or reuse it.
+  MpscNode* pop(MpscNode*& retired) noexcept;
 
-  // Consumer only. Pops up to `max` nodes into `out`, oldest first; returns how many.
-  std::size_t pop_batch(MpscNode** out, std::size_t max) noexcept;
+  // Consumer only. Pops up to `max` messages into `out`, oldest first; returns how
+  // many (n). `retired` as in pop(), for the first; out[0..n-2] are retired too
+  // (they are the caller's again), and out[n-1] is the new dummy.
+  std::size_t pop_batch(MpscNode** out, std::size_t max, MpscNode*& retired) noexcept;
 
   // Consumer only. If the queue is empty, marks it so, gives up consumer rights
-  // and returns true: the next push() will return true. Returns false when a node
-  // is queued or a push got in first; the caller is still the consumer and must
-  // pop again. (On a queue already marked empty there is no consumer to call it.)
-  bool try_mark_empty() noexcept;
+  // and returns true: the next push() will return true; `retired` receives the
+  // dummy it held (nullptr if that was stub_). The caller must not touch the queue
+  // after a true return: another thread may own it already. Returns false when a
+  // message is queued or a push got in first (`retired` = nullptr): the caller is
+  // still the consumer and must pop again.
+  bool try_mark_empty(MpscNode*& retired) noexcept;
 
-  // Consumer only (or quiescent). True when no node is queued (a half-done push
-  // counts as queued).
+  // Consumer only (or quiescent). True when no message is queued (a half-done
+  // push counts as queued).
   bool empty() const noexcept;
 
  private:
@@ -99,15 +112,11 @@ class BasicMpscQueue {
   static MpscNode* as_node(std::uintptr_t word) noexcept {
     return reinterpret_cast<MpscNode*>(word & ~kEmptyBit);
   }
-  MpscNode* pop_last(MpscNode* tail) noexcept;
-  MpscNode* push_stub() noexcept;
+  MpscNode* retire(MpscNode* dummy) const noexcept { return dummy == &stub_ ? nullptr : dummy; }
 
   // Layout: one line written by producers, one written only by the consumer.
-  // stub_ sits with head_ because producers write stub_.next exactly when the queue
-  // was empty, right after exchanging head_: in the mailbox's common empty → one
-  // message → empty cycle, the sender then dirties one line instead of two (head_
-  // plus the consumer's line), and the consumer's reads of stub_.next and head_
-  // and its re-push of the stub stay on that one line too.
+  // stub_ sits with head_: producers write stub_.next exactly when the queue was
+  // idle, right after exchanging head_, so the sender dirties one line, not two.
   static constexpr std::size_t kLineAlign =
       kLayout == MpscLayout::kSeparateLines ? kCacheLine : alignof(MpscNode*);
 
@@ -119,10 +128,15 @@ class BasicMpscQueue {
   alignas(kLineAlign) MpscNode* tail_;
 };
 
+// The standalone queue (benchmarks, tests) and the mailbox inside an actor cell.
+using MpscQueue = BasicMpscQueue<MpscLayout::kSeparateLines>;
+using CompactMpscQueue = BasicMpscQueue<MpscLayout::kCompact>;
+
 // ---- implementation (inline: push and pop are the hot path of every message) ---
 
 template <MpscLayout kLayout>
-inline BasicMpscQueue<kLayout>::BasicMpscQueue() noexcept : head_(stub_word() | kEmptyBit), tail_(&stub_) {}
+inline BasicMpscQueue<kLayout>::BasicMpscQueue() noexcept
+    : head_(stub_word() | kEmptyBit), tail_(&stub_) {}
 
 template <MpscLayout kLayout>
 inline bool BasicMpscQueue<kLayout>::push(MpscNode* node) noexcept {
@@ -131,9 +145,9 @@ inline bool BasicMpscQueue<kLayout>::push(MpscNode* node) noexcept {
   node->next.store(nullptr, relaxed);
   // acq_rel. acquire: when the empty bit is set, pairs with the release CAS in
   // try_mark_empty(), so the caller, who will schedule the consumer, sees all the
-  // previous consumer's writes. release: pairs with the acquire of the next
-  // exchange of head_ (a producer's or push_stub's), which then links to `node`:
-  // our null store above is ordered before that link in node->next's history.
+  // previous consumer's writes (tail_ = stub_, stub_.next = null among them).
+  // release: pairs with the acquire of the next exchange of head_, whose producer
+  // then links to `node`: our null store is ordered before that link.
   const std::uintptr_t prev = head_.exchange(reinterpret_cast<std::uintptr_t>(node), acq_rel);
   TACT_YIELD_POINT();  // the cut window: head_ moved, prev->next not yet linked
   // release: pairs with the acquire loads of next in pop(); publishes the node
@@ -143,96 +157,73 @@ inline bool BasicMpscQueue<kLayout>::push(MpscNode* node) noexcept {
 }
 
 template <MpscLayout kLayout>
-inline MpscNode* BasicMpscQueue<kLayout>::pop() noexcept {
-  MpscNode* tail = tail_;
-  // acquire: pairs with the release link store in push()/push_stub(); the node we
-  // step to, and its payload, are then visible.
-  MpscNode* next = tail->next.load(acquire);
-  if (tail == &stub_) {  // skip the stub
-    if (next == nullptr) return nullptr;  // empty, or the first push is half done
-    tail_ = next;
-    tail = next;
-    next = next->next.load(acquire);  // as above
+inline MpscNode* BasicMpscQueue<kLayout>::pop(MpscNode*& retired) noexcept {
+  MpscNode* dummy = tail_;
+  // acquire: pairs with the release link store in push(); the message and its
+  // payload are then visible.
+  MpscNode* next = dummy->next.load(acquire);
+  if (next == nullptr) {  // empty, or the next push is half done
+    retired = nullptr;
+    return nullptr;
   }
-  if (next != nullptr) {  // the common case: tail is linked to a successor
-    tail_ = next;
-    return tail;
-  }
-  return pop_last(tail);
-}
-
-// tail is a real node with no successor yet: either it is the last node, or the
-// producer that pushed after it is inside its cut window.
-template <MpscLayout kLayout>
-inline MpscNode* BasicMpscQueue<kLayout>::pop_last(MpscNode* tail) noexcept {
-  // relaxed: head_ is only compared, never dereferenced. We reached tail through
-  // its link, which its producer stored after its exchange, so coherence makes this
-  // load return that exchange's value or a later one; tail cannot be pushed again
-  // before we pop it, so a later value is never tail.
-  if (as_node(head_.load(relaxed)) != tail) return nullptr;  // a push is half done
-  TACT_YIELD_POINT();  // a push may land between this check and the stub's push
-  // tail is the last node: put the stub behind it so tail can be handed out (I4).
-  if (push_stub() == tail) {  // nobody got in: we linked tail->next = stub ourselves
-    tail_ = &stub_;
-    return tail;
-  }
-  // A push landed between the check and our exchange: the list is tail → (pending
-  // link) → that node → stub. Hand tail out only once its link is in.
-  MpscNode* next = tail->next.load(acquire);  // as in pop()
-  if (next == nullptr) return nullptr;
   tail_ = next;
-  return tail;
-}
-
-// Consumer-side push of the stub; returns the node the stub was linked behind.
-template <MpscLayout kLayout>
-inline MpscNode* BasicMpscQueue<kLayout>::push_stub() noexcept {
-  // relaxed, as in push(). The last link into the stub was read (acquire) before
-  // the consumer stepped past it, so this store follows it in stub_.next's history.
-  stub_.next.store(nullptr, relaxed);
-  // acq_rel, as in push(). The empty bit cannot be set while the consumer holds
-  // its rights (I1), so there is no edge to report.
-  const std::uintptr_t prev = head_.exchange(stub_word(), acq_rel);
-  assert((prev & kEmptyBit) == 0 && "push_stub without consumer rights");
-  TACT_YIELD_POINT();  // the cut window, as in push()
-  as_node(prev)->next.store(&stub_, release);  // release, as in push()
-  return as_node(prev);
+  // The old dummy's `next` was linked (we read it), so no producer will touch it
+  // again (I3): it is the caller's.
+  retired = retire(dummy);
+  return next;
 }
 
 template <MpscLayout kLayout>
-inline std::size_t BasicMpscQueue<kLayout>::pop_batch(MpscNode** out, std::size_t max) noexcept {
+inline std::size_t BasicMpscQueue<kLayout>::pop_batch(MpscNode** out, std::size_t max,
+                                                      MpscNode*& retired) noexcept {
+  retired = nullptr;
   std::size_t n = 0;
+  MpscNode* previous_dummy = nullptr;
   while (n < max) {
-    MpscNode* node = pop();
+    MpscNode* node = pop(previous_dummy);
     if (node == nullptr) break;
+    if (n == 0) retired = previous_dummy;  // later ones are out[n - 1], already listed
     out[n++] = node;
   }
   return n;
 }
 
 template <MpscLayout kLayout>
-inline bool BasicMpscQueue<kLayout>::try_mark_empty() noexcept {
-  // I5: with tail_ on a real node the queue holds that node.
-  if (tail_ != &stub_) return false;
-  std::uintptr_t expected = stub_word();
+inline bool BasicMpscQueue<kLayout>::try_mark_empty(MpscNode*& retired) noexcept {
+  retired = nullptr;
+  MpscNode* dummy = tail_;
+  // acquire: as in pop(); a linked message means the queue is not empty.
+  if (dummy->next.load(acquire) != nullptr) return false;
+  std::uintptr_t expected = reinterpret_cast<std::uintptr_t>(dummy);
+  if (dummy != &stub_) {
+    // Swap stub_ in as the dummy, so the idle queue keeps none of the caller's
+    // nodes. stub_ is not in the list now (I4): these plain writes race with no
+    // one, and the release CAS publishes them to the next rights holder.
+    stub_.next.store(nullptr, relaxed);  // relaxed: published by the CAS below
+    tail_ = &stub_;
+  }
   // release (success): pairs with the acquire exchange in push(); the producer
   // that sees the bit takes over consumer rights and must see our writes (tail_,
-  // and everything the consumer did with the nodes).
-  // relaxed (failure): a push started; we keep consuming and read its node
-  // through the acquire loads in pop().
-  return head_.compare_exchange_strong(expected, stub_word() | kEmptyBit, release, relaxed);
+  // stub_.next, and everything done with the messages). relaxed (failure): a push
+  // moved head_ away from the dummy; we keep consuming and read its node through
+  // the acquire loads in pop().
+  if (head_.compare_exchange_strong(expected, stub_word() | kEmptyBit, release, relaxed)) {
+    // head_ still named the dummy: no producer holds it (I3), and the queue no
+    // longer reaches it.
+    retired = retire(dummy);
+    return true;
+  }
+  tail_ = dummy;  // still the consumer: undo the swap
+  return false;
 }
 
 template <MpscLayout kLayout>
 inline bool BasicMpscQueue<kLayout>::empty() const noexcept {
-  // relaxed: only compared, as in pop_last(). With tail_ == stub_, the stub's own
-  // exchange (ours, or a previous holder's, ordered before us by the edge handoff)
-  // precedes this load, so head_ reads that value or a later one.
-  return tail_ == &stub_ && as_node(head_.load(relaxed)) == &stub_;
+  MpscNode* dummy = tail_;
+  // acquire: as in pop(). relaxed for head_: only compared with the dummy, which
+  // cannot be pushed again while it is in the queue, so no ABA.
+  return dummy->next.load(acquire) == nullptr &&
+         as_node(head_.load(relaxed)) == dummy;
 }
-
-// The standalone queue (benchmarks, tests) and the mailbox inside an actor cell.
-using MpscQueue = BasicMpscQueue<MpscLayout::kSeparateLines>;
-using CompactMpscQueue = BasicMpscQueue<MpscLayout::kCompact>;
 
 }  // namespace tact::detail

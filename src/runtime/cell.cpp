@@ -31,13 +31,26 @@ constexpr std::size_t kPoolAlign = 16;
 // runs before its first real message even if none comes.
 struct StartEnvelope final : Envelope {
   StartEnvelope() noexcept : Envelope(&run) {}
-  static void run(Envelope* self, CellBase*, void*, EnvelopeOp) noexcept {
-    delete static_cast<StartEnvelope*>(self);
+  static void run(Envelope* self, CellBase*, void*, EnvelopeOp op) noexcept {
+    if (op == EnvelopeOp::kFree) delete static_cast<StartEnvelope*>(self);
   }
 };
 
+// Frees an envelope the mailbox retired (mpsc_queue.hpp, I2), if any.
+void free_retired(MpscNode* retired) noexcept {
+  if (retired == nullptr) return;
+  auto* envelope = static_cast<Envelope*>(retired);
+  envelope->fn(envelope, nullptr, nullptr, EnvelopeOp::kFree);
+}
+
 void reject(Cell* cell, Envelope* envelope) noexcept {
   envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
+}
+
+// An envelope that never entered a mailbox: reject and free it at once.
+void reject_unqueued(Cell* cell, Envelope* envelope) noexcept {
+  reject(cell, envelope);
+  envelope->fn(envelope, nullptr, nullptr, EnvelopeOp::kFree);
 }
 
 // Holding consumer rights on a stopped cell: reject everything queued, then give
@@ -45,12 +58,17 @@ void reject(Cell* cell, Envelope* envelope) noexcept {
 // it completes within a few instructions unless its thread was preempted.
 void reject_all_and_release_rights(Cell* cell) noexcept {
   unsigned spins = 0;
+  MpscNode* retired = nullptr;
   for (;;) {
-    if (MpscNode* node = cell->mailbox.pop()) {
+    if (MpscNode* node = cell->mailbox.pop(retired)) {
+      free_retired(retired);
       reject(cell, static_cast<Envelope*>(node));
       continue;
     }
-    if (cell->mailbox.try_mark_empty()) return;
+    if (cell->mailbox.try_mark_empty(retired)) {
+      free_retired(retired);
+      return;
+    }
     if (++spins % 64 == 0) {
       std::this_thread::yield();
     } else {
@@ -123,8 +141,14 @@ CellBase* cell_activate(CellBase* base) {
   // caller's ActorRef. relaxed: the cell is not shared yet; registering
   // publishes it (the registry's mutex).
   cell->refs.store(2, relaxed);
+  if (!cell->runtime->register_live(cell)) {
+    // Shutdown began while the object was being built: nothing will ever run or
+    // stop this actor, so it is refused like a spawn after shutdown.
+    cell->vtable->destroy(cell->object());
+    cell_abandon(cell);
+    throw Error("tact: spawn after Runtime::shutdown() began");
+  }
   cell->runtime->count_spawned();
-  cell->runtime->register_live(cell);
   if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());
   return cell;
 }
@@ -137,7 +161,7 @@ bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
   Cell* cell = Cell::from(base);
   // acquire: pairs with the release store in stop_cell.
   if (cell->stopped.load(acquire)) {
-    reject(cell, envelope);
+    reject_unqueued(cell, envelope);
     return false;
   }
   if (!cell->mailbox.push(envelope)) return true;  // someone else holds the run rights
@@ -191,9 +215,11 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
     }
   }
   const std::uint32_t budget = worker.scheduler().config().budget;
+  MpscNode* retired = nullptr;
   for (std::uint32_t handled = 0; handled < budget; ++handled) {
-    MpscNode* node = cell->mailbox.pop();
+    MpscNode* node = cell->mailbox.pop(retired);
     if (node == nullptr) break;
+    free_retired(retired);  // the previous message's shell
     auto* envelope = static_cast<Envelope*>(node);
     envelope->fn(envelope, cell, object, EnvelopeOp::kHandle);
     if (cell->stop_requested) {
@@ -202,8 +228,11 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
     }
   }
   // Give the run rights back if the mailbox is empty; after a successful mark
-  // another thread may run (or free) the cell: touch nothing.
-  if (cell->mailbox.try_mark_empty()) return;
+  // another thread may run (or free) the cell: touch nothing of it.
+  if (cell->mailbox.try_mark_empty(retired)) {
+    free_retired(retired);  // ours: the mailbox let go of it
+    return;
+  }
   // Mail is left (budget used up) or a push is half done: run again later.
   worker.scheduler().yield(cell);
 }

@@ -17,8 +17,9 @@ struct StopEnvelope final : Envelope {
       Cell* c = Cell::from(cell);
       if (!c->stop_requested) c->stop_reason = StopReason::kShutdown;
       c->stop_requested = true;
+    } else if (op == EnvelopeOp::kFree) {
+      delete static_cast<StopEnvelope*>(self);
     }
-    delete static_cast<StopEnvelope*>(self);
   }
 };
 
@@ -45,14 +46,20 @@ RuntimeCore::Shard& RuntimeCore::shard_of(const Cell* cell) noexcept {
   return shards_[(reinterpret_cast<std::uintptr_t>(cell) >> 6) % kShards];
 }
 
-void RuntimeCore::register_live(Cell* cell) {
+bool RuntimeCore::register_live(Cell* cell) {
   Shard& shard = shard_of(cell);
   std::lock_guard<std::mutex> lock(shard.mutex);
+  // Checked under the shard's lock: shutdown() clears the flag before it takes
+  // each shard's lock to collect the live cells, so a spawn either registers
+  // before that collection (and is stopped by it) or sees the flag cleared here.
+  // relaxed: the mutex orders it (see shutdown()).
+  if (!accepting_spawns_.load(relaxed)) return false;
   cell->registry_prev = nullptr;
   cell->registry_next = shard.head;
   if (shard.head != nullptr) shard.head->registry_prev = cell;
   shard.head = cell;
   ++shard.live;
+  return true;
 }
 
 void RuntimeCore::unregister_live(Cell* cell) {
@@ -132,9 +139,12 @@ void RuntimeCore::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   drain_until_quiet();
-  accepting_spawns_.store(false, release);  // release: pairs with accepting_spawns()
-  // Stop every live actor. Actors may still spawn (a spawn that passed the check
-  // before the store above) or be mid-way; repeat until none is live.
+  // release: pairs with the acquire in accepting_spawns() (the early check in
+  // cell_allocate). A spawn past that check is decided in register_live(), under
+  // the shard lock that send_stops() takes after this store: it registers before
+  // the collection (and gets its Stop) or is refused.
+  accepting_spawns_.store(false, release);
+  // Stop every live actor, then wait until each has handled its Stop.
   while (send_stops() != 0) {
     if (live_count() == 0) break;
     std::this_thread::sleep_for(std::chrono::microseconds(100));

@@ -8,7 +8,9 @@
 // Shutdown, in order (shutdown()):
 //   1. drain: wait until the scheduler is quiescent (every worker asleep, nothing
 //      queued), at most Config::shutdown_drain;
-//   2. refuse new spawns (tact::Error);
+//   2. refuse new spawns (tact::Error), including spawns already past the first
+//      check whose object was still being built (register_live decides, under
+//      the registry's lock);
 //   3. send every live actor a Stop (queued behind its mail), until none is live;
 //      each stop rejects what its mailbox still holds (asks: ActorStopped);
 //   4. stop and join the workers.
@@ -40,8 +42,9 @@ class RuntimeCore {
   Scheduler& scheduler() noexcept { return scheduler_; }
   bool accepting_spawns() const noexcept { return accepting_spawns_.load(acquire); }
 
-  // Live-actor registry (spawn adds, stop removes).
-  void register_live(Cell* cell);
+  // Live-actor registry (spawn adds, stop removes). register_live() refuses
+  // (returns false) once shutdown has begun.
+  bool register_live(Cell* cell);
   void unregister_live(Cell* cell);
 
   void shutdown();

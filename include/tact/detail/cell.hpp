@@ -38,7 +38,8 @@ void* cell_object(CellBase* cell) noexcept;
 // The object's constructor threw: free the raw cell.
 void cell_abandon(CellBase* cell) noexcept;
 // The object is built: the actor goes live. Returns the cell with one reference
-// for the caller's ActorRef.
+// for the caller's ActorRef. If shutdown began meanwhile, destroys the object,
+// frees the cell and throws tact::Error.
 CellBase* cell_activate(CellBase* cell);
 
 // -- references -----------------------------------------------------------------------------
