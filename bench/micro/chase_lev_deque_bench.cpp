@@ -9,9 +9,10 @@
 //                                   item) while one thief steals; real time
 //
 // items_per_second counts items through the deque: pushed-and-taken for push_pop and
-// owner_vs_thief, taken for steal and steal_half. Each benchmark runs kRepetitions
-// times and reports the min and max besides mean/median/stddev: on a shared machine
-// the min is the figure least disturbed by other load.
+// owner_vs_thief, taken for steal and steal_half. Repetitions come from the command
+// line (scripts/bench.sh passes --benchmark_repetitions); with them each benchmark
+// reports the min and max besides mean/median/stddev: on a shared machine the min is
+// the figure least disturbed by other load.
 #include "scheduler/chase_lev_deque.hpp"
 
 #include <benchmark/benchmark.h>
@@ -39,10 +40,6 @@ constexpr std::size_t kCapacity = 256;
 // microsecond here), so a stretch must hold thousands of operations for that cost
 // to vanish in the noise; 4096 pointers (32 KiB) still fit in L1/L2.
 constexpr std::size_t kStealBatch = 4096;
-
-// A repetition count set here overrides --benchmark_repetitions; 3 is enough for
-// min/max to mean something without tripling a quick run's time much further.
-constexpr int kRepetitions = 3;
 
 // The items: the deque stores pointers and never dereferences them.
 std::vector<int>& item_pool() {
@@ -107,8 +104,7 @@ double max_of(const std::vector<double>& values) {
 }
 
 void with_min_max(benchmark::internal::Benchmark* bench) {
-  bench->Repetitions(kRepetitions)
-      ->ComputeStatistics("min", min_of)
+  bench->ComputeStatistics("min", min_of)
       ->ComputeStatistics("max", max_of);
 }
 
