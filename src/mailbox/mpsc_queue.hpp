@@ -105,6 +105,32 @@ class BasicMpscQueue {
   // push counts as queued).
   bool empty() const noexcept;
 
+  // Consumer only: a run of pop()s that keeps the consumer's cursor (tail_) in a
+  // local and stores it back once, in commit() or the destructor. For the compact
+  // layout, where tail_ shares a cache line with head_: a store to tail_ per
+  // message would pull that line away from the producers' exchanges every time.
+  // Use no other consumer call on the queue while a Reader is uncommitted.
+  class Reader {
+   public:
+    explicit Reader(BasicMpscQueue& queue) noexcept : queue_(&queue), tail_(queue.tail_) {}
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    ~Reader() { commit(); }
+
+    // As BasicMpscQueue::pop().
+    MpscNode* pop(MpscNode*& retired) noexcept { return queue_->pop_at(tail_, retired); }
+
+    // Stores the cursor back; the Reader must not be used after.
+    void commit() noexcept {
+      if (queue_ != nullptr) queue_->tail_ = tail_;
+      queue_ = nullptr;
+    }
+
+   private:
+    BasicMpscQueue* queue_;
+    MpscNode* tail_;
+  };
+
  private:
   static constexpr std::uintptr_t kEmptyBit = 1;
 
@@ -113,6 +139,8 @@ class BasicMpscQueue {
     return reinterpret_cast<MpscNode*>(word & ~kEmptyBit);
   }
   MpscNode* retire(MpscNode* dummy) const noexcept { return dummy == &stub_ ? nullptr : dummy; }
+  // pop() on a given cursor (tail_, or a Reader's copy of it).
+  MpscNode* pop_at(MpscNode*& tail, MpscNode*& retired) noexcept;
 
   // Layout: one line written by producers, one written only by the consumer.
   // stub_ sits with head_: producers write stub_.next exactly when the queue was
@@ -158,7 +186,12 @@ inline bool BasicMpscQueue<kLayout>::push(MpscNode* node) noexcept {
 
 template <MpscLayout kLayout>
 inline MpscNode* BasicMpscQueue<kLayout>::pop(MpscNode*& retired) noexcept {
-  MpscNode* dummy = tail_;
+  return pop_at(tail_, retired);
+}
+
+template <MpscLayout kLayout>
+inline MpscNode* BasicMpscQueue<kLayout>::pop_at(MpscNode*& tail, MpscNode*& retired) noexcept {
+  MpscNode* dummy = tail;
   // acquire: pairs with the release link store in push(); the message and its
   // payload are then visible.
   MpscNode* next = dummy->next.load(acquire);
@@ -166,7 +199,7 @@ inline MpscNode* BasicMpscQueue<kLayout>::pop(MpscNode*& retired) noexcept {
     retired = nullptr;
     return nullptr;
   }
-  tail_ = next;
+  tail = next;
   // The old dummy's `next` was linked (we read it), so no producer will touch it
   // again (I3): it is the caller's.
   retired = retire(dummy);

@@ -6,6 +6,10 @@
 #include <new>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace tact::detail {
 
 #if defined(TACT_SANITIZE_ADDRESS)
@@ -22,7 +26,11 @@ constexpr std::size_t kClasses = kMaxBlock / kBlockGranule;
 // enough that the transfer lock is rare, small enough that a thread does not
 // hoard much: 64 blocks of at most 512 bytes.
 constexpr std::size_t kBatch = 64;
-constexpr std::size_t kSlabBytes = 64 * 1024;
+// Slabs are one transparent huge page: a message burst that queues millions of
+// envelopes (fan-in) then takes one page fault per 2 MiB instead of one per 4 KiB
+// (measured: page faults were ~70% of fan-in's time with 64 KiB slabs on the VM).
+// The cost: up to 2 MiB of memory per size class in use before the first reuse.
+constexpr std::size_t kSlabBytes = 2 * 1024 * 1024;
 
 struct FreeBlock {
   FreeBlock* next;
@@ -58,7 +66,10 @@ class TransferLists {
   // A fresh slab carved into blocks of class `cls`, returned as one chain.
   Batch carve(std::size_t cls) {
     const std::size_t size = block_size(cls);
-    auto* slab = static_cast<std::byte*>(::operator new(kSlabBytes, std::align_val_t(64)));
+    auto* slab = static_cast<std::byte*>(::operator new(kSlabBytes, std::align_val_t(kSlabBytes)));
+#if defined(MADV_HUGEPAGE)
+    (void)madvise(slab, kSlabBytes, MADV_HUGEPAGE);  // a hint; without it, 4 KiB pages
+#endif
     {
       std::lock_guard<std::mutex> lock(slabs_mutex_);
       slabs_.push_back(slab);  // kept reachable for the life of the process

@@ -216,15 +216,20 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
   }
   const std::uint32_t budget = worker.scheduler().config().budget;
   MpscNode* retired = nullptr;
-  for (std::uint32_t handled = 0; handled < budget; ++handled) {
-    MpscNode* node = cell->mailbox.pop(retired);
-    if (node == nullptr) break;
-    free_retired(retired);  // the previous message's shell
-    auto* envelope = static_cast<Envelope*>(node);
-    envelope->fn(envelope, cell, object, EnvelopeOp::kHandle);
-    if (cell->stop_requested) {
-      stop_cell(cell);
-      return;
+  {
+    // The mailbox cursor stays in a register for the turn (Cell's layout).
+    CompactMpscQueue::Reader reader(cell->mailbox);
+    for (std::uint32_t handled = 0; handled < budget; ++handled) {
+      MpscNode* node = reader.pop(retired);
+      if (node == nullptr) break;
+      free_retired(retired);  // the previous message's shell
+      auto* envelope = static_cast<Envelope*>(node);
+      envelope->fn(envelope, cell, object, EnvelopeOp::kHandle);
+      if (cell->stop_requested) {
+        reader.commit();
+        stop_cell(cell);
+        return;
+      }
     }
   }
   // Give the run rights back if the mailbox is empty; after a successful mark

@@ -43,28 +43,30 @@ struct Cell final : CellBase, Task {
   static Cell* from(CellBase* base) noexcept { return static_cast<Cell*>(base); }
   void* object() noexcept;
 
-  // Fields are ordered to pack: the one-byte flags fill the word the reference
-  // count starts (about 80 bytes in all, before the object; idle actors are many).
+  // Layout (80 bytes before the object; idle actors are many, so it is compact):
+  //   line 0: what senders touch (the reference count, `stopped`, the mailbox,
+  //           whose head_ every tell exchanges) and what only spawn and stop touch;
+  //   line 1: what the runner reads and writes per message (its flags), so a
+  //           busy runner does not pull line 0 away from the senders.
 
   // Set once by the runner that stops the actor (release); read by senders
   // (acquire) to reject early.
   Atomic<bool> stopped{false};
+  // -- guarded by the registry shard's mutex ------------------------------------------------
+  bool stop_sent = false;  // shutdown already sent this cell its Stop
+  // Producers push, the runner pops (mpsc_queue.hpp); compact: 24 bytes.
+  CompactMpscQueue mailbox;
+  const ActorVTable* const vtable;
+  RuntimeCore* const runtime;
+  // -- guarded by the registry shard's mutex ------------------------------------------------
+  Cell* registry_prev = nullptr;
+  Cell* registry_next = nullptr;
+
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   bool started = false;
   bool stop_requested = false;
   StopReason stop_reason = StopReason::kNormal;
-  // -- guarded by the registry shard's mutex ------------------------------------------------
-  bool stop_sent = false;  // shutdown already sent this cell its Stop
-
-  // Producers push, the runner pops (mpsc_queue.hpp). Compact: one cache line
-  // holds the mailbox and the fields around it.
-  CompactMpscQueue mailbox;
-  const ActorVTable* const vtable;
-  RuntimeCore* const runtime;
-  std::exception_ptr failure;  // runner-only: why it failed, when it did
-  // -- guarded by the registry shard's mutex ------------------------------------------------
-  Cell* registry_prev = nullptr;
-  Cell* registry_next = nullptr;
+  std::exception_ptr failure;  // why it failed, when it did
 };
 
 // The scheduler's RunTask for cells: up to one budget of messages.

@@ -38,6 +38,10 @@ void Worker::run() {
       task = search();
     }
     if (task != nullptr) {
+      // A woken worker starts as a searcher and may find its task through
+      // next_task(): whichever way it came, stop searching before running it, or
+      // notifiers would count on a searcher that is busy (idle.hpp).
+      if (searching_) end_search();
       is_idle_.store(false, relaxed);
       run_task(task);
     } else {
@@ -136,19 +140,20 @@ Task* Worker::search() {
   } else {
     spin_for(config.spin_before_park, std::chrono::steady_clock::time_point::max(), look);
   }
-  if (found != nullptr) {
-    searching_ = false;
-    // The last searcher leaving wakes another if work is left for it (idle.hpp,
-    // "the last searcher"). Only if: an unconditional wake puts a futex syscall
-    // (several us here) before every task a searcher finds, and an external
-    // thread's asks, one at a time, would each pay it (measured: ask_ext p50
-    // 17 us with it, ~3 us without).
-    if (scheduler_.idle_.transition_from_searching()) {
-      fence_seq_cst();  // orders our decrement before the re-check; pairs with P2
-      if (scheduler_.work_visible()) scheduler_.notify_one();
-    }
+  return found;  // run() ends the search (end_search) before running it
+}
+
+void Worker::end_search() {
+  searching_ = false;
+  // The last searcher leaving wakes another if work is left for it (idle.hpp,
+  // "the last searcher"). Only if: an unconditional wake puts a futex syscall
+  // (several us here) before every task a searcher finds, and an external
+  // thread's asks, one at a time, would each pay it (measured: ask_ext p50
+  // 17 us with it, ~3 us without).
+  if (scheduler_.idle_.transition_from_searching()) {
+    fence_seq_cst();  // S2: orders our decrement before the re-check; pairs with P2
+    if (scheduler_.work_visible()) scheduler_.notify_one();  // S3
   }
-  return found;
 }
 
 // ---- sleeping -------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Worker {
   // -- the loop ------------------------------------------------------------------------
   Task* next_task();
   Task* search();
+  void end_search();
   Task* steal_from_others();
   void park();
   void run_task(Task* task);
