@@ -18,10 +18,14 @@
 #   stage_report   scripts/bench_report.py: per family/scenario, each implementation's
 #                  time per item as median (min-max) over the repetitions and tact's
 #                  throughput ratio to each other implementation; also results/micro.md
-#   stage_workloads  tact-workloads all --workers W, ROUNDS times (3; --quick: 1 round at
-#                  scale 0.2); every result verified; raw lines in results/workloads-<i>.txt,
-#                  summary (median (min-max), beside the tokio-pattern reference figures)
-#                  in results/workloads.md
+#   stage_workloads  the canonical workloads, ROUNDS rounds (3; --quick: 1 round at
+#                  scale 0.2), each round running tact-workloads, then every peer found
+#                  (caf-workloads: CAF 0.17; tokio-workloads: the tokio task+mpsc+oneshot
+#                  pattern), `all --workers W`, interleaved so machine drift hits all
+#                  alike; every result verified; raw lines in
+#                  results/workloads-<framework>-<round>.txt; the comparison (median
+#                  (min-max) per framework, tact's advantage over each) in
+#                  results/workloads.md
 # Benchmarks that fail to build or run are reported, the others still are; the exit
 # status is non-zero when any failed.
 set -uo pipefail
@@ -81,18 +85,25 @@ note() { printf '\n==> %s\n' "$*"; }
 stage_setup() {
   note "setup"
   bash "$ROOT/scripts/setup.sh" || { echo "bench.sh: scripts/setup.sh failed" >&2; exit 1; }
+  # The peers are optional: without them the comparison shows tact alone.
+  TACT_SETUP_PACKAGES="libcaf-dev librust-tokio-dev" bash "$ROOT/scripts/setup.sh" ||
+    echo "bench.sh: the peers' packages could not be installed; comparing what is there"
 }
 
 stage_build() {
   local b
   if ((!DO_BUILD)); then
-    for b in "${MICRO_BENCHES[@]}" tact-workloads; do BUILT[$b]=1; done
+    for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tokio-workloads; do BUILT[$b]=1; done
     return 0
   fi
   note "configure ($PRESET preset)"
   cmake --preset "$PRESET" -DTACT_BUILD_BENCH=ON || { echo "bench.sh: configure failed" >&2; exit 1; }
   # One target at a time, so a benchmark that does not compile costs only its own row.
-  for b in "${MICRO_BENCHES[@]}" tact-workloads; do
+  for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads; do
+    if [[ $b == caf-workloads ]] && ! grep -q 'caf-workloads' "$BUILD_DIR/Makefile" 2>/dev/null; then
+      echo "bench.sh: CAF 0.17 not found by CMake: no caf-workloads"
+      continue
+    fi
     note "build $b"
     if cmake --build --preset "$PRESET" -j "$JOBS" --target "$b"; then
       BUILT[$b]=1
@@ -100,6 +111,23 @@ stage_build() {
       FAILED+=("$b=build failed")
     fi
   done
+  build_tokio_peer
+}
+
+# The tokio peer builds with cargo, offline, from Debian's packaged crates.
+build_tokio_peer() {
+  local cargo
+  cargo="$(command -v cargo || echo "$HOME/.cargo/bin/cargo")"
+  if [[ ! -x "$cargo" ]]; then
+    echo "bench.sh: no cargo: no tokio-workloads"
+    return
+  fi
+  note "build tokio-workloads (cargo, offline)"
+  if (cd "$ROOT/bench/peers/tokio" && "$cargo" build --release --offline); then
+    BUILT[tokio-workloads]=1
+  else
+    echo "bench.sh: tokio-workloads did not build (is librust-tokio-dev installed?)"
+  fi
 }
 
 # run_bench <binary> <json-out> [extra flags...]: one Google Benchmark binary, with
@@ -155,24 +183,42 @@ stage_report() {
   esac
 }
 
+# workload_programs: "<framework> <path>" for every workloads program that built.
+workload_programs() {
+  [[ -n "${BUILT[tact-workloads]:-}" ]] && echo "tact $BUILD_DIR/bench/workloads/tact-workloads"
+  [[ -n "${BUILT[caf-workloads]:-}" ]] && echo "caf $BUILD_DIR/bench/peers/caf/caf-workloads"
+  [[ -n "${BUILT[tokio-workloads]:-}" ]] && echo "tokio $ROOT/bench/peers/tokio/target/release/tokio-workloads"
+  return 0
+}
+
 stage_workloads() {
-  local exe="$BUILD_DIR/bench/workloads/tact-workloads" i out files=()
-  [[ -n "${BUILT[tact-workloads]:-}" ]] || { FAILED+=("tact-workloads=build failed"); return; }
-  [[ -x "$exe" ]] || { FAILED+=("tact-workloads=binary missing ($exe)"); return; }
+  local i out framework exe files=() programs=()
+  mapfile -t programs < <(workload_programs)
+  [[ -n "${BUILT[tact-workloads]:-}" ]] || FAILED+=("tact-workloads=build failed")
+  ((${#programs[@]})) || return
   mkdir -p "$RESULTS"
   rm -f "$RESULTS"/workloads-*.txt "$RESULTS/workloads.md"
   for ((i = 1; i <= WORKLOAD_ROUNDS; i++)); do
-    out="$RESULTS/workloads-$i.txt"
-    note "tact-workloads all --workers $WORKLOAD_WORKERS --scale $WORKLOAD_SCALE (round $i of $WORKLOAD_ROUNDS)"
-    if "$exe" all --workers "$WORKLOAD_WORKERS" --scale "$WORKLOAD_SCALE" | tee "$out"; then
-      files+=("$out")
-    else
-      FAILED+=("tact-workloads round $i=a workload failed its verification or did not finish")
-    fi
+    for entry in "${programs[@]}"; do
+      framework="${entry%% *}"
+      exe="${entry#* }"
+      out="$RESULTS/workloads-$framework-$i.txt"
+      if [[ ! -x "$exe" ]]; then
+        FAILED+=("$framework-workloads=binary missing ($exe)")
+        continue
+      fi
+      note "$framework: all --workers $WORKLOAD_WORKERS --scale $WORKLOAD_SCALE (round $i of $WORKLOAD_ROUNDS)"
+      if "$exe" all --workers "$WORKLOAD_WORKERS" --scale "$WORKLOAD_SCALE" | tee "$out"; then
+        files+=("$out")
+      else
+        FAILED+=("$framework round $i=a workload failed its verification or did not finish")
+        [[ -s "$out" ]] && files+=("$out")  # what did run still counts
+      fi
+    done
   done
   ((${#files[@]})) || return
-  note "workloads report (median over rounds; reference: the tokio pattern's figures quoted in issue 3)"
-  python3 "$ROOT/scripts/workloads_report.py" --scale "$WORKLOAD_SCALE" --out "$RESULTS/workloads.md" "${files[@]}" ||
+  note "workloads: tact beside its peers (median over rounds, same sitting)"
+  python3 "$ROOT/scripts/workloads_report.py" --out "$RESULTS/workloads.md" "${files[@]}" ||
     FAILED+=("workloads report=workloads_report.py failed")
 }
 

@@ -15,6 +15,11 @@
 # Unix Makefiles), GoogleTest, Google Benchmark, moodycamel ConcurrentQueue, and python3
 # for scripts/bench_report.py.
 TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3)
+# TACT_SETUP_PACKAGES="a b": check (and install) these instead; scripts/bench.sh
+# asks for the peers' packages this way.
+if [[ -n "${TACT_SETUP_PACKAGES:-}" ]]; then
+  read -r -a TACT_REQUIRED_PACKAGES <<<"$TACT_SETUP_PACKAGES"
+fi
 # Optional: used when present, never installed.
 TACT_OPTIONAL_PACKAGES=(ninja-build)
 

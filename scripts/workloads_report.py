@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Summarise tact-workloads RESULT lines from several rounds.
+"""Compare tact-workloads with the peers' programs, run in the same sitting.
 
-Reads lines like
+Reads RESULT lines
     RESULT workload=pingpong framework=tact metric=rtt_ns value=106.2 unit=ns
-from the files given, and prints per (workload, metric) the median (min-max) over
-the rounds, next to the reference figures of the tokio task+mpsc+oneshot pattern
-that issue 3 quotes for this machine class (quoted, not re-measured in this run:
-the peers run side by side arrive with the peer comparison).
+from the files given (any mix of frameworks and rounds), and prints per
+(workload, metric) each framework's median (min-max) over its rounds, and tact's
+advantage over each peer: how many times faster / smaller tact's median is (above
+1: tact is ahead; below 1: the peer is).
 """
 import argparse
 import re
@@ -15,18 +15,7 @@ import sys
 from collections import defaultdict
 
 LINE = re.compile(r"^RESULT workload=(\S+) framework=(\S+) metric=(\S+) value=(\S+) unit=(\S+)$")
-
-# (workload, metric) -> (value, unit, higher_is_better)
-TOKIO_REFERENCE = {
-    ("pingpong", "rtt_ns"): (410.0, "ns", False),
-    ("ask_ext", "p50_ns"): (10_000.0, "ns", False),
-    ("ask_ext", "p99_ns"): (31_000.0, "ns", False),
-    ("fanin", "rate"): (6.3e6, "msgs/s", True),
-    ("ring", "rate"): (6.7e6, "hops/s", True),
-    ("skynet", "ms"): (929.0, "ms", False),
-    ("pairs", "rate"): (13.9e6, "msgs/s", True),
-    ("idle_mem", "bytes_per_actor"): (936.0, "bytes", False),
-}
+HIGHER_IS_BETTER = {"rate"}
 
 
 def fmt(v):
@@ -37,53 +26,65 @@ def fmt(v):
     return f"{v:.1f}"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("files", nargs="+")
-    ap.add_argument("--out", help="also write the table (Markdown) here")
-    ap.add_argument("--scale", type=float, default=1.0,
-                    help="the --scale the rounds ran at; the reference applies at 1 only")
-    args = ap.parse_args()
-
-    values = defaultdict(list)
-    units = {}
-    order = []
-    for path in args.files:
+def read(files):
+    values = defaultdict(list)  # (workload, metric, framework) -> [values]
+    units, rows, frameworks = {}, [], []
+    for path in files:
         with open(path) as f:
             for line in f:
                 m = LINE.match(line.strip())
                 if not m:
                     continue
                 workload, framework, metric, value, unit = m.groups()
-                key = (workload, framework, metric)
-                if key not in values:
-                    order.append(key)
-                values[key].append(float(value))
-                units[key] = unit
-    if not values:
+                if (workload, metric) not in units:
+                    rows.append((workload, metric))
+                units[(workload, metric)] = unit
+                if framework not in frameworks:
+                    frameworks.append(framework)
+                values[(workload, metric, framework)].append(float(value))
+    return values, units, rows, frameworks
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--out", help="also write the table (Markdown) here")
+    args = ap.parse_args()
+
+    values, units, rows, frameworks = read(args.files)
+    if not rows:
         print("workloads_report: no RESULT lines found", file=sys.stderr)
         return 1
+    frameworks.sort(key=lambda f: (f != "tact", f))
+    peers = [f for f in frameworks if f != "tact"]
 
-    rows = ["| workload | metric | tact median (min-max) | rounds | tokio pattern (reference) | tact vs reference |",
-            "|---|---|---|---|---|---|"]
-    for key in order:
-        workload, framework, metric = key
-        vs = values[key]
-        med = statistics.median(vs)
-        cell = f"{fmt(med)} ({fmt(min(vs))}-{fmt(max(vs))}) {units[key]}"
-        ref = TOKIO_REFERENCE.get((workload, metric)) if args.scale == 1.0 else None
-        if ref:
-            ref_value, ref_unit, higher_better = ref
-            ratio = med / ref_value if higher_better else ref_value / med
-            ref_cell = f"{fmt(ref_value)} {ref_unit}"
-            ratio_cell = f"{ratio:.2f}x {'faster' if ratio >= 1 else 'SLOWER'}" if metric not in (
-                "bytes_per_actor",) else f"{ratio:.1f}x smaller" if ratio >= 1 else f"{ratio:.2f}x (LARGER)"
-        else:
-            ref_cell, ratio_cell = "-", "-"
-        rows.append(f"| {workload} | {metric} | {cell} | {len(vs)} | {ref_cell} | {ratio_cell} |")
-    if args.scale != 1.0:
-        rows.append(f"\n(scale {args.scale}: the reference figures are for full-scale runs, so no ratios)")
-    table = "\n".join(rows)
+    header = ["workload", "metric"] + [f"{f} median (min-max)" for f in frameworks]
+    header += [f"tact vs {p}" for p in peers]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for workload, metric in rows:
+        unit = units[(workload, metric)]
+        cells = [workload, f"{metric} ({unit})"]
+        medians = {}
+        for f in frameworks:
+            vs = values.get((workload, metric, f))
+            if not vs:
+                cells.append("-")
+                continue
+            medians[f] = statistics.median(vs)
+            n = f" n={len(vs)}" if len(vs) > 1 else ""
+            cells.append(f"{fmt(medians[f])} ({fmt(min(vs))}-{fmt(max(vs))}){n}")
+        for p in peers:
+            t, o = medians.get("tact"), medians.get(p)
+            if t is None or o is None or t == 0 or o == 0:
+                cells.append("-")
+                continue
+            ratio = t / o if metric in HIGHER_IS_BETTER else o / t
+            cells.append(f"{ratio:.2f}x")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("tact vs peer: how many times better tact's median is (rates: higher; "
+                 "times, latencies, memory: lower); above 1 tact is ahead.")
+    table = "\n".join(lines)
     print(table)
     if args.out:
         with open(args.out, "w") as f:
