@@ -1,5 +1,7 @@
 #include "harness/harness.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -61,6 +63,13 @@ Rss read_rss() {
     if (const auto v = field("VmHWM:"); v >= 0) rss.peak_kb = v;
   }
   return rss;
+}
+
+double percentile(const std::vector<std::int64_t>& sorted, double p) {
+  const auto n = sorted.size();
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
+  rank = std::clamp<std::size_t>(rank, 1, n);
+  return static_cast<double>(sorted[rank - 1]);
 }
 
 }  // namespace workloads

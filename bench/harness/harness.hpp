@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace workloads {
 
@@ -91,6 +92,9 @@ struct Rss {
 
 // From /proc/self/status (Linux). Zeros elsewhere.
 Rss read_rss();
+
+// The nearest-rank percentile (p in (0, 1]) of samples sorted ascending; not empty.
+double percentile(const std::vector<std::int64_t>& sorted, double p);
 
 // ---- the workloads: each program defines them, one file each -------------------------------
 

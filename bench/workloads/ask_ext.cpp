@@ -29,14 +29,6 @@ class Service {
   std::int64_t handled_ = 0;
 };
 
-// The nearest-rank percentile of sorted samples.
-double percentile(const std::vector<std::int64_t>& sorted, double p) {
-  const auto n = sorted.size();
-  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
-  rank = std::clamp<std::size_t>(rank, 1, n);
-  return static_cast<double>(sorted[rank - 1]);
-}
-
 }  // namespace
 
 void run_ask_ext(const Options& opts) {

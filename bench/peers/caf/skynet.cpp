@@ -18,34 +18,18 @@
 #include <string>
 
 #include "common.hpp"
+#include "start_counter.hpp"
 
 namespace workloads {
 namespace {
+
+using start_counter::count_start;
+using start_counter::started;
 
 constexpr std::string_view kName = "skynet";
 constexpr std::int64_t kBranching = 10;
 
 using sum_atom = caf::atom_constant<caf::atom("sum")>;
-
-// ---- per-thread start counters (verification only) ----------------------------------------
-
-constexpr int kMaxThreads = 64;
-struct alignas(64) StartCounter {
-  std::atomic<std::int64_t> n{0};
-};
-StartCounter g_started[kMaxThreads];
-std::atomic<int> g_threads{0};
-
-void count_start() {
-  thread_local StartCounter* mine = &g_started[g_threads.fetch_add(1) % kMaxThreads];
-  mine->n.store(mine->n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-
-std::int64_t started() {
-  std::int64_t total = 0;
-  for (auto& c : g_started) total += c.n.load(std::memory_order_relaxed);
-  return total;
-}
 
 // ---- the tree -----------------------------------------------------------------------------
 
