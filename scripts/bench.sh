@@ -25,7 +25,7 @@
 #                  alike; every result verified; raw lines in
 #                  results/workloads-<framework>-<round>.txt; the comparison (median
 #                  (min-max) per framework, tact's advantage over each) in
-#                  results/workloads.md
+#                  results/workloads.md, and as a chart in results/workloads.svg
 # Benchmarks that fail to build or run are reported, the others still are; the exit
 # status is non-zero when any failed.
 set -uo pipefail
@@ -220,6 +220,10 @@ stage_workloads() {
   note "workloads: tact beside its peers (median over rounds, same sitting)"
   python3 "$ROOT/scripts/workloads_report.py" --out "$RESULTS/workloads.md" "${files[@]}" ||
     FAILED+=("workloads report=workloads_report.py failed")
+  # The chart needs a peer to compare with; tact alone has none to draw.
+  if python3 "$ROOT/scripts/workloads_chart.py" --out "$RESULTS/workloads.svg" "${files[@]}"; then
+    echo "chart: $RESULTS/workloads.svg"
+  fi
 }
 
 main() {
