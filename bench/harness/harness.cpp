@@ -72,4 +72,11 @@ double percentile(const std::vector<std::int64_t>& sorted, double p) {
   return static_cast<double>(sorted[rank - 1]);
 }
 
+void report_latency_percentiles(std::string_view workload, std::vector<std::int64_t>& samples_ns) {
+  std::sort(samples_ns.begin(), samples_ns.end());
+  result(workload, "p50_ns", percentile(samples_ns, 0.50), "ns");
+  result(workload, "p99_ns", percentile(samples_ns, 0.99), "ns");
+  result(workload, "p999_ns", percentile(samples_ns, 0.999), "ns");
+}
+
 }  // namespace workloads

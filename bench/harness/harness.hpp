@@ -96,6 +96,9 @@ Rss read_rss();
 // The nearest-rank percentile (p in (0, 1]) of samples sorted ascending; not empty.
 double percentile(const std::vector<std::int64_t>& sorted, double p);
 
+// Sorts the latency samples (ns) and prints the p50_ns, p99_ns and p999_ns lines.
+void report_latency_percentiles(std::string_view workload, std::vector<std::int64_t>& samples_ns);
+
 // ---- the workloads: each program defines them, one file each -------------------------------
 
 void run_pingpong(const Options& opts);

@@ -27,6 +27,8 @@ std::size_t allocation_size(const ActorVTable* vtable) noexcept {
 // actor class is over-aligned for it.
 constexpr std::size_t kPoolAlign = 16;
 
+[[noreturn]] void throw_spawn_refused() { throw Error("tact: spawn after Runtime::shutdown() began"); }
+
 // A no-op message whose only job is to get a fresh actor scheduled, so on_start
 // runs before its first real message even if none comes.
 struct StartEnvelope final : Envelope {
@@ -92,8 +94,9 @@ void stop_cell(Cell* cell) noexcept {
     }
   }
   cell->vtable->destroy(object);
+  const StopReason reason = cell->stop_reason;  // runner-only: read while we hold the rights
   reject_all_and_release_rights(cell);
-  runtime->count_stopped(cell->stop_reason);
+  runtime->count_stopped(reason);
   runtime->unregister_live(cell);
   cell_release(cell);  // the reference the registry held while the actor was live
 }
@@ -107,9 +110,7 @@ void* Cell::object() noexcept {
 // ---- spawning ---------------------------------------------------------------------------
 
 CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable) {
-  if (!runtime->accepting_spawns()) {
-    throw Error("tact: spawn after Runtime::shutdown() began");
-  }
+  if (!runtime->accepting_spawns()) throw_spawn_refused();
   const std::size_t bytes = allocation_size(vtable);
   const std::size_t align = allocation_align(vtable);
   void* memory = align <= kPoolAlign ? pool_allocate(bytes)
@@ -146,7 +147,7 @@ CellBase* cell_activate(CellBase* base) {
     // stop this actor, so it is refused like a spawn after shutdown.
     cell->vtable->destroy(cell->object());
     cell_abandon(cell);
-    throw Error("tact: spawn after Runtime::shutdown() began");
+    throw_spawn_refused();
   }
   cell->runtime->count_spawned();
   if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());

@@ -71,10 +71,7 @@ void run_ask_ext(const Options& opts) {
 
   check_eq(count, warmup + asks, kName, "queries the actor handled");
   check_eq(static_cast<std::int64_t>(latencies_ns.size()), asks, kName, "latency samples");
-  std::sort(latencies_ns.begin(), latencies_ns.end());
-  result(kName, "p50_ns", percentile(latencies_ns, 0.50), "ns");
-  result(kName, "p99_ns", percentile(latencies_ns, 0.99), "ns");
-  result(kName, "p999_ns", percentile(latencies_ns, 0.999), "ns");
+  report_latency_percentiles(kName, latencies_ns);
 }
 
 }  // namespace workloads
