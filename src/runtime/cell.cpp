@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "memory/block_pool.hpp"
+#include "runtime/cell_extras.hpp"
 #include "runtime/runtime_core.hpp"
 #include "scheduler/worker.hpp"
 #include "tact/errors.hpp"
@@ -93,6 +94,7 @@ void stop_cell(Cell* cell) noexcept {
       // on_stop failing cannot un-stop the actor; the stop proceeds.
     }
   }
+  cell_extras_on_stop(cell);
   cell->vtable->destroy(object);
   const StopReason reason = cell->stop_reason;  // runner-only: read while we hold the rights
   reject_all_and_release_rights(cell);
@@ -127,6 +129,7 @@ void cell_abandon(CellBase* base) noexcept {
   const ActorVTable* vtable = cell->vtable;
   const std::size_t bytes = allocation_size(vtable);
   const std::size_t align = allocation_align(vtable);
+  cell_extras_free(cell);
   cell->~Cell();
   if (align <= kPoolAlign) {
     pool_free(cell, bytes);

@@ -35,6 +35,8 @@
 
 namespace tact::detail {
 
+struct CellExtras;
+
 enum class StopReason : unsigned char { kNormal, kFailed, kShutdown };
 
 struct Cell final : CellBase, Task {
@@ -61,6 +63,8 @@ struct Cell final : CellBase, Task {
   // -- guarded by the registry shard's mutex ------------------------------------------------
   Cell* registry_prev = nullptr;
   Cell* registry_next = nullptr;
+  // Allocated on first use (cell_extras.hpp): timers, watchers, bound, suspension.
+  Atomic<CellExtras*> extras{nullptr};
 
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   bool started = false;

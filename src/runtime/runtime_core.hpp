@@ -47,6 +47,10 @@ class RuntimeCore {
   bool register_live(Cell* cell);
   void unregister_live(Cell* cell);
 
+  // The registry shard's mutex for `cell`: also guards rare per-cell set-up
+  // (cell_extras allocation).
+  std::mutex& cell_mutex(const Cell* cell) noexcept { return shard_of(cell).mutex; }
+
   void shutdown();
   RuntimeStats stats() const noexcept;
 

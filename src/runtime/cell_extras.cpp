@@ -1,0 +1,41 @@
+#include "runtime/cell_extras.hpp"
+
+#include <mutex>
+
+#include "runtime/cell.hpp"
+#include "runtime/runtime_core.hpp"
+
+namespace tact::detail {
+
+CellExtras& cell_extras(Cell* cell) {
+  if (CellExtras* extras = cell_extras_if_any(cell)) return *extras;
+  // Rare (first use): allocated under the registry shard's lock so that two
+  // threads asking at once make one.
+  std::lock_guard<std::mutex> lock(cell->runtime->cell_mutex(cell));
+  CellExtras* extras = cell->extras.load(relaxed);  // relaxed: the lock orders it
+  if (extras == nullptr) {
+    extras = new CellExtras();
+    // release: pairs with the acquire load in cell_extras_if_any, so a reader
+    // that sees the pointer sees the constructed extras.
+    cell->extras.store(extras, release);
+  }
+  return *extras;
+}
+
+CellExtras* cell_extras_if_any(Cell* cell) noexcept {
+  // acquire: pairs with the release store in cell_extras.
+  return cell->extras.load(acquire);
+}
+
+void cell_extras_on_stop(Cell* cell) noexcept {
+  CellExtras* extras = cell_extras_if_any(cell);
+  if (extras == nullptr) return;
+  cancel_actor_timers(*cell, extras->timers);
+}
+
+void cell_extras_free(Cell* cell) noexcept {
+  // relaxed: the last reference's acq_rel decrement ordered every use before this.
+  delete cell->extras.load(relaxed);
+}
+
+}  // namespace tact::detail

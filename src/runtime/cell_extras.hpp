@@ -1,0 +1,31 @@
+// CellExtras: the per-actor state only some actors need (timers, watchers and
+// links, a mailbox bound, a suspended coroutine), kept out of the Cell so that
+// the many idle actors stay small (README: "bytes per idle actor").
+//
+// Allocated on first use by any thread (cell_extras()), freed with the cell's
+// memory (cell_free). Each section states who may touch it; a section added
+// for a feature lives in that feature's folder and is included here.
+#pragma once
+
+#include "timer/actor_timers.hpp"
+
+namespace tact::detail {
+
+struct Cell;
+
+struct CellExtras {
+  ActorTimers timers;  // src/timer/actor_timers.hpp
+};
+
+// Any thread, while it holds a reference to the cell: the cell's extras,
+// allocated on the first call. Throws std::bad_alloc.
+CellExtras& cell_extras(Cell* cell);
+// The extras if some thread allocated them (acquire), else nullptr.
+CellExtras* cell_extras_if_any(Cell* cell) noexcept;
+// The runner, while stopping the actor (after on_stop, before its mail is
+// rejected): each section lets go of what ties it to the running actor.
+void cell_extras_on_stop(Cell* cell) noexcept;
+// The cell's memory goes (cell_free): frees the extras.
+void cell_extras_free(Cell* cell) noexcept;
+
+}  // namespace tact::detail
