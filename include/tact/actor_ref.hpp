@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/address.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/envelope.hpp"
@@ -95,6 +96,9 @@ class ActorRef {
 
   // Identity, for containers.
   std::size_t hash() const noexcept { return std::hash<const void*>{}(cell_); }
+
+  // The actor's untyped address (what tact::Down names); equal to this ref.
+  ActorAddress address() const noexcept { return detail::AddressAccess::of(cell_); }
 
  private:
   friend struct detail::RefAccess<A>;

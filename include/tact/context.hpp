@@ -5,8 +5,14 @@
 
 #include <utility>
 
+#include <optional>
+#include <string_view>
+
 #include "tact/actor_ref.hpp"
+#include "tact/address.hpp"
 #include "tact/detail/cell.hpp"
+#include "tact/detail/registry.hpp"
+#include "tact/detail/ties.hpp"
 
 namespace tact {
 
@@ -39,7 +45,54 @@ class Context {
   // resolve with tact::ActorStopped).
   void stop() const noexcept { detail::cell_request_stop(cell_); }
 
+  // -- watches and links (tact/down.hpp, tact/exit.hpp) -------------------------------------
+  // When `who` stops for good, this actor receives one tact::Down (at once if it
+  // already has). Watching twice is watching once. Throws tact::Error on an empty ref.
+  void watch(const ActorAddress& who) const {
+    static_assert(detail::kHandles<A, Down>,
+                  "tact: ctx.watch(ref) delivers a tact::Down message: the watching actor "
+                  "needs `void handle(tact::Down)` (or handle(tact::Down, tact::Context<A>&))");
+    (void)detail::tie_add(checked(who), cell_, detail::TieKind::kWatch, &detail::notify_down<A>);
+  }
+  // No Down from `who` after this (one already queued still arrives).
+  void unwatch(const ActorAddress& who) const {
+    (void)detail::tie_remove(checked(who), cell_, detail::TieKind::kWatch);
+  }
+  // Shares fate with `other` (tact/exit.hpp: who stops whom, trapping exits).
+  template <class B>
+  void link(const ActorRef<B>& other) const {
+    detail::CellBase* peer = checked(other.address());
+    if (peer == cell_) return;
+    if (detail::tie_add(peer, cell_, detail::TieKind::kLink, &detail::notify_linked<A>)) {
+      (void)detail::tie_add(cell_, peer, detail::TieKind::kLink, &detail::notify_linked<B>);
+    }
+  }
+  void unlink(const ActorAddress& other) const {
+    detail::CellBase* peer = checked(other);
+    (void)detail::tie_remove(peer, cell_, detail::TieKind::kLink);
+    (void)detail::tie_remove(cell_, peer, detail::TieKind::kLink);
+  }
+
+  // -- the registry (as Runtime's) ------------------------------------------------------------
+  // Names this actor; false if the name belongs to a live actor.
+  [[nodiscard]] bool register_name(std::string_view name) const {
+    return detail::registry_add(detail::cell_runtime(cell_), name, cell_);
+  }
+  bool unregister_name(std::string_view name) const {
+    return detail::registry_remove(detail::cell_runtime(cell_), name);
+  }
+  template <class B>
+  std::optional<ActorRef<B>> lookup(std::string_view name) const {
+    return detail::registry_lookup<B>(detail::cell_runtime(cell_), name);
+  }
+
  private:
+  static detail::CellBase* checked(const ActorAddress& who) {
+    detail::CellBase* cell = detail::AddressAccess::cell(who);
+    if (cell == nullptr) throw Error("tact: watch/link with an empty ActorRef or address");
+    return cell;
+  }
+
   detail::CellBase* cell_;
 };
 

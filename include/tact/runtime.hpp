@@ -14,11 +14,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "tact/actor_ref.hpp"
 #include "tact/config.hpp"
 #include "tact/context.hpp"
+#include "tact/detail/registry.hpp"
 #include "tact/detail/spawn.hpp"
 
 namespace tact {
@@ -47,6 +50,21 @@ class Runtime {
 
   // Not from a worker thread (throws tact::WouldBlockWorker). Idempotent.
   void shutdown();
+
+  // -- the registry (README "Registry"); any thread --------------------------------------------
+  // Names the actor. False if the name belongs to a live actor (an actor that
+  // has stopped lost its names), or the actor has stopped. Throws on an empty ref.
+  template <class A>
+  [[nodiscard]] bool register_name(std::string_view name, const ActorRef<A>& ref) {
+    return detail::registry_add(core_, name, detail::RefAccess<A>::cell(ref));
+  }
+  // The actor of class A under that name; empty if none, or if it is of another class.
+  template <class A>
+  std::optional<ActorRef<A>> lookup(std::string_view name) const {
+    return detail::registry_lookup<A>(core_, name);
+  }
+  // False if no actor had the name.
+  bool unregister_name(std::string_view name);
 
   RuntimeStats stats() const noexcept;
   std::size_t worker_count() const noexcept;

@@ -2,9 +2,13 @@
 #pragma once
 
 #include "tact/actor_ref.hpp"
+#include "tact/address.hpp"
 #include "tact/config.hpp"
 #include "tact/context.hpp"
+#include "tact/down.hpp"
 #include "tact/errors.hpp"
+#include "tact/exit.hpp"
 #include "tact/outcome.hpp"
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
+#include "tact/supervisor.hpp"

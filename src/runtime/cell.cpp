@@ -7,6 +7,7 @@
 #include "runtime/cell_extras.hpp"
 #include "runtime/runtime_core.hpp"
 #include "scheduler/worker.hpp"
+#include "supervision/child.hpp"
 #include "tact/errors.hpp"
 
 namespace tact::detail {
@@ -82,12 +83,14 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
 
 // The runner stops the actor (see the lifecycle in cell.hpp).
 void stop_cell(Cell* cell) noexcept {
+  if (child_parks_instead_of_stopping(*cell)) return;  // a supervised child restarts in place
   RuntimeCore* runtime = cell->runtime;
   // release: pairs with the acquire load in cell_deliver; senders that see it
   // reject without pushing.
   cell->stopped.store(true, release);
   void* object = cell->object();
-  if (cell->vtable->on_stop != nullptr) {
+  const bool has_object = !cell->object_gone;
+  if (has_object && cell->vtable->on_stop != nullptr) {
     try {
       cell->vtable->on_stop(object, cell);
     } catch (...) {
@@ -95,7 +98,7 @@ void stop_cell(Cell* cell) noexcept {
     }
   }
   cell_extras_on_stop(cell);
-  cell->vtable->destroy(object);
+  if (has_object) cell->vtable->destroy(object);
   const StopReason reason = cell->stop_reason;  // runner-only: read while we hold the rights
   reject_all_and_release_rights(cell);
   runtime->count_stopped(reason);
@@ -104,6 +107,8 @@ void stop_cell(Cell* cell) noexcept {
 }
 
 }  // namespace
+
+void cell_stop(Cell* cell) noexcept { stop_cell(cell); }
 
 void* Cell::object() noexcept {
   return reinterpret_cast<std::byte*>(this) + object_offset(vtable->align);

@@ -69,11 +69,16 @@ struct Cell final : CellBase, Task {
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   bool started = false;
   bool stop_requested = false;
+  bool object_gone = false;  // a supervised child between restarts (supervision/child.hpp)
   StopReason stop_reason = StopReason::kNormal;
   std::exception_ptr failure;  // why it failed, when it did
 };
 
 // The scheduler's RunTask for cells: up to one budget of messages.
 void run_cell(Task* task, Worker& worker, void* runtime_core);
+
+// Stops the actor now; by the holder of the mailbox's consumer rights (the
+// runner, or a supervisor holding a parked child's: supervision/child.hpp).
+void cell_stop(Cell* cell) noexcept;
 
 }  // namespace tact::detail

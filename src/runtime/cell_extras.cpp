@@ -28,9 +28,15 @@ CellExtras* cell_extras_if_any(Cell* cell) noexcept {
 }
 
 void cell_extras_on_stop(Cell* cell) noexcept {
+  // seq_cst fence: orders stop_cell's store of `stopped` before this load of the
+  // extras pointer; pairs with the fence in stopped_after_fence, so a thread that
+  // allocates the extras meanwhile either is seen here or sees `stopped`
+  // (src/supervision/ties.hpp).
+  fence_seq_cst();
   CellExtras* extras = cell_extras_if_any(cell);
   if (extras == nullptr) return;
   cancel_actor_timers(*cell, extras->timers);
+  close_ties(*cell, extras->ties);  // watchers, links, names, the supervisor
 }
 
 void cell_extras_free(Cell* cell) noexcept {

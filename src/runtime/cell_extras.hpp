@@ -7,6 +7,10 @@
 // for a feature lives in that feature's folder and is included here.
 #pragma once
 
+#include <memory>
+
+#include "supervision/child.hpp"
+#include "supervision/ties.hpp"
 #include "timer/actor_timers.hpp"
 
 namespace tact::detail {
@@ -15,6 +19,8 @@ struct Cell;
 
 struct CellExtras {
   ActorTimers timers;  // src/timer/actor_timers.hpp
+  Ties ties;           // src/supervision/ties.hpp: watchers, links, registry names
+  std::unique_ptr<SupervisedChild> child;  // src/supervision/child.hpp: set at spawn
 };
 
 // Any thread, while it holds a reference to the cell: the cell's extras,

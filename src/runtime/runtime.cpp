@@ -2,6 +2,7 @@
 #include "tact/runtime.hpp"
 
 #include "runtime/runtime_core.hpp"
+#include "tact/detail/registry.hpp"
 
 namespace tact {
 
@@ -15,6 +16,8 @@ Runtime::~Runtime() {
 }
 
 void Runtime::shutdown() { core_->shutdown(); }
+
+bool Runtime::unregister_name(std::string_view name) { return detail::registry_remove(core_, name); }
 
 RuntimeStats Runtime::stats() const noexcept { return core_->stats(); }
 

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <vector>
 
+#include "registry/name_registry.hpp"
 #include "runtime/cell.hpp"
 #include "scheduler/scheduler.hpp"
 #include "tact/config.hpp"
@@ -53,6 +54,7 @@ class RuntimeCore {
 
   void shutdown();
   RuntimeStats stats() const noexcept;
+  NameRegistry& names() noexcept { return names_; }  // rt.register_name (src/registry/)
 
   // Counters (relaxed: statistics, read as a snapshot).
   void count_spawned() noexcept { spawned_.fetch_add(1, relaxed); }
@@ -80,6 +82,7 @@ class RuntimeCore {
   Atomic<std::uint64_t> failed_{0};
   Atomic<std::uint64_t> dead_letters_{0};
   std::array<Shard, kShards> shards_;
+  NameRegistry names_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
   Scheduler scheduler_;     // last: its workers use the fields above

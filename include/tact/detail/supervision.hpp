@@ -1,0 +1,44 @@
+// Spawning a supervised child: like spawn_actor, but the object comes from a
+// factory that is kept (in the child's CellExtras) to build it again, in the
+// same cell, at each restart (src/supervision/child.hpp).
+#pragma once
+
+#include <functional>
+#include <new>
+#include <utility>
+
+#include "tact/actor_ref.hpp"
+#include "tact/detail/cell.hpp"
+#include "tact/detail/spawn.hpp"
+
+namespace tact::detail {
+
+// Before the child goes live: records its supervisor and factory, and ties the
+// supervisor to the child's stop.
+void child_attach(CellBase* child, CellBase* supervisor, std::function<void(void*)> build);
+
+template <class A>
+ActorRef<A> spawn_child(CellBase* supervisor, std::function<A()> factory) {
+  static_assert(std::is_class_v<A>, "tact: an actor is a class with handle() overloads");
+  static_assert(std::is_nothrow_destructible_v<A>, "tact: an actor's destructor must not throw");
+  std::function<void(void*)> build = [factory = std::move(factory)](void* where) {
+    ::new (where) A(factory());
+  };
+  CellBase* cell = cell_allocate(cell_runtime(supervisor), &ActorClass<A>::kVTable);
+  try {
+    build(cell_object(cell));
+  } catch (...) {
+    cell_abandon(cell);
+    throw;
+  }
+  try {
+    child_attach(cell, supervisor, std::move(build));
+  } catch (...) {
+    ActorClass<A>::destroy(cell_object(cell));
+    cell_abandon(cell);
+    throw;
+  }
+  return RefAccess<A>::adopt(cell_activate(cell));
+}
+
+}  // namespace tact::detail

@@ -1,0 +1,88 @@
+// Ties: who hears of an actor's stop. A watcher (ctx.watch), a linked actor
+// (ctx.link), a supervisor: each adds a tie to the target's cell; when the
+// target stops for good, every tie is notified once (src/supervision/ties.hpp
+// holds the protocol). The templates here build the typed notifications.
+#pragma once
+
+#include <exception>
+#include <utility>
+
+#include "tact/address.hpp"
+#include "tact/detail/cell.hpp"
+#include "tact/detail/dispatch.hpp"
+#include "tact/detail/envelope.hpp"
+#include "tact/down.hpp"
+#include "tact/exit.hpp"
+
+namespace tact::detail {
+
+// What a tie hears when its target stops.
+struct StopInfo {
+  CellBase* who;
+  ExitReason reason;
+  std::exception_ptr error;
+};
+
+// Runs on the stopping actor's thread (or on a thread that found it stopped);
+// must not block. `peer` is the actor holding the tie.
+using TieNotify = void (*)(CellBase* peer, const StopInfo& info) noexcept;
+
+enum class TieKind : unsigned char {
+  kWatch,       // peer watches the target: Down
+  kLink,        // peer is linked to the target: Exit or a linked exit
+  kSupervisor,  // peer supervises the target: it forgets the child
+};
+
+// Any thread, holding a reference to both cells. Ties `peer` to `target`'s stop
+// (once per (peer, kind): adding again is a no-op). If `target` has already
+// stopped, `notify` runs now, here, and false is returned.
+bool tie_add(CellBase* target, CellBase* peer, TieKind kind, TieNotify notify);
+// Any thread. Unties; false if there was no such tie (or the target stopped).
+bool tie_remove(CellBase* target, CellBase* peer, TieKind kind) noexcept;
+
+// A system message: queued like a tell, but never refused by a mailbox bound and
+// not counted as a dead letter when the receiver has stopped (it is dropped).
+// It is a TellEnvelope whose reject step only destroys the payload.
+template <class A, class M>
+struct SystemEnvelope {
+  static Envelope* make(M msg) {
+    auto* envelope = new TellEnvelope<A, M>(std::move(msg));
+    envelope->fn = &run;
+    return envelope;
+  }
+  static void run(Envelope* base, CellBase* cell, void* object, EnvelopeOp op) noexcept {
+    if (op == EnvelopeOp::kReject) {
+      static_cast<TellEnvelope<A, M>*>(base)->payload.msg.~M();
+      return;
+    }
+    TellEnvelope<A, M>::run(base, cell, object, op);
+  }
+};
+
+template <class A, class M>
+void deliver_system(CellBase* to, M msg) noexcept {
+  (void)cell_deliver(to, SystemEnvelope<A, M>::make(std::move(msg)));
+}
+
+// A watcher of class W hears: a Down.
+template <class W>
+void notify_down(CellBase* watcher, const StopInfo& info) noexcept {
+  deliver_system<W>(watcher, Down{AddressAccess::of(info.who), info.reason, info.error});
+}
+
+// Stops a linked actor that does not trap exits: it fails with tact::LinkedExit
+// when the message is handled (src/supervision/links.cpp).
+void deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept;
+
+// A linked actor of class B hears: an Exit if it traps exits (has handle(Exit)),
+// else a linked exit for an abnormal stop, else nothing.
+template <class B>
+void notify_linked(CellBase* peer, const StopInfo& info) noexcept {
+  if constexpr (kHandles<B, Exit>) {
+    deliver_system<B>(peer, Exit{AddressAccess::of(info.who), info.reason, info.error});
+  } else if (is_abnormal(info.reason)) {
+    deliver_linked_exit(peer, info);
+  }
+}
+
+}  // namespace tact::detail

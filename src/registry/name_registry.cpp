@@ -1,0 +1,82 @@
+#include "registry/name_registry.hpp"
+
+#include <algorithm>
+
+#include "runtime/cell.hpp"
+#include "runtime/cell_extras.hpp"
+#include "runtime/runtime_core.hpp"
+#include "supervision/ties.hpp"
+#include "tact/errors.hpp"
+
+namespace tact::detail {
+
+bool NameRegistry::add(std::string_view name, Cell& cell) {
+  Ties& ties = cell_extras(&cell).ties;  // before the lock: it may allocate (and throw)
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = names_.find(name);
+  // A name whose actor has stopped is free: its own close_ties will not remove
+  // the new entry (it drops only names still mapped to it). acquire: pairs with
+  // the release store in stop_cell.
+  if (it != names_.end() && !it->second->stopped.load(acquire)) return false;
+  {
+    std::lock_guard<std::mutex> ties_lock(ties.mutex);
+    if (ties.closed || stopped_after_fence(cell)) return false;
+    ties.names.emplace_back(name);
+  }
+  if (it != names_.end()) {
+    it->second = &cell;
+  } else {
+    names_.emplace(std::string(name), &cell);
+  }
+  return true;
+}
+
+CellBase* NameRegistry::find(std::string_view name, const ActorVTable* vtable) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = names_.find(name);
+  if (it == names_.end()) return nullptr;
+  Cell* cell = it->second;
+  if (vtable != nullptr && cell->vtable != vtable) return nullptr;
+  cell_retain(cell);  // alive: an entry's cell is (see the file comment)
+  return cell;
+}
+
+bool NameRegistry::remove(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = names_.find(name);
+  if (it == names_.end()) return false;
+  if (CellExtras* extras = cell_extras_if_any(it->second)) {
+    std::lock_guard<std::mutex> ties_lock(extras->ties.mutex);
+    auto& names = extras->ties.names;
+    auto mine = std::find(names.begin(), names.end(), name);
+    if (mine != names.end()) names.erase(mine);
+  }
+  names_.erase(it);
+  return true;
+}
+
+void NameRegistry::drop_names(const Cell& cell, const std::vector<std::string>& names) noexcept {
+  if (names.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const std::string& name : names) {
+    auto it = names_.find(name);
+    if (it != names_.end() && it->second == &cell) names_.erase(it);
+  }
+}
+
+// ---- the public face (include/tact/detail/registry.hpp) -------------------------------------
+
+bool registry_add(RuntimeCore* runtime, std::string_view name, CellBase* cell) {
+  if (cell == nullptr) throw Error("tact: register_name with an empty ActorRef");
+  return runtime->names().add(name, *Cell::from(cell));
+}
+
+CellBase* registry_find(RuntimeCore* runtime, std::string_view name, const ActorVTable* vtable) {
+  return runtime->names().find(name, vtable);
+}
+
+bool registry_remove(RuntimeCore* runtime, std::string_view name) {
+  return runtime->names().remove(name);
+}
+
+}  // namespace tact::detail

@@ -1,0 +1,127 @@
+#include "supervision/ties.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "registry/name_registry.hpp"
+#include "runtime/cell.hpp"
+#include "runtime/cell_extras.hpp"
+#include "runtime/runtime_core.hpp"
+
+namespace tact::detail {
+namespace {
+
+ExitReason exit_reason_of(StopReason reason) noexcept {
+  switch (reason) {
+    case StopReason::kNormal:
+      return ExitReason::normal;
+    case StopReason::kFailed:
+      return ExitReason::failed;
+    case StopReason::kShutdown:
+      return ExitReason::shutdown;
+  }
+  return ExitReason::failed;
+}
+
+// Drops the ties whose peer has stopped: they would only be told into the void.
+// Keeps a long-lived actor's list as short as its live watchers. Under the lock.
+void prune_stopped_peers(Ties& ties) noexcept {
+  std::size_t kept = 0;
+  for (const Ties::Tie& tie : ties.ties) {
+    // relaxed: a hint; a peer that stops right after is told in vain, no harm.
+    if (Cell::from(tie.peer)->stopped.load(relaxed)) {
+      cell_release(tie.peer);
+    } else {
+      ties.ties[kept++] = tie;
+    }
+  }
+  ties.ties.resize(kept);
+}
+
+}  // namespace
+
+Ties::~Ties() {
+  for (const Tie& tie : ties) cell_release(tie.peer);
+}
+
+bool stopped_after_fence(const Cell& cell) noexcept {
+  // seq_cst fence: orders our earlier store of the extras pointer (or of the
+  // section's contents) before this load of `stopped`; pairs with the fence in
+  // cell_extras_on_stop (see ties.hpp). relaxed load: the fence orders it; what
+  // we then read of a stopped cell is ordered by the acquire in close_ties.
+  fence_seq_cst();
+  return cell.stopped.load(relaxed);
+}
+
+void close_ties(Cell& cell, Ties& ties) noexcept {
+  // acquire: pairs with the release store of `stopped` in stop_cell, which comes
+  // after the stop reason and failure were written (they are final then).
+  (void)cell.stopped.load(acquire);
+  std::vector<Ties::Tie> to_notify;
+  std::vector<std::string> names;
+  StopInfo info{&cell, exit_reason_of(cell.stop_reason), nullptr};
+  if (info.reason == ExitReason::failed) info.error = cell.failure;
+  {
+    std::lock_guard<std::mutex> lock(ties.mutex);
+    if (ties.closed) return;
+    ties.closed = true;
+    ties.final_reason = info.reason;
+    ties.final_error = info.error;
+    to_notify.swap(ties.ties);
+    names.swap(ties.names);
+  }
+  cell.runtime->names().drop_names(cell, names);
+  for (const Ties::Tie& tie : to_notify) {
+    // A linked peer keeps a tie back to us: untie it, so a long-lived actor's
+    // list does not fill with links to stopped actors.
+    if (tie.kind == TieKind::kLink) (void)tie_remove(tie.peer, &cell, TieKind::kLink);
+    tie.notify(tie.peer, info);
+    cell_release(tie.peer);
+  }
+}
+
+bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify notify) {
+  Cell& target = *Cell::from(target_base);
+  Ties& ties = cell_extras(&target).ties;  // may allocate: before any lock
+  StopInfo info{&target, ExitReason::normal, nullptr};
+  {
+    std::unique_lock<std::mutex> lock(ties.mutex);
+    if (!ties.closed) {
+      if (!stopped_after_fence(target)) {
+        for (const Ties::Tie& tie : ties.ties) {
+          if (tie.peer == peer && tie.kind == kind) return true;  // already tied
+        }
+        prune_stopped_peers(ties);
+        ties.ties.push_back(Ties::Tie{peer, notify, kind});
+        cell_retain(peer);  // after the push, which may throw
+        return true;
+      }
+      // Stopped, but its runner has not closed the section (and may never: it
+      // may have read the extras pointer before we allocated it). Close it here.
+      lock.unlock();
+      close_ties(target, ties);
+      lock.lock();
+    }
+    info.reason = ties.final_reason;
+    info.error = ties.final_error;
+  }
+  notify(peer, info);  // the target has stopped: told at once
+  return false;
+}
+
+bool tie_remove(CellBase* target_base, CellBase* peer, TieKind kind) noexcept {
+  CellExtras* extras = cell_extras_if_any(Cell::from(target_base));
+  if (extras == nullptr) return false;
+  Ties& ties = extras->ties;
+  std::lock_guard<std::mutex> lock(ties.mutex);
+  for (auto it = ties.ties.begin(); it != ties.ties.end(); ++it) {
+    if (it->peer == peer && it->kind == kind) {
+      cell_release(peer);  // not the last reference: the caller holds one
+      ties.ties.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace tact::detail

@@ -1,0 +1,66 @@
+// Ties: the CellExtras section that says who must hear of this actor's stop
+// (watchers, linked actors, its supervisor) and which registry names point to
+// it. Only actors somebody watched, linked or named have one.
+//
+// Protocol (the section's mutex guards every field):
+//   - the section is *closed* exactly once, by close_ties(): the stopping runner
+//     calls it (cell_extras_on_stop), and so does any thread that finds the actor
+//     stopped while the section is still open. Whoever closes it takes the ties
+//     and names, records the final reason, and after unlocking notifies every tie
+//     once and removes the names from the registry;
+//   - tie_add / registry_add lock the section: open and the actor not stopped ->
+//     the tie (name) is added and the closer will see it; closed -> a tie is
+//     notified at once with the recorded reason (a name is refused). The actor
+//     stopped but the section still open -> close it first, then as closed.
+// So a watcher is told exactly once, whether it came before, during or after the
+// stop.
+//
+// Why a late visitor may have to close the section itself: the stopping runner
+// sets `stopped` and later reads the extras pointer; a visitor allocates the
+// extras and later reads `stopped`. With a seq_cst fence on both sides between
+// the store and the load (cell_extras_on_stop, tie_add, registry_add), at least
+// one side sees the other's store: the runner sees the section (and closes it),
+// or the visitor sees `stopped` (and closes it). Neither may miss both.
+#pragma once
+
+#include <exception>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tact/detail/ties.hpp"
+
+namespace tact::detail {
+
+struct Cell;
+
+struct Ties {
+  struct Tie {
+    CellBase* peer;  // counted: released when notified or untied
+    TieNotify notify;
+    TieKind kind;
+  };
+
+  std::mutex mutex;
+  bool closed = false;
+  ExitReason final_reason = ExitReason::normal;  // once closed
+  std::exception_ptr final_error;                 // once closed
+  std::vector<Tie> ties;
+  std::vector<std::string> names;  // registry names of this actor (registry.cpp)
+
+  Ties() = default;
+  Ties(const Ties&) = delete;
+  Ties& operator=(const Ties&) = delete;
+  ~Ties();  // releases the peers of ties never notified (a cell never activated)
+};
+
+// Closes `cell`'s ties (see above) if nobody has yet; any thread, once the cell
+// is stopped. The final reason is read from the cell: its stop reason and
+// failure are final once `stopped` is set.
+void close_ties(Cell& cell, Ties& ties) noexcept;
+
+// True when `cell` is stopped, read after a seq_cst fence (the visitor's side
+// of the fence pairing above).
+bool stopped_after_fence(const Cell& cell) noexcept;
+
+}  // namespace tact::detail
