@@ -49,10 +49,13 @@ class Context {
   // When `who` stops for good, this actor receives one tact::Down (at once if it
   // already has). Watching twice is watching once. Throws tact::Error on an empty ref.
   void watch(const ActorAddress& who) const {
-    static_assert(detail::kHandles<A, Down>,
-                  "tact: ctx.watch(ref) delivers a tact::Down message: the watching actor "
-                  "needs `void handle(tact::Down)` (or handle(tact::Down, tact::Context<A>&))");
-    (void)detail::tie_add(checked(who), cell_, detail::TieKind::kWatch, &detail::notify_down<A>);
+    if constexpr (!detail::kHandles<A, Down>) {
+      static_assert(detail::kHandles<A, Down>,
+                    "tact: ctx.watch(ref) delivers a tact::Down message: the watching actor "
+                    "needs `void handle(tact::Down)` (or handle(tact::Down, tact::Context<A>&))");
+    } else {
+      (void)detail::tie_add(checked(who), cell_, detail::TieKind::kWatch, &detail::notify_down<A>);
+    }
   }
   // No Down from `who` after this (one already queued still arrives).
   void unwatch(const ActorAddress& who) const {
