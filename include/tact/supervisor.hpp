@@ -59,7 +59,8 @@ struct SupervisorSpec {
   Backoff backoff{};                      // none: restart at once
 };
 
-// Ask a Supervisor to start a child; the reply is its ActorRef<A>.
+// Ask a Supervisor to start a child; the reply is its ActorRef<A> (empty if the
+// factory threw the first time).
 //   sup.ask(tact::StartChild{[] { return Worker(42); }})   // A deduced: Worker
 template <class A>
 struct StartChild {
@@ -105,11 +106,17 @@ class Supervisor {
   Supervisor& operator=(Supervisor&&) noexcept;
   ~Supervisor();
 
+  // The new child's ref; an empty ref if the factory threw (or the runtime is
+  // shutting down): the supervisor carries on either way.
   template <class A>
   ActorRef<A> handle(StartChild<A> start, Context<Supervisor>& ctx) {
     const ActorAddress self = ctx.self().address();
-    ActorRef<A> child =
-        detail::spawn_child<A>(detail::AddressAccess::cell(self), std::move(start.factory));
+    ActorRef<A> child;
+    try {
+      child = detail::spawn_child<A>(detail::AddressAccess::cell(self), std::move(start.factory));
+    } catch (...) {
+      return child;
+    }
     adopt(child.address(), detail::AddressAccess::cell(self));
     return child;
   }

@@ -277,6 +277,19 @@ TEST(Supervisor, AFactoryThatThrowsOnRestartCountsAsAFailure) {
   EXPECT_THROW(w.ask(Get{}).get(), tact::ActorStopped);
 }
 
+TEST(Supervisor, AFactoryThatThrowsAtTheStartGivesAnEmptyRefAndTheSupervisorCarriesOn) {
+  tact::Runtime rt(workers(2));
+  Probe probe;
+  auto sup = rt.spawn<tact::Supervisor>(one_for_one());
+  tact::ActorRef<Worker> none = sup.ask(tact::StartChild{[]() -> Worker {
+                                      throw std::runtime_error("no");
+                                    }}).get();
+  EXPECT_FALSE(none);
+  auto w = start(sup, 0, &probe);
+  EXPECT_EQ(w.ask(Get{}).get(), 1);
+  EXPECT_EQ(stats(sup).children, 1u);
+}
+
 TEST(Supervisor, ARestartKeepsRegistryNamesAndWatchersSeeNoDown) {
   tact::Runtime rt(workers(2));
   Probe probe;
