@@ -7,6 +7,7 @@
 // for a feature lives in that feature's folder and is included here.
 #pragma once
 
+#include "runtime/suspension.hpp"
 #include "timer/actor_timers.hpp"
 
 namespace tact::detail {
@@ -14,7 +15,10 @@ namespace tact::detail {
 struct Cell;
 
 struct CellExtras {
-  ActorTimers timers;  // src/timer/actor_timers.hpp
+  explicit CellExtras(Cell* cell) noexcept : suspension(cell) {}
+
+  Suspension suspension;  // a parked handler (src/runtime/suspension.hpp)
+  ActorTimers timers;     // src/timer/actor_timers.hpp
 };
 
 // Any thread, while it holds a reference to the cell: the cell's extras,
