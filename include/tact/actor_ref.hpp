@@ -5,6 +5,8 @@
 //   ref.tell(msg)     fire and forget; false when the actor had already stopped
 //                     (the message is then a dead letter, counted by the runtime)
 //   ref.ask(msg)      a tact::Reply<R>, R being what A::handle(msg) returns
+//   ref.stop()        stop once the messages sent before are handled
+//   ref.kill()        stop now; queued messages become dead letters
 //
 // Per-sender FIFO: messages one thread sends to one actor are handled in order.
 // Memory ordering: what the sender wrote before tell/ask is visible to the handler.
@@ -93,6 +95,17 @@ class ActorRef {
       return reply;
     }
   }
+
+  // Any thread. A graceful stop: the actor handles the messages sent before this
+  // call, then stops (on_stop runs; later messages are dead letters). No-op on
+  // an actor already stopped. Throws tact::Error on an empty ref.
+  void stop() const { detail::cell_stop_after_queued(checked_cell()); }
+
+  // Any thread. An immediate stop: the actor stops before its next batch of
+  // messages (at most Config::budget more are handled, and none if it is idle or
+  // suspended in a coroutine, which is dropped); what is queued becomes dead
+  // letters (asks: tact::ActorStopped). Throws tact::Error on an empty ref.
+  void kill() const { detail::cell_kill(checked_cell()); }
 
   // Identity, for containers.
   std::size_t hash() const noexcept { return std::hash<const void*>{}(cell_); }

@@ -8,7 +8,7 @@ enum class ExitReason : unsigned char {
   failed,    // a handler (or on_start) threw; the notice carries the exception. An
              // actor stopped by a linked actor's failure fails with tact::LinkedExit
   shutdown,  // Runtime::shutdown(), or its supervisor stopped it
-  killed,    // killed from outside (reserved for the runtime's kill)
+  killed,    // ref.kill(): stopped before its next message
 };
 
 // "normal", "failed", "shutdown", "killed".

@@ -73,7 +73,8 @@ StartChild(F) -> StartChild<std::invoke_result_t<F&>>;
 struct GetSupervisorStats {};
 struct SupervisorStats {
   std::size_t children = 0;    // started and not stopped for good
-  std::uint64_t restarts = 0;  // objects rebuilt so far (siblings included)
+  std::uint64_t restarts = 0;  // restarts so far (siblings included; a factory that
+                               // throws makes a restart that fails: counted here too)
   std::uint64_t failures = 0;  // children that failed (each restart's cause)
 };
 

@@ -10,8 +10,8 @@ namespace {
 thread_local bool t_blocking_forbidden = false;
 }  // namespace
 
-// The waiter's Parker* shares the word with the four flags.
-static_assert(alignof(Parker) > 15, "Parker's low 4 address bits must be free for the flags");
+// The waiter's Waker* shares the word with the four flags.
+static_assert(alignof(Waker) > 15, "a Waker's low 4 address bits must be free for the flags");
 
 void set_blocking_forbidden(bool forbidden) noexcept { t_blocking_forbidden = forbidden; }
 bool blocking_forbidden() noexcept { return t_blocking_forbidden; }
@@ -20,17 +20,18 @@ bool blocking_forbidden() noexcept { return t_blocking_forbidden; }
 
 void ReplySlotBase::publish() noexcept {
   // acq_rel. release: publishes the outcome (and the writer's prior writes); pairs
-  // with the acquire loads of state_ in ready(), register_waiter(), withdraw_waiter(),
+  // with the acquire loads of state_ in ready(), register_waker(), withdraw_waker(),
   // abandon() and set_continuation(). acquire: pairs with the reader's release in
-  // set_continuation() (cont_ / cont_ctx_ visible here) and in register_waiter().
+  // set_continuation() (cont_ / cont_ctx_ visible here) and in register_waker().
   const Word old = state_.fetch_or(kValue, acq_rel);
   assert((old & kValue) == 0 && "a reply slot was published twice");
   if ((old & kWaiter) != 0) {
-    // The waiter's Parker came with `old`: the slot is not read again, so the
-    // reader may free it the moment it sees kValue. The Parker lives as long as
-    // the reader's thread, and that thread cannot return from wait() before
-    // consuming this token (see Parker's lifetime note).
-    reinterpret_cast<Parker*>(old & kWaiterMask)->unpark();
+    // The waiter's Waker came with `old`: the slot is not read again, so the
+    // reader may free it the moment it sees kValue. The Waker outlives this call:
+    // a Parker lives as long as the reader's thread, which cannot return from
+    // wait() before consuming this token (see Parker's lifetime note); other
+    // wakers say why they do in their own files.
+    reinterpret_cast<Waker*>(old & kWaiterMask)->wake();
   } else if ((old & kContinuation) != 0) {
     cont_(this, cont_ctx_);
     destroy_(this);
@@ -46,29 +47,29 @@ bool ReplySlotBase::spin_until_ready(std::chrono::steady_clock::time_point deadl
   return spin_for(kReplySpin, deadline, [this] { return ready(); });
 }
 
-bool ReplySlotBase::register_waiter(Parker& parker) noexcept {
-  const Word me = reinterpret_cast<Word>(&parker);
-  // acq_rel. release: the Parker (a thread_local, maybe first touched just now) is
-  // constructed before the writer, acquiring in publish(), unparks it. acquire:
-  // pairs with publish()'s release if the outcome got in first; we read it next.
+bool ReplySlotBase::register_waker(Waker& waker) noexcept {
+  const Word me = reinterpret_cast<Word>(&waker);
+  // acq_rel. release: the Waker (a thread_local Parker maybe first touched just
+  // now, or a parked actor's) is constructed before the writer, acquiring in
+  // publish(), wakes it. acquire: pairs with publish()'s release if the outcome
+  // got in first; we read it next.
   const Word old = state_.fetch_or(me | kWaiter, acq_rel);
   assert((old & (kWaiter | kWaiterMask)) == 0 && "two waiters on one reply slot");
   return (old & kValue) == 0;
 }
 
-bool ReplySlotBase::withdraw_waiter(Parker& parker) noexcept {
+bool ReplySlotBase::withdraw_waker() noexcept {
   // acquire: pairs with publish()'s release in case the outcome got in first.
   // Nothing to release: the writer reads nothing of ours once kWaiter is gone.
   const Word old = state_.fetch_and(kFlagMask & ~kWaiter, acquire);
-  assert((old & kWaiterMask) == reinterpret_cast<Word>(&parker));
-  (void)parker;
+  assert((old & kWaiter) != 0 && "withdraw_waker without a registered waker");
   return (old & kValue) != 0;
 }
 
 void ReplySlotBase::wait() noexcept {
   if (spin_until_ready(std::chrono::steady_clock::time_point::max())) return;
   Parker& parker = Parker::current();
-  if (!register_waiter(parker)) return;
+  if (!register_waker(parker)) return;
   // publish() comes after our registration, sees kWaiter and unparks us exactly
   // once; the acquire in ready() (and the token's release/acquire pair) orders the
   // outcome before our read of it. The loop only matters if someone else left a
@@ -82,11 +83,11 @@ bool ReplySlotBase::wait_until(std::chrono::steady_clock::time_point deadline) n
   if (spin_until_ready(deadline)) return true;
   if (std::chrono::steady_clock::now() >= deadline) return false;
   Parker& parker = Parker::current();
-  if (!register_waiter(parker)) return true;
+  if (!register_waker(parker)) return true;
   while (parker.park_until(deadline)) {
     if (ready()) return true;  // else a stray token: keep waiting
   }
-  if (withdraw_waiter(parker)) {
+  if (withdraw_waker()) {
     // The outcome beat our withdrawal, so publish() saw kWaiter and unparks us
     // (or has): take that token now, so it cannot end a later, unrelated park of
     // this thread early, and so the writer is done with our Parker before we go.

@@ -40,6 +40,24 @@ struct StartEnvelope final : Envelope {
   }
 };
 
+// A stop request handled in turn like any message (ActorRef::stop, shutdown).
+// A kill is the same envelope with the kill's reason, there only to get an idle
+// actor scheduled: the runner sees the kill at the start of its turn.
+struct StopEnvelope final : Envelope {
+  explicit StopEnvelope(StopReason r) noexcept : Envelope(&run), reason(r) {}
+  static void run(Envelope* self, CellBase* base, void*, EnvelopeOp op) noexcept {
+    auto* me = static_cast<StopEnvelope*>(self);
+    if (op == EnvelopeOp::kHandle) {
+      Cell* cell = Cell::from(base);
+      if (!cell->stop_requested) cell->stop_reason = me->reason;
+      cell->stop_requested = true;
+    } else if (op == EnvelopeOp::kFree) {
+      delete me;
+    }
+  }
+  StopReason reason;
+};
+
 // Frees an envelope the mailbox retired (mpsc_queue.hpp, I2), if any.
 void free_retired(MpscNode* retired) noexcept {
   if (retired == nullptr) return;
@@ -107,8 +125,6 @@ void stop_cell(Cell* cell) noexcept {
 }
 
 }  // namespace
-
-void cell_stop(Cell* cell) noexcept { stop_cell(cell); }
 
 void* Cell::object() noexcept {
   return reinterpret_cast<std::byte*>(this) + object_offset(vtable->align);
@@ -200,16 +216,103 @@ void cell_fail(CellBase* base, std::exception_ptr error) noexcept {
   cell->stop_requested = true;
 }
 
+void cell_stop_after_queued(CellBase* base, StopReason reason) noexcept {
+  (void)cell_deliver(base, new StopEnvelope(reason));
+}
+
+void cell_stop_after_queued(CellBase* base) noexcept {
+  cell_stop_after_queued(base, StopReason::kNormal);
+}
+
+void cell_kill(CellBase* base, StopReason reason) noexcept {
+  Cell* cell = Cell::from(base);
+  unsigned char none = 0;
+  // release: the reason is read by the runner's acquire (turn start, or after
+  // Suspension::kill's RMW, which this store happens-before). First kill wins.
+  (void)cell->kill_reason.compare_exchange_strong(
+      none, static_cast<unsigned char>(static_cast<unsigned char>(reason) + 1), release, relaxed);
+  try {
+    cell_extras(cell).suspension.kill();  // a parked handler is woken, dropped
+  } catch (...) {
+    // No memory for the extras: then nothing ever parked (parking allocates
+    // them first); the envelope below and the turn-start check do the kill.
+  }
+  // An idle actor must run to see the kill: any envelope schedules it.
+  (void)cell_deliver(base, new StopEnvelope(reason));
+}
+
+void cell_kill(CellBase* base) noexcept { cell_kill(base, StopReason::kKilled); }
+
+void cell_request_kill_stop(Cell* cell) noexcept {
+  // acquire: pairs with cell_kill's release CAS.
+  const unsigned char reason = cell->kill_reason.load(acquire);
+  if (!cell->stop_requested || cell->stop_reason == StopReason::kNormal) {
+    cell->stop_reason = reason != 0 ? static_cast<StopReason>(reason - 1) : StopReason::kKilled;
+  }
+  cell->stop_requested = true;
+}
+
+Waker& cell_suspension_waker(CellBase* base) { return cell_extras(Cell::from(base)).suspension; }
+
+void cell_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
+  Cell* cell = Cell::from(base);
+  cell_extras_if_any(cell)->suspension.request(resume, ctx);  // the waker made them
+  cell->suspend_requested = true;
+}
+
+void cell_await_wake(CellBase* base) noexcept {
+  cell_extras_if_any(Cell::from(base))->suspension.await_wake();
+}
+
 RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime; }
 
 void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime->count_dead_letter(); }
 
 // ---- running ---------------------------------------------------------------------------------
 
+namespace {
+
+// After a handler (or a resumed one) returned: parks or stops the actor as it
+// asked. True: the turn is over (the runner must return without touching the
+// mailbox: parked, it keeps the rights; stopped, it gave them back).
+bool after_handler(Cell* cell) noexcept {
+  while (cell->suspend_requested) {
+    cell->suspend_requested = false;
+    Suspension& suspension = cell_extras_if_any(cell)->suspension;  // cell_suspend made it
+    if (suspension.park()) {
+      cell->parked = true;
+      return true;
+    }
+    // The event (or a kill) came first: resume at once, on this thread.
+    if (suspension.resume()) cell_request_kill_stop(cell);
+  }
+  if (cell->stop_requested) {
+    stop_cell(cell);
+    return true;
+  }
+  return false;
+}
+
+// The start of a turn: a kill stops the actor before any more mail.
+bool killed_at_turn_start(Cell* cell) noexcept {
+  // acquire: pairs with the release CAS in cell_kill.
+  if (cell->kill_reason.load(acquire) == 0) return false;
+  cell_request_kill_stop(cell);
+  stop_cell(cell);
+  return true;
+}
+
+}  // namespace
+
 void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
   Cell* cell = static_cast<Cell*>(task);
   void* object = cell->object();
-  if (!cell->started) {
+  if (cell->parked) {
+    // Woken (or killed) while parked: finish what the handler awaited first.
+    cell->parked = false;
+    if (cell_extras_if_any(cell)->suspension.resume()) cell_request_kill_stop(cell);
+    if (after_handler(cell)) return;
+  } else if (!cell->started) {
     cell->started = true;
     if (cell->vtable->on_start != nullptr) {
       try {
@@ -218,11 +321,9 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
         cell_fail(cell, std::current_exception());
       }
     }
-    if (cell->stop_requested) {
-      stop_cell(cell);
-      return;
-    }
+    if (after_handler(cell)) return;
   }
+  if (killed_at_turn_start(cell)) return;
   const std::uint32_t budget = worker.scheduler().config().budget;
   MpscNode* retired = nullptr;
   {
@@ -232,12 +333,14 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
       MpscNode* node = reader.pop(retired);
       if (node == nullptr) break;
       free_retired(retired);  // the previous message's shell
+      retired = nullptr;
       auto* envelope = static_cast<Envelope*>(node);
       envelope->fn(envelope, cell, object, EnvelopeOp::kHandle);
-      if (cell->stop_requested) {
+      if (cell->stop_requested || cell->suspend_requested) {
         reader.commit();
-        stop_cell(cell);
-        return;
+        if (after_handler(cell)) return;
+        // Resumed at once and still running: carry on with a fresh cursor.
+        ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
       }
     }
   }

@@ -37,7 +37,7 @@ namespace tact::detail {
 
 struct CellExtras;
 
-enum class StopReason : unsigned char { kNormal, kFailed, kShutdown };
+enum class StopReason : unsigned char { kNormal, kFailed, kShutdown, kKilled };
 
 struct Cell final : CellBase, Task {
   Cell(RuntimeCore* rt, const ActorVTable* vt) noexcept : vtable(vt), runtime(rt) {}
@@ -54,6 +54,9 @@ struct Cell final : CellBase, Task {
   // Set once by the runner that stops the actor (release); read by senders
   // (acquire) to reject early.
   Atomic<bool> stopped{false};
+  // A kill's reason + 1 (0: none), set once by the first cell_kill (release);
+  // the runner checks it at the start of each turn (acquire).
+  Atomic<unsigned char> kill_reason{0};
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
   // Producers push, the runner pops (mpsc_queue.hpp); compact: 24 bytes.
@@ -69,16 +72,20 @@ struct Cell final : CellBase, Task {
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   bool started = false;
   bool stop_requested = false;
+  bool suspend_requested = false;  // the handler awaits: park after it returns
+  bool parked = false;             // the runner returned parked: resume first
   bool object_gone = false;  // a supervised child between restarts (supervision/child.hpp)
   StopReason stop_reason = StopReason::kNormal;
   std::exception_ptr failure;  // why it failed, when it did
 };
 
+// Internal variants with a reason (shutdown uses kShutdown).
+void cell_stop_after_queued(CellBase* cell, StopReason reason) noexcept;
+void cell_kill(CellBase* cell, StopReason reason) noexcept;
+// The runner: stop after this handler, for the kill's reason.
+void cell_request_kill_stop(Cell* cell) noexcept;
+
 // The scheduler's RunTask for cells: up to one budget of messages.
 void run_cell(Task* task, Worker& worker, void* runtime_core);
-
-// Stops the actor now; by the holder of the mailbox's consumer rights (the
-// runner, or a supervisor holding a parked child's: supervision/child.hpp).
-void cell_stop(Cell* cell) noexcept;
 
 }  // namespace tact::detail

@@ -14,7 +14,7 @@ CellExtras& cell_extras(Cell* cell) {
   std::lock_guard<std::mutex> lock(cell->runtime->cell_mutex(cell));
   CellExtras* extras = cell->extras.load(relaxed);  // relaxed: the lock orders it
   if (extras == nullptr) {
-    extras = new CellExtras();
+    extras = new CellExtras(cell);
     // release: pairs with the acquire load in cell_extras_if_any, so a reader
     // that sees the pointer sees the constructed extras.
     cell->extras.store(extras, release);

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "runtime/suspension.hpp"
 #include "supervision/child.hpp"
 #include "supervision/ties.hpp"
 #include "timer/actor_timers.hpp"
@@ -18,8 +19,11 @@ namespace tact::detail {
 struct Cell;
 
 struct CellExtras {
-  ActorTimers timers;  // src/timer/actor_timers.hpp
-  Ties ties;           // src/supervision/ties.hpp: watchers, links, registry names
+  explicit CellExtras(Cell* cell) noexcept : suspension(cell) {}
+
+  Suspension suspension;  // a parked handler (src/runtime/suspension.hpp)
+  ActorTimers timers;     // src/timer/actor_timers.hpp
+  Ties ties;              // src/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/supervision/child.hpp: set at spawn
 };
 

@@ -7,23 +7,6 @@
 #include "tact/detail/reply_slot_base.hpp"
 
 namespace tact::detail {
-namespace {
-
-// Shutdown's Stop message: handled in turn like any message, it stops the actor.
-struct StopEnvelope final : Envelope {
-  StopEnvelope() noexcept : Envelope(&run) {}
-  static void run(Envelope* self, CellBase* cell, void*, EnvelopeOp op) noexcept {
-    if (op == EnvelopeOp::kHandle) {
-      Cell* c = Cell::from(cell);
-      if (!c->stop_requested) c->stop_reason = StopReason::kShutdown;
-      c->stop_requested = true;
-    } else if (op == EnvelopeOp::kFree) {
-      delete static_cast<StopEnvelope*>(self);
-    }
-  }
-};
-
-}  // namespace
 
 RuntimeCore::RuntimeCore(const Config& config) : scheduler_(config, &run_cell, this) {
   scheduler_.start();
@@ -127,7 +110,9 @@ std::size_t RuntimeCore::send_stops() {
     }
   }
   for (Cell* cell : targets) {
-    (void)cell_deliver(cell, new StopEnvelope());
+    // A kill: the actor stops before its next turn (a handler parked on an
+    // await that will never come is dropped); its queue becomes dead letters.
+    cell_kill(cell, StopReason::kShutdown);
     cell_release(cell);
   }
   return live;

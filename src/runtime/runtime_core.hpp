@@ -11,8 +11,9 @@
 //   2. refuse new spawns (tact::Error), including spawns already past the first
 //      check whose object was still being built (register_live decides, under
 //      the registry's lock);
-//   3. send every live actor a Stop (queued behind its mail), until none is live;
-//      each stop rejects what its mailbox still holds (asks: ActorStopped);
+//   3. kill every live actor (cell_kill: it stops before its next turn, a parked
+//      handler is dropped), until none is live; each stop rejects what its
+//      mailbox still holds (asks: ActorStopped);
 //   4. stop and join the workers.
 #pragma once
 

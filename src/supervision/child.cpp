@@ -13,7 +13,9 @@
 namespace tact::detail {
 namespace {
 
-SupervisedChild& child_of(Cell& cell) noexcept { return *cell_extras_if_any(&cell)->child; }
+using State = SupervisedChild::State;
+
+CellExtras& extras_of(Cell& cell) noexcept { return *cell_extras_if_any(&cell); }  // made at spawn
 
 // The failed (or taken down) object goes: on_stop, then its destructor.
 void destroy_object(Cell& cell) noexcept {
@@ -30,10 +32,53 @@ void destroy_object(Cell& cell) noexcept {
   cell.object_gone = true;
 }
 
-// A supervisor's order to a running child, handled in turn like a message.
+// The new incarnation: the object from the factory, then on_start. A throw
+// from either fails the actor (it parks again; its supervisor counts it).
+void rebuild_object(Cell& cell, SupervisedChild& child) noexcept {
+  try {
+    child.build(cell.object());
+  } catch (...) {
+    cell_fail(&cell, std::current_exception());
+    return;
+  }
+  cell.object_gone = false;
+  if (cell.vtable->on_start == nullptr) return;
+  try {
+    cell.vtable->on_start(cell.object(), &cell);
+  } catch (...) {
+    cell_fail(&cell, std::current_exception());
+  }
+}
+
+// The parked runner, woken (Suspension::Resume): restart, or stop for good.
+// A kill (killed) stops it too; run_cell then sets the kill's reason.
+void resume_parked_child(CellBase* base, void* /*ctx*/, bool killed) noexcept {
+  Cell& cell = *Cell::from(base);
+  SupervisedChild& child = *extras_of(cell).child;
+  bool restart;
+  {
+    std::lock_guard<std::mutex> lock(child.mutex);
+    restart = !killed && child.state == State::kRestarting;
+    if (restart) {
+      ++child.incarnation;
+      child.state = State::kRunning;
+    } else {
+      child.state = State::kStopping;
+    }
+  }
+  if (restart) {
+    rebuild_object(cell, child);
+  } else if (!killed) {
+    cell.stop_reason = StopReason::kShutdown;  // its supervisor stops it
+    cell.stop_requested = true;
+  }
+}
+
+// A supervisor's order to a running child to go down for a restart, handled in
+// turn like a message.
 struct TakeDownEnvelope final : Envelope {
-  TakeDownEnvelope(bool for_good_, std::uint32_t incarnation_) noexcept
-      : Envelope(&run), for_good(for_good_), incarnation(incarnation_) {}
+  explicit TakeDownEnvelope(std::uint32_t incarnation_) noexcept
+      : Envelope(&run), incarnation(incarnation_) {}
 
   static void run(Envelope* base, CellBase* cell_base, void*, EnvelopeOp op) noexcept {
     auto* self = static_cast<TakeDownEnvelope*>(base);
@@ -43,25 +88,17 @@ struct TakeDownEnvelope final : Envelope {
     }
     if (op != EnvelopeOp::kHandle) return;  // rejected: the child stopped anyway
     Cell& cell = *Cell::from(cell_base);
-    if (self->for_good) {
-      if (!cell.stop_requested) cell.stop_reason = StopReason::kShutdown;
-      cell.stop_requested = true;
-      return;
-    }
-    SupervisedChild& child = child_of(cell);
+    SupervisedChild& child = *extras_of(cell).child;
     {
       std::lock_guard<std::mutex> lock(child.mutex);
       // An order for an earlier incarnation (it failed on its own meanwhile and
       // was restarted) does not apply to this one.
-      if (child.incarnation != self->incarnation || child.state != SupervisedChild::State::kRunning) {
-        return;
-      }
+      if (child.incarnation != self->incarnation || child.state != State::kRunning) return;
     }
     child.takedown_requested = true;
     cell.stop_requested = true;
   }
 
-  bool for_good;
   std::uint32_t incarnation;
 };
 
@@ -85,25 +122,37 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   SupervisedChild& child = *extras->child;
   const bool failed = cell.stop_reason == StopReason::kFailed;
   if (!failed && !child.takedown_requested) return false;
-  destroy_object(cell);  // whether it parks or stops, the object is done
+  // acquire: pairs with cell_kill's release CAS. A killed actor stops for good.
+  if (cell.kill_reason.load(acquire) != 0) return false;
+  destroy_object(cell);  // whether it parks or stops, this object is done
   ChildDown down{AddressAccess::of(&cell), 0, failed, failed ? cell.failure : nullptr};
-  CellBase* supervisor = child.supervisor;
   {
     std::lock_guard<std::mutex> lock(child.mutex);
-    if (child.state != SupervisedChild::State::kRunning) return false;  // stopping for good
+    if (child.state != State::kRunning) return false;  // stopping for good
     down.incarnation = child.incarnation;
-    // Ready for the next incarnation; written before the state hands the
-    // rights over (the mutex orders them for the supervisor).
-    cell.stop_requested = false;
-    cell.stop_reason = StopReason::kNormal;
-    cell.failure = nullptr;
-    cell.started = false;
-    child.takedown_requested = false;
-    // The supervisor may stop us for good (and free the cell) as soon as we
-    // unlock: keep what we still use.
-    cell_retain(supervisor);
-    child.state = SupervisedChild::State::kParked;
+    child.state = State::kParked;
   }
+  // Ready for the next incarnation (runner-only fields: we still run it).
+  cell.stop_requested = false;
+  cell.stop_reason = StopReason::kNormal;
+  cell.failure = nullptr;
+  child.takedown_requested = false;
+  Suspension& suspension = extras->suspension;
+  suspension.request(&resume_parked_child, nullptr);
+  // Before park(): once parked, a wake may run the cell on another worker, which
+  // reads `parked` first (park()'s release publishes it to the waker's acquire).
+  cell.parked = true;
+  if (!suspension.park()) {
+    // A kill came first: resume now (it marks the child stopping) and stop.
+    cell.parked = false;
+    (void)suspension.resume();
+    cell_request_kill_stop(&cell);
+    return false;
+  }
+  // Parked: a wake may resume (and stop, and free) the cell on another worker
+  // from now on. Only what we hold counted is used below.
+  CellBase* supervisor = child.supervisor;
+  cell_retain(supervisor);
   deliver_system<Supervisor>(supervisor, std::move(down));
   cell_release(supervisor);
   return true;
@@ -117,57 +166,36 @@ void child_attach(CellBase* child_base, CellBase* supervisor, std::function<void
   (void)tie_add(child_base, supervisor, TieKind::kSupervisor, &notify_child_stopped);
 }
 
-std::exception_ptr child_restart(CellBase* child_base) noexcept {
+bool child_restart(CellBase* child_base) noexcept {
   Cell& cell = *Cell::from(child_base);
-  SupervisedChild& child = child_of(cell);
+  CellExtras& extras = extras_of(cell);
   {
-    std::lock_guard<std::mutex> lock(child.mutex);
-    if (child.state != SupervisedChild::State::kParked) return nullptr;  // stopping meanwhile
+    std::lock_guard<std::mutex> lock(extras.child->mutex);
+    if (extras.child->state != State::kParked) return false;  // stopping meanwhile
+    extras.child->state = State::kRestarting;
   }
-  // Parked: the rights are ours (child.hpp); nobody else touches the object.
-  try {
-    child.build(cell.object());
-  } catch (...) {
-    return std::current_exception();  // still parked, object gone
-  }
-  cell.object_gone = false;
-  {
-    std::lock_guard<std::mutex> lock(child.mutex);
-    ++child.incarnation;
-    child.state = SupervisedChild::State::kRunning;
-  }
-  // Hands the rights to a worker: on_start, then the queued mail.
-  cell.runtime->scheduler().schedule(&cell);
-  return nullptr;
+  extras.suspension.wake();  // the child rebuilds itself (resume_parked_child)
+  return true;
 }
 
 void child_take_down(CellBase* child_base, std::uint32_t incarnation) noexcept {
-  (void)cell_deliver(child_base, new TakeDownEnvelope(false, incarnation));
+  (void)cell_deliver(child_base, new TakeDownEnvelope(incarnation));
 }
 
 void child_stop(CellBase* child_base) noexcept {
   Cell& cell = *Cell::from(child_base);
-  SupervisedChild& child = child_of(cell);
-  SupervisedChild::State before;
+  CellExtras& extras = extras_of(cell);
+  State before;
   {
-    std::lock_guard<std::mutex> lock(child.mutex);
-    before = child.state;
-    child.state = SupervisedChild::State::kStopping;
+    std::lock_guard<std::mutex> lock(extras.child->mutex);
+    before = extras.child->state;
+    extras.child->state = State::kStopping;
   }
-  if (before == SupervisedChild::State::kRunning) {
-    (void)cell_deliver(child_base, new TakeDownEnvelope(true, 0));
-  } else if (before == SupervisedChild::State::kParked) {
-    // We hold its rights: stop it here (its queued mail is rejected).
-    cell.stop_requested = true;
-    cell.stop_reason = StopReason::kShutdown;
-    cell_stop(&cell);
+  if (before == State::kParked) {
+    extras.suspension.wake();  // it resumes stopping (resume_parked_child)
+  } else if (before != State::kStopping) {
+    cell_stop_after_queued(child_base, StopReason::kShutdown);
   }
-}
-
-std::uint32_t child_incarnation(CellBase* child_base) noexcept {
-  SupervisedChild& child = child_of(*Cell::from(child_base));
-  std::lock_guard<std::mutex> lock(child.mutex);
-  return child.incarnation;
 }
 
 }  // namespace tact::detail

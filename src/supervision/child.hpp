@@ -6,20 +6,19 @@
 //
 //   running ──(its handler or on_start threw, or the supervisor took it down
 //              for a sibling's restart)──> parked
-//   parked  ──(the supervisor rebuilt the object from the factory)──> running
-//   running | parked ──(the supervisor stops it for good)──> stopping
+//   parked  ──(the supervisor orders the restart and wakes it)──> restarting
+//   restarting ──(the child, woken: a fresh object from the factory)──> running
+//   any ──(the supervisor stops it for good, or a kill)──> stopping
 //
 // Parked: the failed object is gone (on_stop ran, then its destructor), and the
-// cell keeps the mailbox's consumer rights without running: run_cell returned
-// without giving them back, so senders keep queueing (their push sees no
-// empty->non-empty edge) and nothing is scheduled: no worker spins on it. The
-// rights pass to the supervisor with the `parked` state (under the mutex); the
-// supervisor builds the new object in place and schedules the cell, which hands
-// the rights to a worker: on_start runs, then the queued messages, in order.
-// (This is the smallest park/wake the restart needs; the runtime's own park/wake
-// can replace it.)
+// runner parks on the cell's Suspension (runtime/suspension.hpp): it keeps the
+// mailbox's consumer rights and handles nothing, so senders keep queueing and
+// no worker spins on it. The supervisor's wake (or a kill) schedules it again;
+// the resume step (on a worker, as a handler) then builds the new object in
+// place and runs on_start, or stops the actor for good. The queued messages are
+// then handled, in order, by the new object.
 //
-// The child learns it is parked in stop_cell's first step
+// The child learns it must park in stop_cell's first step
 // (child_parks_instead_of_stopping), so a restart never sets `stopped`: the
 // actor never looks stopped to senders, watchers or the registry.
 #pragma once
@@ -35,7 +34,7 @@ namespace tact::detail {
 struct Cell;
 
 struct SupervisedChild {
-  enum class State : unsigned char { kRunning, kParked, kStopping };
+  enum class State : unsigned char { kRunning, kParked, kRestarting, kStopping };
 
   SupervisedChild(CellBase* supervisor_cell, std::function<void(void*)> build_fn);
   SupervisedChild(const SupervisedChild&) = delete;
@@ -48,8 +47,7 @@ struct SupervisedChild {
   // Runner-only: set by a take-down order, read when the actor then stops.
   bool takedown_requested = false;
   CellBase* const supervisor;  // counted
-  // Builds a fresh object at the given address (the factory). Used by the
-  // supervisor only (and at spawn, before the child is live).
+  // Builds a fresh object at the given address (the factory); the runner calls it.
   const std::function<void(void*)> build;
 };
 

@@ -21,6 +21,7 @@ struct ChildRecord {
     kUp,         // running
     kGoingDown,  // ordered down for a sibling's restart; its ChildDown is due
     kDown,       // parked, restart due at restart_at
+    kStopping,   // stopped for good (killed while parked): its ChildStopped is due
   };
   ActorAddress address;
   Phase phase = Phase::kUp;
@@ -108,16 +109,16 @@ struct SupervisorState {
     for (ChildRecord& child : children) {
       if (child.phase != ChildRecord::Phase::kDown) continue;
       if (child.restart_at <= now) {
-        std::exception_ptr factory_error = child_restart(AddressAccess::cell(child.address));
-        if (!factory_error) {
+        // The child rebuilds itself; a factory or on_start that throws comes
+        // back as another ChildDown.
+        if (child_restart(AddressAccess::cell(child.address))) {
           child.phase = ChildRecord::Phase::kUp;
           ++child.incarnation;
           ++stats.restarts;
-          continue;
+        } else {
+          child.phase = ChildRecord::Phase::kStopping;
         }
-        // The factory threw: that counts as the child failing again.
-        count_failure(now, factory_error);
-        child.restart_at = now + backoff(child, now);
+        continue;
       }
       next = next ? std::min(*next, child.restart_at) : child.restart_at;
     }

@@ -19,6 +19,8 @@ ExitReason exit_reason_of(StopReason reason) noexcept {
       return ExitReason::failed;
     case StopReason::kShutdown:
       return ExitReason::shutdown;
+    case StopReason::kKilled:
+      return ExitReason::killed;
   }
   return ExitReason::failed;
 }

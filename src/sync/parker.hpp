@@ -29,14 +29,16 @@
 #include <cstdint>
 
 #include "tact/detail/atomic.hpp"
+#include "tact/detail/waker.hpp"
 
 namespace tact::detail {
 
 // Aligned to a cache line: the waker's exchange must not bounce the owner's other
 // thread-locals, and reply slots keep flags in the low bits of a Parker*.
-class alignas(kCacheLine) Parker {
+// A Waker too: waking a Parker is unpark().
+class alignas(kCacheLine) Parker : public Waker {
  public:
-  Parker() = default;
+  Parker() noexcept : Waker(&unpark_waker) {}
   Parker(const Parker&) = delete;
   Parker& operator=(const Parker&) = delete;
 
@@ -60,6 +62,7 @@ class alignas(kCacheLine) Parker {
   static constexpr std::uint32_t kNotified = 2;
 
   bool try_consume_token() noexcept;
+  static void unpark_waker(Waker* self) noexcept { static_cast<Parker*>(self)->unpark(); }
 
   Atomic<std::uint32_t> state_{kEmpty};
 };

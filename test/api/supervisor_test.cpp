@@ -325,6 +325,37 @@ TEST(Supervisor, AnEscalatingChildSupervisorIsRestartedByItsParentAtTheSameAddre
   EXPECT_EQ(probe.stops[0].load(), 1);
 }
 
+TEST(Supervisor, KillingAChildWaitingForItsRestartStopsItForGood) {
+  tact::Runtime rt(workers(2));
+  Probe probe;
+  Watcher::Log log;
+  auto watcher = rt.spawn<Watcher>(&log);
+  tact::SupervisorSpec spec = one_for_one();
+  spec.backoff = {30s, 30s};
+  auto sup = rt.spawn<tact::Supervisor>(spec);
+  auto w = start(sup, 0, &probe);
+  watcher.ask(WatchIt{w}).get();
+  w.tell(Fail{});
+  auto queued = w.ask(Get{});
+  EXPECT_TRUE(eventually([&] { return stats(sup).failures == 1; }));  // parked, backing off
+  w.kill();
+  ASSERT_TRUE(eventually([&] { return log.size() == 1; }));
+  EXPECT_EQ(log.at(0).reason, tact::ExitReason::killed);
+  EXPECT_THROW(queued.get(), tact::ActorStopped);
+  EXPECT_TRUE(eventually([&] { return stats(sup).children == 0; }));
+  EXPECT_EQ(probe.builds[0].load(), 1);
+}
+
+TEST(Supervisor, StoppingAChildFromOutsideIsAStopForGood) {
+  tact::Runtime rt(workers(2));
+  Probe probe;
+  auto sup = rt.spawn<tact::Supervisor>(one_for_one());
+  auto w = start(sup, 0, &probe);
+  w.stop();
+  EXPECT_TRUE(eventually([&] { return stats(sup).children == 0; }));
+  EXPECT_EQ(stats(sup).restarts, 0u);
+}
+
 TEST(Supervisor, ShutdownWithARestartPendingCompletesAndResolvesTheQueuedAsks) {
   tact::test::Watchdog watchdog("shutdown with a restart pending", std::chrono::seconds(60));
   Probe probe;

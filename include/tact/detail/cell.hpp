@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "tact/detail/atomic.hpp"
+#include "tact/detail/waker.hpp"
 #include "tact/fwd.hpp"
 
 namespace tact::detail {
@@ -62,6 +63,27 @@ inline void cell_release(CellBase* cell) noexcept {
 // Returns false when the actor had stopped: the envelope was rejected (a dead
 // letter; an ask resolves with tact::ActorStopped).
 bool cell_deliver(CellBase* cell, Envelope* envelope) noexcept;
+
+// -- stopping from any thread (ActorRef::stop / kill) ----------------------------------------
+// A stop queued behind the mail already sent: the actor handles that, then stops.
+void cell_stop_after_queued(CellBase* cell) noexcept;
+// Stops the actor before its next turn (a suspended handler is woken and
+// dropped); what is queued becomes dead letters.
+void cell_kill(CellBase* cell) noexcept;
+
+// -- suspension: a handler awaiting something (the actor's runner only) ---------------------
+// Called when woken: resume the coroutine, or (killed) drop it: the actor stops.
+using ResumeFn = void (*)(CellBase* cell, void* ctx, bool killed) noexcept;
+// The Waker the awaited event must wake (the actor's Suspension; allocated on
+// first use, throws std::bad_alloc).
+Waker& cell_suspension_waker(CellBase* cell);
+// Inside the handler: once it returns, the actor handles nothing more until the
+// waker is woken (or the actor is killed); then `resume(cell, ctx, killed)` runs
+// on a worker, as a handler would.
+void cell_suspend(CellBase* cell, ResumeFn resume, void* ctx) noexcept;
+// A killed resume that could not take back its waker registration (the event
+// is in flight): waits until the wake has happened.
+void cell_await_wake(CellBase* cell) noexcept;
 
 // -- inside a handler (the actor's runner only) ---------------------------------------------
 void cell_request_stop(CellBase* cell) noexcept;                   // ctx.stop()

@@ -5,9 +5,9 @@
 // fetch_or and combine):
 //   kValue        the writer has stored an outcome (value or error) and is done
 //                 with the storage. Set once.
-//   kWaiter       the reader is blocked (or about to be) on its thread's Parker,
-//                 whose address fills the bits above the flags (kWaiterMask); the
-//                 writer must unpark it.
+//   kWaiter       the reader waits on a Waker (its thread's Parker, or a parked
+//                 actor's), whose address fills the bits above the flags
+//                 (kWaiterMask); the writer must wake it.
 //   kContinuation the reader registered cont_/cont_ctx_; the writer must run it.
 //   kReaderDone   the reader abandoned the slot without consuming it.
 // Legal histories (each line is the order the bits reach the word):
@@ -24,10 +24,11 @@
 //   - reader blocked (kWaiter)                      -> the writer unparks it and
 //     touches nothing of the slot after its fetch_or: the reader frees it once
 //     it sees kValue.
-// That last rule is why the waiter's Parker travels inside the state word (the
+// That last rule is why the waiter's Waker travels inside the state word (the
 // writer learns it from the very fetch_or that publishes, never reads the slot
-// again), and why waiting goes through a per-thread Parker and not through this
-// word: a waker that notified this word could touch freed memory.
+// again), and why waiting goes through a Waker (a per-thread Parker, a parked
+// actor) and not through this word: a waker that notified this word could touch
+// freed memory.
 //
 // Memory ordering: everything the writer wrote before publish() (the outcome,
 // and whatever the handler wrote before replying) happens-before the reader's
@@ -39,10 +40,9 @@
 
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/pool.hpp"
+#include "tact/detail/waker.hpp"
 
 namespace tact::detail {
-
-class Parker;
 
 class ReplySlotBase : public PoolAllocated {
  public:
@@ -86,6 +86,15 @@ class ReplySlotBase : public PoolAllocated {
   // outcome, here if it is already there, else on the writer's thread.
   void set_continuation(Continuation fn, void* ctx) noexcept;
 
+  // Reader only, instead of waiting here (a coroutine awaiting the reply): the
+  // writer calls waker.wake() after publishing. False if the outcome is already
+  // there (then nobody wakes). The waker must live until woken or withdrawn.
+  bool register_waker(Waker& waker) noexcept;
+  // Reader only (or someone acting for a suspended reader: a timeout), after
+  // register_waker returned true: takes the registration back. True if the
+  // outcome got in first: the writer then wakes (or has woken) the waker once.
+  bool withdraw_waker() noexcept;
+
  protected:
   explicit ReplySlotBase(Destroy destroy) noexcept : destroy_(destroy) {}
   ~ReplySlotBase() = default;
@@ -97,15 +106,10 @@ class ReplySlotBase : public PoolAllocated {
   static constexpr Word kContinuation = 4;
   static constexpr Word kReaderDone = 8;
   static constexpr Word kFlagMask = 15;
-  // The waiting reader's Parker* (Parker is aligned so its low 4 bits are zero).
+  // The waiting reader's Waker* (aligned so its low 4 bits are zero).
   static constexpr Word kWaiterMask = ~kFlagMask;
 
   bool spin_until_ready(std::chrono::steady_clock::time_point deadline) const noexcept;
-  // Sets kWaiter and our Parker; false if the outcome arrived first (then nobody
-  // will unpark us).
-  bool register_waiter(Parker& parker) noexcept;
-  // After a timed-out park: clears kWaiter; true if the outcome got in first.
-  bool withdraw_waiter(Parker& parker) noexcept;
 
   Atomic<Word> state_{0};
   Destroy destroy_;
