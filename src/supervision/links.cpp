@@ -27,15 +27,7 @@ const char* to_string(ExitReason reason) noexcept {
 namespace {
 std::string describe_linked_exit(ExitReason reason, const std::exception_ptr& cause) {
   std::string text = std::string("tact: a linked actor stopped (") + to_string(reason) + ")";
-  if (cause) {
-    try {
-      std::rethrow_exception(cause);
-    } catch (const std::exception& e) {
-      text += ": ";
-      text += e.what();
-    } catch (...) {
-    }
-  }
+  if (cause) text += ": " + detail::describe_exception(cause);
   return text;
 }
 }  // namespace

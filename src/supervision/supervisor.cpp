@@ -58,18 +58,7 @@ struct SupervisorState {
       throw RestartLimitExceeded("tact: supervisor gave up: " + std::to_string(failures.size()) +
                                  " failures within " + std::to_string(spec.within.count()) +
                                  " ms (max_restarts " + std::to_string(spec.max_restarts) +
-                                 "); last: " + describe(cause));
-    }
-  }
-
-  static std::string describe(const std::exception_ptr& cause) {
-    if (!cause) return "taken down";
-    try {
-      std::rethrow_exception(cause);
-    } catch (const std::exception& e) {
-      return e.what();
-    } catch (...) {
-      return "a non-standard exception";
+                                 "); last: " + describe_exception(cause));
     }
   }
 

@@ -11,35 +11,21 @@
 
 #include <tact/tact.hpp>
 
+#include "support/down_log.hpp"
 #include "support/eventually.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using tact::test::DownLog;
+using tact::test::DownRecorder;
 using tact::test::eventually;
+using tact::test::WatchIt;
 using tact::test::workers;
 
 struct Get {};
 struct StopNow {};
 struct Fail {};
-
-// The Downs an observer saw.
-struct Log {
-  std::mutex mutex;
-  std::vector<tact::Down> downs;
-  std::size_t size() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return downs.size();
-  }
-  tact::Down at(std::size_t i) {
-    std::lock_guard<std::mutex> lock(mutex);
-    return downs.at(i);
-  }
-};
-
-struct WatchIt {
-  tact::ActorAddress who;
-};
 
 class Node;
 struct LinkTo {
@@ -75,25 +61,12 @@ class Trapper {
   tact::ExitReason last_reason_ = tact::ExitReason::normal;
 };
 
-class WatchingObserver {
- public:
-  explicit WatchingObserver(Log* log) : log_(log) {}
-  void handle(WatchIt msg, tact::Context<WatchingObserver>& ctx) { ctx.watch(msg.who); }
-  void handle(tact::Down down) {
-    std::lock_guard<std::mutex> lock(log_->mutex);
-    log_->downs.push_back(std::move(down));
-  }
-
- private:
-  Log* log_;
-};
-
 bool stopped(const tact::ActorRef<Node>& node) { return !node.tell(Get{}); }
 
 TEST(Link, AFailureTakesTheLinkedActorDownWithLinkedExit) {
   tact::Runtime rt(workers(2));
-  Log log;
-  auto observer = rt.spawn<WatchingObserver>(&log);
+  DownLog log;
+  auto observer = rt.spawn<DownRecorder>(&log);
   auto a = rt.spawn<Node>();
   auto b = rt.spawn<Node>();
   observer.ask(WatchIt{a}).get();

@@ -12,13 +12,17 @@
 
 #include <tact/tact.hpp>
 
+#include "support/down_log.hpp"
 #include "support/eventually.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using tact::test::DownLog;
+using tact::test::DownRecorder;
 using tact::test::eventually;
+using tact::test::WatchIt;
 using tact::test::workers;
 using Clock = std::chrono::steady_clock;
 
@@ -69,35 +73,6 @@ tact::ActorRef<Worker> start(const tact::ActorRef<tact::Supervisor>& sup, int in
 tact::SupervisorStats stats(const tact::ActorRef<tact::Supervisor>& sup) {
   return sup.ask(tact::GetSupervisorStats{}).get();
 }
-
-// Watches actors for the test and keeps their Downs.
-struct WatchIt {
-  tact::ActorAddress who;
-};
-class Watcher {
- public:
-  struct Log {
-    std::mutex mutex;
-    std::vector<tact::Down> downs;
-    std::size_t size() {
-      std::lock_guard<std::mutex> lock(mutex);
-      return downs.size();
-    }
-    tact::Down at(std::size_t i) {
-      std::lock_guard<std::mutex> lock(mutex);
-      return downs.at(i);
-    }
-  };
-  explicit Watcher(Log* log) : log_(log) {}
-  void handle(WatchIt msg, tact::Context<Watcher>& ctx) { ctx.watch(msg.who); }
-  void handle(tact::Down down) {
-    std::lock_guard<std::mutex> lock(log_->mutex);
-    log_->downs.push_back(std::move(down));
-  }
-
- private:
-  Log* log_;
-};
 
 tact::SupervisorSpec one_for_one(int max_restarts = 10) {
   return tact::SupervisorSpec{.strategy = tact::Restart::one_for_one, .max_restarts = max_restarts};
@@ -205,8 +180,8 @@ TEST(Supervisor, RestForOneRestartsTheFailedChildAndThoseStartedAfterIt) {
 TEST(Supervisor, PassingTheIntensityEscalatesTheSupervisorFailsAndItsChildrenStop) {
   tact::Runtime rt(workers(2));
   Probe probe;
-  Watcher::Log log;
-  auto watcher = rt.spawn<Watcher>(&log);
+  DownLog log;
+  auto watcher = rt.spawn<DownRecorder>(&log);
   auto sup = rt.spawn<tact::Supervisor>(
       tact::SupervisorSpec{.strategy = tact::Restart::one_for_one, .max_restarts = 2, .within = 10s});
   auto w = start(sup, 0, &probe);
@@ -259,8 +234,8 @@ TEST(Supervisor, AFailingOnStartIsRestartedToo) {
 TEST(Supervisor, AFactoryThatThrowsOnRestartCountsAsAFailure) {
   tact::Runtime rt(workers(2));
   Probe probe;
-  Watcher::Log log;
-  auto watcher = rt.spawn<Watcher>(&log);
+  DownLog log;
+  auto watcher = rt.spawn<DownRecorder>(&log);
   auto sup = rt.spawn<tact::Supervisor>(
       tact::SupervisorSpec{.strategy = tact::Restart::one_for_one, .max_restarts = 3, .within = 10s});
   watcher.ask(WatchIt{sup}).get();
@@ -293,8 +268,8 @@ TEST(Supervisor, AFactoryThatThrowsAtTheStartGivesAnEmptyRefAndTheSupervisorCarr
 TEST(Supervisor, ARestartKeepsRegistryNamesAndWatchersSeeNoDown) {
   tact::Runtime rt(workers(2));
   Probe probe;
-  Watcher::Log log;
-  auto watcher = rt.spawn<Watcher>(&log);
+  DownLog log;
+  auto watcher = rt.spawn<DownRecorder>(&log);
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
   auto w = start(sup, 0, &probe);
   ASSERT_TRUE(rt.register_name("worker", w));
@@ -328,8 +303,8 @@ TEST(Supervisor, AnEscalatingChildSupervisorIsRestartedByItsParentAtTheSameAddre
 TEST(Supervisor, KillingAChildWaitingForItsRestartStopsItForGood) {
   tact::Runtime rt(workers(2));
   Probe probe;
-  Watcher::Log log;
-  auto watcher = rt.spawn<Watcher>(&log);
+  DownLog log;
+  auto watcher = rt.spawn<DownRecorder>(&log);
   tact::SupervisorSpec spec = one_for_one();
   spec.backoff = {30s, 30s};
   auto sup = rt.spawn<tact::Supervisor>(spec);

@@ -11,13 +11,19 @@
 
 #include <tact/tact.hpp>
 
+#include "support/down_log.hpp"
 #include "support/eventually.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using tact::test::DownLog;
+using tact::test::DownRecorder;
 using tact::test::eventually;
+using tact::test::StopRecording;
+using tact::test::UnwatchIt;
+using tact::test::WatchIt;
 using tact::test::scaled;
 using tact::test::Watchdog;
 using tact::test::workers;
@@ -33,54 +39,15 @@ class Target {
   void handle(Fail) { throw std::runtime_error("target failed"); }
 };
 
-// What a watcher saw: its Downs, in order.
-class Seen {
- public:
-  void add(tact::Down down) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    downs_.push_back(std::move(down));
-  }
-  std::vector<tact::Down> downs() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return downs_;
-  }
-  std::size_t size() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return downs_.size();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<tact::Down> downs_;
-};
-
-struct Watch {
-  tact::ActorRef<Target> target;
-};
-struct Unwatch {
-  tact::ActorRef<Target> target;
-};
-class Watcher {
- public:
-  explicit Watcher(Seen* seen) : seen_(seen) {}
-  void handle(Watch msg, tact::Context<Watcher>& ctx) { ctx.watch(msg.target); }
-  void handle(Unwatch msg, tact::Context<Watcher>& ctx) { ctx.unwatch(msg.target); }
-  void handle(tact::Down down) { seen_->add(std::move(down)); }
-  void handle(StopNow, tact::Context<Watcher>& ctx) { ctx.stop(); }
-
- private:
-  Seen* seen_;
-};
-
 TEST(Watch, ANormalStopDeliversOneDownNamingTheActor) {
   tact::Runtime rt(workers(2));
-  Seen seen;
+  DownLog seen;
   auto target = rt.spawn<Target>();
-  auto watcher = rt.spawn<Watcher>(&seen);
-  watcher.ask(Watch{target}).get();
+  auto watcher = rt.spawn<DownRecorder>(&seen);
+  watcher.ask(WatchIt{target}).get();
   target.ask(StopNow{}).get();
   ASSERT_TRUE(eventually([&] { return seen.size() == 1; }));
-  tact::Down down = seen.downs().front();
+  tact::Down down = seen.at(0);
   EXPECT_TRUE(down.who == target);
   EXPECT_TRUE(down.who == target.address());
   EXPECT_EQ(std::hash<tact::ActorAddress>{}(down.who), std::hash<tact::ActorRef<Target>>{}(target));
@@ -92,13 +59,13 @@ TEST(Watch, ANormalStopDeliversOneDownNamingTheActor) {
 
 TEST(Watch, AFailureDeliversDownWithTheException) {
   tact::Runtime rt(workers(2));
-  Seen seen;
+  DownLog seen;
   auto target = rt.spawn<Target>();
-  auto watcher = rt.spawn<Watcher>(&seen);
-  watcher.ask(Watch{target}).get();
+  auto watcher = rt.spawn<DownRecorder>(&seen);
+  watcher.ask(WatchIt{target}).get();
   target.tell(Fail{});
   ASSERT_TRUE(eventually([&] { return seen.size() == 1; }));
-  tact::Down down = seen.downs().front();
+  tact::Down down = seen.at(0);
   EXPECT_EQ(down.reason, tact::ExitReason::failed);
   ASSERT_TRUE(down.error);
   EXPECT_THROW(std::rethrow_exception(down.error), std::runtime_error);
@@ -106,25 +73,25 @@ TEST(Watch, AFailureDeliversDownWithTheException) {
 
 TEST(Watch, WatchingAStoppedActorDeliversDownAtOnceWithItsReason) {
   tact::Runtime rt(workers(2));
-  Seen seen;
+  DownLog seen;
   auto target = rt.spawn<Target>();
   target.tell(Fail{});
   ASSERT_TRUE(eventually([&] { return !target.tell(Get{}); }));  // stopped
-  auto watcher = rt.spawn<Watcher>(&seen);
-  watcher.ask(Watch{target}).get();
+  auto watcher = rt.spawn<DownRecorder>(&seen);
+  watcher.ask(WatchIt{target}).get();
   ASSERT_TRUE(eventually([&] { return seen.size() == 1; }));
-  EXPECT_EQ(seen.downs().front().reason, tact::ExitReason::failed);
-  watcher.ask(Watch{target}).get();  // again: again at once (each watch of a stopped actor)
+  EXPECT_EQ(seen.at(0).reason, tact::ExitReason::failed);
+  watcher.ask(WatchIt{target}).get();  // again: again at once (each watch of a stopped actor)
   ASSERT_TRUE(eventually([&] { return seen.size() == 2; }));
 }
 
 TEST(Watch, WatchingTwiceIsWatchingOnce) {
   tact::Runtime rt(workers(2));
-  Seen seen;
+  DownLog seen;
   auto target = rt.spawn<Target>();
-  auto watcher = rt.spawn<Watcher>(&seen);
-  watcher.ask(Watch{target}).get();
-  watcher.ask(Watch{target}).get();
+  auto watcher = rt.spawn<DownRecorder>(&seen);
+  watcher.ask(WatchIt{target}).get();
+  watcher.ask(WatchIt{target}).get();
   target.ask(StopNow{}).get();
   ASSERT_TRUE(eventually([&] { return seen.size() == 1; }));
   std::this_thread::sleep_for(20ms);
@@ -133,26 +100,26 @@ TEST(Watch, WatchingTwiceIsWatchingOnce) {
 
 TEST(Watch, UnwatchMeansNoDown) {
   tact::Runtime rt(workers(2));
-  Seen seen;
+  DownLog seen;
   auto target = rt.spawn<Target>();
-  auto watcher = rt.spawn<Watcher>(&seen);
-  watcher.ask(Watch{target}).get();
-  watcher.ask(Unwatch{target}).get();
+  auto watcher = rt.spawn<DownRecorder>(&seen);
+  watcher.ask(WatchIt{target}).get();
+  watcher.ask(UnwatchIt{target}).get();
   target.ask(StopNow{}).get();
-  watcher.ask(Watch{rt.spawn<Target>()}).get();  // a round trip after the stop
+  watcher.ask(WatchIt{rt.spawn<Target>()}).get();  // a round trip after the stop
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(seen.size(), 0u);
 }
 
 TEST(Watch, EveryWatcherHearsOnce) {
-  Seen seen;
+  DownLog seen;
   {
     tact::Runtime rt(workers(2));
     auto target = rt.spawn<Target>();
-    std::vector<tact::ActorRef<Watcher>> watchers;
+    std::vector<tact::ActorRef<DownRecorder>> watchers;
     for (int i = 0; i < 10; ++i) {
-      watchers.push_back(rt.spawn<Watcher>(&seen));
-      watchers.back().ask(Watch{target}).get();
+      watchers.push_back(rt.spawn<DownRecorder>(&seen));
+      watchers.back().ask(WatchIt{target}).get();
     }
     target.ask(StopNow{}).get();
     ASSERT_TRUE(eventually([&] { return seen.size() == 10; }));
@@ -162,12 +129,12 @@ TEST(Watch, EveryWatcherHearsOnce) {
 
 TEST(Watch, ADownForAStoppedWatcherIsDroppedNotADeadLetter) {
   tact::Runtime rt(workers(2));
-  Seen seen;
+  DownLog seen;
   auto target = rt.spawn<Target>();
-  auto watcher = rt.spawn<Watcher>(&seen);
-  watcher.ask(Watch{target}).get();
-  watcher.ask(StopNow{}).get();
-  ASSERT_TRUE(eventually([&] { return !watcher.tell(StopNow{}); }));
+  auto watcher = rt.spawn<DownRecorder>(&seen);
+  watcher.ask(WatchIt{target}).get();
+  watcher.ask(StopRecording{}).get();
+  ASSERT_TRUE(eventually([&] { return !watcher.tell(StopRecording{}); }));
   const auto dead_before = rt.stats().dead_letters;
   target.ask(StopNow{}).get();
   std::this_thread::sleep_for(20ms);

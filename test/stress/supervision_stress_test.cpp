@@ -25,30 +25,18 @@
 #include <tact/tact.hpp>
 
 #include "support/eventually.hpp"
+#include "support/seed.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using tact::test::eventually;
+using tact::test::mix;
+using tact::test::seed;
 using tact::test::scaled;
 using tact::test::Watchdog;
 using Clock = std::chrono::steady_clock;
-
-std::uint64_t seed() {
-  static const std::uint64_t value = [] {
-    const char* env = std::getenv("TACT_STRESS_SEED");
-    return env != nullptr ? std::strtoull(env, nullptr, 10) : 0x5EED'5CB7ull;
-  }();
-  return value;
-}
-
-std::uint64_t mix(std::uint64_t x) {  // splitmix64
-  x += 0x9E37'79B9'7F4A'7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D0'49BB'1331'11EBull;
-  return x ^ (x >> 31);
-}
 
 // What the children handled (the runtime's counters cover the rest).
 struct Handled {
@@ -128,6 +116,19 @@ void count_outcome(Tally& tally, const tact::Outcome<std::uint64_t>& outcome, st
   }
 }
 
+// Waits for each reply of the batch (get()) and counts it.
+void drain(std::vector<std::pair<tact::Reply<std::uint64_t>, std::uint64_t>>& batch, Tally& tally) {
+  for (auto& [reply, seq] : batch) {
+    try {
+      count_outcome(tally, tact::Outcome<std::uint64_t>(reply.get()), seq);
+    } catch (...) {
+      count_outcome(tally, tact::Outcome<std::uint64_t>(std::current_exception()), seq);
+    }
+    tally.resolved.fetch_add(1);
+  }
+  batch.clear();
+}
+
 // A client thread: asks (half then(), half get()) and tells random children;
 // about one message in `fail_one_in` makes its handler throw.
 void client(int id, const std::vector<tact::ActorRef<Child>>& children, long messages,
@@ -155,26 +156,9 @@ void client(int id, const std::vector<tact::ActorRef<Child>>& children, long mes
     } else {
       batch.emplace_back(std::move(reply), seq);
     }
-    if (batch.size() >= 64) {
-      for (auto& [r, s] : batch) {
-        try {
-          count_outcome(tally, tact::Outcome<std::uint64_t>(r.get()), s);
-        } catch (...) {
-          count_outcome(tally, tact::Outcome<std::uint64_t>(std::current_exception()), s);
-        }
-        tally.resolved.fetch_add(1);
-      }
-      batch.clear();
-    }
+    if (batch.size() >= 64) drain(batch, tally);
   }
-  for (auto& [r, s] : batch) {
-    try {
-      count_outcome(tally, tact::Outcome<std::uint64_t>(r.get()), s);
-    } catch (...) {
-      count_outcome(tally, tact::Outcome<std::uint64_t>(std::current_exception()), s);
-    }
-    tally.resolved.fetch_add(1);
-  }
+  drain(batch, tally);
 }
 
 TEST(SupervisionStress, AThousandChildrenFailingAtRandomWhileClientsAskThem) {
