@@ -30,7 +30,12 @@ CellExtras* cell_extras_if_any(Cell* cell) noexcept {
 void cell_extras_on_stop(Cell* cell) noexcept {
   CellExtras* extras = cell_extras_if_any(cell);
   if (extras == nullptr) return;
+  drop_interleaved_awaits(extras->interleaved);
   cancel_actor_timers(*cell, extras->timers);
+}
+
+void* cell_context_storage(CellBase* cell) {
+  return cell_extras(Cell::from(cell)).context_storage;
 }
 
 void cell_extras_free(Cell* cell) noexcept {

@@ -7,6 +7,7 @@
 // for a feature lives in that feature's folder and is included here.
 #pragma once
 
+#include "runtime/interleaved_await.hpp"
 #include "runtime/suspension.hpp"
 #include "timer/actor_timers.hpp"
 
@@ -17,8 +18,12 @@ struct Cell;
 struct CellExtras {
   explicit CellExtras(Cell* cell) noexcept : suspension(cell) {}
 
-  Suspension suspension;  // a parked handler (src/runtime/suspension.hpp)
-  ActorTimers timers;     // src/timer/actor_timers.hpp
+  Suspension suspension;           // a parked handler (src/runtime/suspension.hpp)
+  InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
+  ActorTimers timers;              // src/timer/actor_timers.hpp
+  // A coroutine handler's Context<A> (one pointer), built here by
+  // stable_context<A> so the reference it holds outlives the envelope's call.
+  alignas(void*) unsigned char context_storage[sizeof(void*)] = {};
 };
 
 // Any thread, while it holds a reference to the cell: the cell's extras,
