@@ -26,10 +26,6 @@
 namespace tact {
 
 namespace detail {
-template <class R>
-struct ReplyAccess {
-  static Reply<R> adopt(ReplySlot<R>* slot) noexcept { return Reply<R>(slot); }
-};
 template <class A>
 struct RefAccess;
 }  // namespace detail

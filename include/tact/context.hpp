@@ -10,9 +10,12 @@
 
 #include "tact/actor_ref.hpp"
 #include "tact/address.hpp"
+#include "tact/delegated.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/registry.hpp"
 #include "tact/detail/ties.hpp"
+#include "tact/errors.hpp"
+#include "tact/reply.hpp"
 
 namespace tact {
 
@@ -44,6 +47,26 @@ class Context {
   // is destroyed, and messages still queued become dead letters (their asks
   // resolve with tact::ActorStopped).
   void stop() const noexcept { detail::cell_request_stop(cell_); }
+
+  // In a handler returning tact::Delegated<R>: the Promise that answers this
+  // ask; hand it to whoever will answer (see tact/delegated.hpp). Once per
+  // message. Throws tact::Error elsewhere, twice, or for a different R.
+  template <class R>
+  Promise<R> promise() const {
+    detail::CurrentRequest& request = detail::current_request();
+    using State = detail::CurrentRequest::State;
+    if (request.state == State::kNone) {
+      throw Error("tact: ctx.promise<R>() is for handlers returning tact::Delegated<R>");
+    }
+    if (request.type != &detail::ReplyTypeTag<R>::id) {
+      throw Error("tact: ctx.promise<R>(): R differs from the handler's tact::Delegated<R>");
+    }
+    if (request.state == State::kTaken) throw Error("tact: ctx.promise<R>() taken twice for one message");
+    const bool asked = request.state == State::kAsk;
+    request.state = State::kTaken;
+    if (!asked) return Promise<R>::make().first;  // a tell: nobody waits for the answer
+    return detail::PromiseAccess<R>::adopt(static_cast<detail::ReplySlot<R>*>(request.slot));
+  }
 
   // -- watches and links (tact/down.hpp, tact/exit.hpp) -------------------------------------
   // When `who` stops for good, this actor receives one tact::Down (at once if it

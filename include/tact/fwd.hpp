@@ -16,6 +16,10 @@ template <class R>
 class Promise;
 template <class T>
 class Outcome;
+template <class R>
+class Task;
+template <class R>
+struct Delegated;
 
 namespace detail {
 struct CellBase;

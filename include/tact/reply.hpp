@@ -40,6 +40,8 @@ namespace detail {
 // Lets the runtime build a Reply around a slot it allocated with a request.
 template <class R>
 struct ReplyAccess;
+template <class R>
+struct PromiseAccess;
 }  // namespace detail
 
 template <class R>
@@ -210,6 +212,8 @@ class Promise {
   }
 
  private:
+  template <class>
+  friend struct detail::PromiseAccess;
   explicit Promise(detail::ReplySlot<R>* slot) noexcept : slot_(slot) {}
 
   void break_if_pending() noexcept {
@@ -220,5 +224,21 @@ class Promise {
 
   detail::ReplySlot<R>* slot_ = nullptr;
 };
+
+namespace detail {
+// The runtime's side of Reply and Promise: building them around a slot it
+// allocated, and the awaiters' access to a Reply's slot.
+template <class R>
+struct ReplyAccess {
+  static Reply<R> adopt(ReplySlot<R>* slot) noexcept { return Reply<R>(slot); }
+  static ReplySlot<R>* slot(const Reply<R>& reply) noexcept { return reply.slot_; }
+  // After ready(): as get() without the wait.
+  static R consume(Reply<R>& reply) { return reply.consume(); }
+};
+template <class R>
+struct PromiseAccess {
+  static Promise<R> adopt(ReplySlot<R>* slot) noexcept { return Promise<R>(slot); }
+};
+}  // namespace detail
 
 }  // namespace tact

@@ -5,6 +5,7 @@
 #include "tact/address.hpp"
 #include "tact/config.hpp"
 #include "tact/context.hpp"
+#include "tact/delegated.hpp"
 #include "tact/down.hpp"
 #include "tact/errors.hpp"
 #include "tact/exit.hpp"
@@ -12,3 +13,4 @@
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
 #include "tact/supervisor.hpp"
+#include "tact/task.hpp"

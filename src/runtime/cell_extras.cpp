@@ -35,8 +35,13 @@ void cell_extras_on_stop(Cell* cell) noexcept {
   fence_seq_cst();
   CellExtras* extras = cell_extras_if_any(cell);
   if (extras == nullptr) return;
+  drop_interleaved_awaits(extras->interleaved);
   cancel_actor_timers(*cell, extras->timers);
   close_ties(*cell, extras->ties);  // watchers, links, names, the supervisor
+}
+
+void* cell_context_storage(CellBase* cell) {
+  return cell_extras(Cell::from(cell)).context_storage;
 }
 
 void cell_extras_free(Cell* cell) noexcept {

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "runtime/interleaved_await.hpp"
 #include "runtime/suspension.hpp"
 #include "supervision/child.hpp"
 #include "supervision/ties.hpp"
@@ -21,10 +22,14 @@ struct Cell;
 struct CellExtras {
   explicit CellExtras(Cell* cell) noexcept : suspension(cell) {}
 
-  Suspension suspension;  // a parked handler (src/runtime/suspension.hpp)
-  ActorTimers timers;     // src/timer/actor_timers.hpp
-  Ties ties;              // src/supervision/ties.hpp: watchers, links, registry names
+  Suspension suspension;           // a parked handler (src/runtime/suspension.hpp)
+  InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
+  ActorTimers timers;              // src/timer/actor_timers.hpp
+  Ties ties;                       // src/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/supervision/child.hpp: set at spawn
+  // A coroutine handler's Context<A> (one pointer), built here by
+  // stable_context<A> so the reference it holds outlives the envelope's call.
+  alignas(void*) unsigned char context_storage[sizeof(void*)] = {};
 };
 
 // Any thread, while it holds a reference to the cell: the cell's extras,

@@ -16,30 +16,16 @@
 
 #include <tact/tact.hpp>
 
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using tact::test::scaled;
+using tact::test::eventually;
 using tact::test::Watchdog;
-
-tact::Config workers(std::size_t n) {
-  tact::Config config;
-  config.workers = n;
-  return config;
-}
-
-// Polls `done` until it holds or `limit` passes; returns its last value. For
-// effects that follow a reply (counters bumped after the ask resolved).
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return done();
-    std::this_thread::sleep_for(200us);
-  }
-  return true;
-}
+using tact::test::workers;
 
 // A thread-safe log of lifecycle events.
 class Journal {

@@ -16,13 +16,16 @@
 
 #include <tact/tact.hpp>
 
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using tact::test::scaled;
+using tact::test::eventually;
 using tact::test::Watchdog;
+using tact::test::workers;
 
 // ===== the API guide's counter ===========================================================
 
@@ -39,12 +42,6 @@ class Counter {
  private:
   std::int64_t count_ = 0;
 };
-
-tact::Config workers(std::size_t n) {
-  tact::Config config;
-  config.workers = n;
-  return config;
-}
 
 TEST(TellAsk, TheApiGuideCounterTellsThenAsksAndGets42) {
   tact::Runtime rt;

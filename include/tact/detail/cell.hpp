@@ -81,6 +81,9 @@ Waker& cell_suspension_waker(CellBase* cell);
 // waker is woken (or the actor is killed); then `resume(cell, ctx, killed)` runs
 // on a worker, as a handler would.
 void cell_suspend(CellBase* cell, ResumeFn resume, void* ctx) noexcept;
+// Where a coroutine handler's Context lives (in the actor's extras, so the
+// reference it holds stays valid across suspensions): one pointer's room.
+void* cell_context_storage(CellBase* cell);
 // A killed resume that could not take back its waker registration (the event
 // is in flight): waits until the wake has happened.
 void cell_await_wake(CellBase* cell) noexcept;

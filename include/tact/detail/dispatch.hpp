@@ -30,10 +30,27 @@ decltype(auto) invoke_handler(A& actor, M&& msg, Context<A>& ctx) {
   }
 }
 
-// The reply type of ask(M): what handle(M) returns, decayed.
+// What handle(M) returns, decayed.
 template <class A, class M>
-using ReplyType = std::decay_t<decltype(invoke_handler(std::declval<A&>(), std::declval<M&&>(),
-                                                       std::declval<Context<A>&>()))>;
+using HandlerReturn = std::decay_t<decltype(invoke_handler(
+    std::declval<A&>(), std::declval<M&&>(), std::declval<Context<A>&>()))>;
+
+// The reply type of ask(M): what handle(M) returns, or, for a coroutine handler
+// (tact::Task<R>) or a delegating one (Delegated<R>), the R it answers with.
+template <class T>
+struct ReplyOf {
+  using type = T;
+};
+template <class R>
+struct ReplyOf<tact::Task<R>> {
+  using type = R;
+};
+template <class R>
+struct ReplyOf<Delegated<R>> {
+  using type = R;
+};
+template <class A, class M>
+using ReplyType = typename ReplyOf<HandlerReturn<A, M>>::type;
 
 // Instantiated only for a message the actor cannot handle, so that the compiler's
 // first error line names both: "In instantiation of 'struct

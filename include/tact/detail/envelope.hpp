@@ -5,20 +5,19 @@
 #pragma once
 
 #include <exception>
+#include <new>
 #include <utility>
 
+#include "tact/delegated.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/mpsc_node.hpp"
 #include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/errors.hpp"
+#include "tact/task.hpp"
 
 namespace tact::detail {
-
-// Out of line (cell.cpp): building an exception_ptr is not for the hot path.
-std::exception_ptr make_actor_stopped() noexcept;
-std::exception_ptr make_handler_failed(std::exception_ptr cause) noexcept;
 
 enum class EnvelopeOp : unsigned char {
   kHandle,  // run the handler on `object` (the actor); the payload is destroyed
@@ -50,6 +49,67 @@ union Payload {
   M msg;
 };
 
+// A coroutine handler's context: it must outlive the envelope's call.
+template <class A>
+Context<A>& stable_context(CellBase* cell) {
+  static_assert(sizeof(Context<A>) <= sizeof(void*) && std::is_trivially_destructible_v<Context<A>>);
+  return *::new (cell_context_storage(cell)) Context<A>(cell);
+}
+
+// Runs A's handler for `msg` and answers `slot` (nullptr: a tell) — now, or
+// later for a coroutine (when it finishes) or a delegating handler (whoever
+// holds the Promise). Returns true if the caller must publish `slot` (after
+// destroying the message, so its destructor runs before the asker wakes).
+// Never throws: a handler's exception fails the actor and answers HandlerFailed.
+template <class A, class M, class R>
+bool handle_message(CellBase* cell, void* object, M& msg, ReplySlot<R>* slot) noexcept {
+  using Ret = HandlerReturn<A, M>;
+  A& actor = *static_cast<A*>(object);
+  if constexpr (IsTask<Ret>::value) {
+    try {
+      tact::Task<R> task = invoke_handler(actor, std::move(msg), stable_context<A>(cell));
+      TaskAccess<R>::start(std::move(task), cell, slot);  // the task answers
+      return false;
+    } catch (...) {  // the frame could not be allocated
+      std::exception_ptr error = std::current_exception();
+      if (slot != nullptr) slot->store_error(make_handler_failed(error));
+      cell_fail(cell, std::move(error));
+      return slot != nullptr;
+    }
+  } else if constexpr (IsDelegated<Ret>::value) {
+    DelegationScope<R> scope(slot);
+    try {
+      Context<A> ctx(cell);
+      (void)invoke_handler(actor, std::move(msg), ctx);
+      if (!scope.slot_still_ours()) return false;  // the Promise answers
+      if (slot != nullptr) slot->store_error(std::make_exception_ptr(BrokenPromise()));
+    } catch (...) {
+      std::exception_ptr error = std::current_exception();
+      if (slot != nullptr && scope.slot_still_ours()) slot->store_error(make_handler_failed(error));
+      cell_fail(cell, std::move(error));
+      if (!scope.slot_still_ours()) return false;
+    }
+    return slot != nullptr;
+  } else {
+    try {
+      Context<A> ctx(cell);
+      if constexpr (std::is_void_v<R>) {
+        invoke_handler(actor, std::move(msg), ctx);
+        if (slot != nullptr) slot->store_value();
+      } else if (slot != nullptr) {
+        slot->store_value(invoke_handler(actor, std::move(msg), ctx));
+      } else {
+        (void)invoke_handler(actor, std::move(msg), ctx);
+      }
+    } catch (...) {
+      std::exception_ptr error = std::current_exception();
+      if (slot != nullptr) slot->store_error(make_handler_failed(error));
+      cell_fail(cell, std::move(error));
+    }
+    return slot != nullptr;
+  }
+}
+
 // A tell: the message, no reply.
 template <class A, class M>
 struct TellEnvelope final : Envelope {
@@ -63,12 +123,7 @@ struct TellEnvelope final : Envelope {
       return;
     }
     if (op == EnvelopeOp::kHandle) {
-      try {
-        Context<A> ctx(cell);
-        (void)invoke_handler(*static_cast<A*>(object), std::move(self->payload.msg), ctx);
-      } catch (...) {
-        cell_fail(cell, std::current_exception());
-      }
+      (void)handle_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr);
     } else {
       cell_count_dead_letter(cell);
     }
@@ -92,27 +147,15 @@ struct AskEnvelope final : Envelope {
       return;
     }
     ReplySlot<R>* slot = self->slot;
+    bool publish = true;
     if (op == EnvelopeOp::kHandle) {
-      try {
-        Context<A> ctx(cell);
-        if constexpr (std::is_void_v<R>) {
-          invoke_handler(*static_cast<A*>(object), std::move(self->payload.msg), ctx);
-          slot->store_value();
-        } else {
-          slot->store_value(
-              invoke_handler(*static_cast<A*>(object), std::move(self->payload.msg), ctx));
-        }
-      } catch (...) {
-        std::exception_ptr error = std::current_exception();
-        slot->store_error(make_handler_failed(error));
-        cell_fail(cell, std::move(error));
-      }
+      publish = handle_message<A, M, R>(cell, object, self->payload.msg, slot);
     } else {
       cell_count_dead_letter(cell);
       slot->store_error(make_actor_stopped());
     }
-    self->payload.msg.~M();  // the message first: its destructor runs before the asker wakes
-    slot->publish();         // the writer's last touch of the slot
+    self->payload.msg.~M();      // the message first: its destructor runs before the asker wakes
+    if (publish) slot->publish();  // the writer's last touch of the slot
   }
 
   ReplySlot<R>* slot;

@@ -1,0 +1,10 @@
+#include "tact/delegated.hpp"
+
+namespace tact::detail {
+
+CurrentRequest& current_request() noexcept {
+  thread_local CurrentRequest request;
+  return request;
+}
+
+}  // namespace tact::detail
