@@ -30,11 +30,11 @@ struct ResumeEnvelope final : Envelope, Waker {
     }
     auto coroutine = std::coroutine_handle<>::from_address(self->coroutine);
     *self->registered = false;  // the awaiter's flag: the registration is used up
-    if (op == EnvelopeOp::kHandle) {
+    if (op == EnvelopeOp::kHandle && !self->dropped) {
       unlink(cell_extras_if_any(self->cell)->interleaved, self);
       coroutine.resume();
     } else {
-      coroutine.destroy();  // the actor stopped first (it unlinked us)
+      coroutine.destroy();  // the actor stopped (or restarted) first: it unlinked us
     }
   }
 
@@ -57,6 +57,9 @@ struct ResumeEnvelope final : Envelope, Waker {
   ReplySlotBase* slot;
   void* coroutine;
   bool* registered;
+  // Runner-only: dropped while its reply was in flight, by a supervised child's
+  // restart (the actor lives on, so this envelope is handled, not rejected).
+  bool dropped = false;
   ResumeEnvelope* prev = nullptr;  // InterleavedAwaits (runner-only)
   ResumeEnvelope* next = nullptr;
 };
@@ -80,7 +83,10 @@ bool cell_await_interleaved(CellBase* base, ReplySlotBase* slot, void* coroutine
 void drop_interleaved_awaits(InterleavedAwaits& awaits) noexcept {
   while (ResumeEnvelope* envelope = awaits.head) {
     ResumeEnvelope::unlink(awaits, envelope);
-    if (envelope->slot->withdraw_waker()) continue;  // the reply is in: its delivery drops it
+    if (envelope->slot->withdraw_waker()) {
+      envelope->dropped = true;  // the reply is in: its delivery drops it
+      continue;
+    }
     *envelope->registered = false;
     Cell* cell = envelope->cell;
     std::coroutine_handle<>::from_address(envelope->coroutine).destroy();

@@ -17,9 +17,11 @@ using State = SupervisedChild::State;
 
 CellExtras& extras_of(Cell& cell) noexcept { return *cell_extras_if_any(&cell); }  // made at spawn
 
-// The failed (or taken down) object goes: on_stop, then its destructor.
+// The failed (or taken down) object goes: the coroutines it left awaiting with
+// interleaving (they point into it), on_stop, then its destructor.
 void destroy_object(Cell& cell) noexcept {
   if (cell.object_gone) return;
+  drop_interleaved_awaits(extras_of(cell).interleaved);
   void* object = cell.object();
   if (cell.vtable->on_stop != nullptr) {
     try {

@@ -331,6 +331,69 @@ TEST(Supervisor, StoppingAChildFromOutsideIsAStopForGood) {
   EXPECT_EQ(stats(sup).restarts, 0u);
 }
 
+// A restart drops the coroutines the failed object left awaiting with
+// interleaving: one still waiting, one whose reply is queued behind the failure.
+struct Hold {};
+class Holder {
+ public:
+  explicit Holder(std::shared_ptr<std::vector<tact::Promise<int>>> promises)
+      : promises_(std::move(promises)) {}
+  tact::Delegated<int> handle(Hold, tact::Context<Holder>& ctx) {
+    promises_->push_back(ctx.promise<int>());
+    return {};
+  }
+  int handle(Get) const { return static_cast<int>(promises_->size()); }
+  void handle(Count) {  // answers the latest Hold only
+    promises_->back().set_value(5);
+    promises_->pop_back();
+  }
+
+ private:
+  std::shared_ptr<std::vector<tact::Promise<int>>> promises_;
+};
+struct AwaitHolder {};
+struct Sleep {};
+class Awaiter {
+ public:
+  Awaiter(tact::ActorRef<Holder> holder, std::atomic<int>* frames) : holder_(std::move(holder)), frames_(frames) {}
+  tact::Task<int> handle(AwaitHolder) {
+    struct FrameCounter {
+      std::atomic<int>* frames;
+      ~FrameCounter() { frames->fetch_add(1); }
+    } counter{frames_};
+    const int v = co_await tact::interleaved(holder_.ask(Hold{}));
+    co_return v + generation_;
+  }
+  void handle(Sleep) { std::this_thread::sleep_for(50ms); }
+  void handle(Fail) { throw std::runtime_error("awaiter failed"); }
+  int handle(Get) const { return generation_; }
+
+ private:
+  tact::ActorRef<Holder> holder_;
+  std::atomic<int>* frames_;
+  int generation_ = 1;
+};
+
+TEST(Supervisor, ARestartDropsTheInterleavedCoroutinesOfTheFailedObject) {
+  tact::Runtime rt(workers(2));
+  auto promises = std::make_shared<std::vector<tact::Promise<int>>>();
+  auto holder = rt.spawn<Holder>(promises);
+  std::atomic<int> frames{0};
+  auto sup = rt.spawn<tact::Supervisor>(one_for_one());
+  auto awaiter = sup.ask(tact::StartChild{[&] { return Awaiter(holder, &frames); }}).get();
+  auto waiting = awaiter.ask(AwaitHolder{});
+  auto in_flight = awaiter.ask(AwaitHolder{});
+  EXPECT_TRUE(eventually([&] { return holder.ask(Get{}).get() == 2; }));
+  awaiter.tell(Sleep{});  // busy: the replies below queue behind the failure
+  awaiter.tell(Fail{});
+  holder.ask(Count{}).get();  // answers `in_flight`: its resumption queues behind Fail
+  EXPECT_THROW((void)waiting.get(), tact::ActorStopped);
+  EXPECT_THROW((void)in_flight.get(), tact::ActorStopped);
+  EXPECT_EQ(awaiter.ask(Get{}).get(), 1);  // the new object, alive and well
+  EXPECT_TRUE(eventually([&] { return frames.load() == 2; }));
+  EXPECT_EQ(stats(sup).restarts, 1u);
+}
+
 TEST(Supervisor, ShutdownWithARestartPendingCompletesAndResolvesTheQueuedAsks) {
   tact::test::Watchdog watchdog("shutdown with a restart pending", std::chrono::seconds(60));
   Probe probe;
