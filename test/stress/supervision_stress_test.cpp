@@ -261,8 +261,9 @@ TEST(SupervisionStress, AThousandChildrenFailingAtRandomWhileClientsAskThem) {
 
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   std::printf(
-      "supervision stress: children=%zu asks=%llu tells=%llu restarts=%llu (handler failures %llu) "
-      "late asks=%llu (ActorStopped %llu) dead_letters=%llu duration=%.2f s\n",
+      "supervision stress: children=%zu asks=%llu tells=%llu restarts=%llu (phase 1; handler "
+      "failures in all: %llu) asks racing shutdown=%llu (ActorStopped %llu) dead_letters=%llu "
+      "duration=%.2f s\n",
       children_count, static_cast<unsigned long long>(tally.asks.load() + late.asks.load()),
       static_cast<unsigned long long>(tally.tells.load() + late.tells.load()),
       static_cast<unsigned long long>(sup_stats.restarts),
