@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tact/actor_ref.hpp"
+#include "tact/behaviour.hpp"
 #include "tact/config.hpp"
 #include "tact/context.hpp"
 #include "tact/delegated.hpp"

@@ -8,7 +8,9 @@
 #pragma once
 
 #include "runtime/interleaved_await.hpp"
+#include "runtime/mailbox_bound.hpp"
 #include "runtime/suspension.hpp"
+#include "tact/behaviour.hpp"
 #include "timer/actor_timers.hpp"
 
 namespace tact::detail {
@@ -21,6 +23,9 @@ struct CellExtras {
   Suspension suspension;           // a parked handler (src/runtime/suspension.hpp)
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
   ActorTimers timers;              // src/timer/actor_timers.hpp
+  MailboxBound bound;              // src/runtime/mailbox_bound.hpp (when bounded)
+  BehaviourTable behaviour;          // ctx.become: the active handler set (runner-only)
+  BehaviourTable next_behaviour;     // set by become, active from the next message
   // A coroutine handler's Context<A> (one pointer), built here by
   // stable_context<A> so the reference it holds outlives the envelope's call.
   alignas(void*) unsigned char context_storage[sizeof(void*)] = {};
