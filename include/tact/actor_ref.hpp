@@ -4,6 +4,9 @@
 //
 //   ref.tell(msg)     fire and forget; false when the actor had already stopped
 //                     (the message is then a dead letter, counted by the runtime)
+//                     or its bounded mailbox is full (refused, counted)
+//   ref.try_tell(msg) as tell; a full mailbox leaves msg to the caller, uncounted
+//   co_await ref.send(msg)   in a coroutine handler: waits for room
 //   ref.ask(msg)      a tact::Reply<R>, R being what A::handle(msg) returns
 //   ref.stop()        stop once the messages sent before are handled
 //   ref.kill()        stop now; queued messages become dead letters
@@ -21,6 +24,7 @@
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/envelope.hpp"
+#include "tact/detail/send_awaiter.hpp"
 #include "tact/reply.hpp"
 
 namespace tact {
@@ -53,22 +57,38 @@ class ActorRef {
   friend bool operator==(const ActorRef& a, const ActorRef& b) noexcept { return a.cell_ == b.cell_; }
 
   // Any thread. Queues `msg` for A::handle. Returns false if the actor had
-  // already stopped (a dead letter). Throws tact::Error on an empty ref.
+  // already stopped (a dead letter), or its bounded mailbox is full (the message
+  // is refused: RuntimeStats::messages_refused). `msg` is left untouched when
+  // refused for a full mailbox. Throws tact::Error on an empty ref.
   template <class M>
   bool tell(M&& msg) const {
+    return send_now<true>(std::forward<M>(msg));
+  }
+
+  // As tell, but a full mailbox is not counted as refused: for a caller that
+  // will try again (or co_await send()), keeping `msg`.
+  template <class M>
+  bool try_tell(M&& msg) const {
+    return send_now<false>(std::forward<M>(msg));
+  }
+
+  // Inside a coroutine handler: `co_await ref.send(msg)` queues msg, waiting
+  // (the sending actor parks) while the bounded mailbox is full. Throws
+  // tact::ActorStopped from the co_await if the actor stopped first.
+  template <class M>
+  auto send(M&& msg) const {
     using Msg = std::remove_cvref_t<M>;
     if constexpr (!detail::kHandles<A, Msg>) {
       (void)detail::actor_has_no_handler_for<A, Msg>{};
-      return false;
+      return std::suspend_never{};
     } else {
-      detail::CellBase* cell = checked_cell();  // before allocating: it may throw
-      auto* envelope = new detail::TellEnvelope<A, Msg>(std::forward<M>(msg));
-      return detail::cell_deliver(cell, envelope);
+      return detail::SendAwaiter<A, Msg>(checked_cell(), std::forward<M>(msg));
     }
   }
 
   // Any thread. Queues `msg` and returns the Reply<R> for A::handle(msg)'s result.
-  // If the actor has stopped, the Reply resolves with tact::ActorStopped.
+  // If the actor has stopped, the Reply resolves with tact::ActorStopped; if its
+  // bounded mailbox is full, with tact::MailboxFull.
   template <class M>
   auto ask(M&& msg) const {
     using Msg = std::remove_cvref_t<M>;
@@ -79,15 +99,28 @@ class ActorRef {
       using R = detail::ReplyType<A, Msg>;
       detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       auto* slot = detail::ReplySlot<R>::create();
+      Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
+      if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
+        if (place == detail::Reserve::kStopped) {
+          detail::cell_count_dead_letter(cell);
+          slot->store_error(detail::make_actor_stopped());
+        } else {
+          detail::cell_count_refused(cell);
+          slot->store_error(detail::make_mailbox_full());
+        }
+        slot->publish();
+        return reply;
+      }
       detail::Envelope* envelope;
       try {
         envelope = new detail::AskEnvelope<A, Msg, R>(slot, std::forward<M>(msg));
       } catch (...) {
-        slot->release_consumed();  // no writer will ever publish: free it here
-        throw;
+        detail::cell_unreserve(cell);
+        slot->store_error(std::current_exception());
+        slot->publish();
+        throw;  // the Reply (dropped with the exception) frees the slot
       }
-      Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
-      (void)detail::cell_deliver(cell, envelope);
+      (void)detail::cell_deliver_reserved(cell, envelope);
       return reply;
     }
   }
@@ -111,6 +144,34 @@ class ActorRef {
 
  private:
   friend struct detail::RefAccess<A>;
+
+  template <bool kCountRefusal, class M>
+  bool send_now(M&& msg) const {
+    using Msg = std::remove_cvref_t<M>;
+    if constexpr (!detail::kHandles<A, Msg>) {
+      (void)detail::actor_has_no_handler_for<A, Msg>{};
+      return false;
+    } else {
+      detail::CellBase* cell = checked_cell();  // before allocating: it may throw
+      const detail::Reserve place = detail::cell_reserve(cell);
+      if (place == detail::Reserve::kStopped) {
+        detail::cell_count_dead_letter(cell);
+        return false;
+      }
+      if (place == detail::Reserve::kFull) {
+        if constexpr (kCountRefusal) detail::cell_count_refused(cell);
+        return false;
+      }
+      detail::Envelope* envelope;
+      try {
+        envelope = new detail::TellEnvelope<A, Msg>(std::forward<M>(msg));
+      } catch (...) {
+        detail::cell_unreserve(cell);
+        throw;
+      }
+      return detail::cell_deliver_reserved(cell, envelope);
+    }
+  }
   explicit ActorRef(detail::CellBase* adopted) noexcept : cell_(adopted) {}
 
   detail::CellBase* checked_cell() const {

@@ -27,6 +27,13 @@ struct Config {
   // so one busy actor cannot starve the others on its worker.
   std::uint32_t budget = 128;
 
+  // Default bound of every actor's mailbox, in messages; 0: unbounded. An actor
+  // class may set its own (`static constexpr std::size_t mailbox_bound = N;`).
+  // A full mailbox refuses user messages (tell/try_tell return false, ask
+  // resolves with tact::MailboxFull, co_await ref.send() waits); system
+  // messages (stop, Down, timer ticks) are never refused.
+  std::uint32_t mailbox_bound = 0;
+
   // Capacity of each worker's local run queue (rounded up to a power of two);
   // overflow goes to the global injection queue.
   std::size_t local_queue_capacity = 256;

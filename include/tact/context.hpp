@@ -10,6 +10,7 @@
 
 #include "tact/actor_ref.hpp"
 #include "tact/address.hpp"
+#include "tact/behaviour.hpp"
 #include "tact/delegated.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/registry.hpp"
@@ -47,6 +48,14 @@ class Context {
   // is destroyed, and messages still queued become dead letters (their asks
   // resolve with tact::ActorStopped).
   void stop() const noexcept { detail::cell_request_stop(cell_); }
+
+  // From the next message on, handle messages with `behaviour`'s handlers where
+  // it has one (A's own handle() overloads for the rest). See tact/behaviour.hpp.
+  void become(Behaviour<A> behaviour) const {
+    detail::cell_become(cell_, std::move(behaviour.table_));
+  }
+  // Back to A's own handlers, from the next message on.
+  void unbecome() const { detail::cell_become(cell_, detail::BehaviourTable{}); }
 
   // In a handler returning tact::Delegated<R>: the Promise that answers this
   // ask; hand it to whoever will answer (see tact/delegated.hpp). Once per

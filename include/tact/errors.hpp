@@ -28,6 +28,12 @@ class Timeout : public Error {
   using Error::Error;
 };
 
+// The target's bounded mailbox was full: the request was refused, not queued.
+class MailboxFull : public Error {
+ public:
+  MailboxFull() : Error("tact: the actor's mailbox is full (bounded mailbox)") {}
+};
+
 // The replier was destroyed without replying.
 class BrokenPromise : public Error {
  public:

@@ -31,6 +31,7 @@ struct RuntimeStats {
   std::uint64_t actors_stopped = 0;
   std::uint64_t dead_letters = 0;   // messages that reached a stopped actor
   std::uint64_t actors_failed = 0;  // actors stopped by an exception
+  std::uint64_t messages_refused = 0;  // user messages a full bounded mailbox refused
 };
 
 class Runtime {

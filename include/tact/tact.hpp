@@ -3,6 +3,7 @@
 
 #include "tact/actor_ref.hpp"
 #include "tact/address.hpp"
+#include "tact/behaviour.hpp"
 #include "tact/config.hpp"
 #include "tact/context.hpp"
 #include "tact/delegated.hpp"

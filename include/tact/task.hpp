@@ -18,6 +18,11 @@
 // Rules a coroutine handler keeps:
 //   - take the message by value: the envelope holding it is gone after the
 //     first suspension (the context reference stays valid: it is the actor's);
+//   - g++ 12 miscompiles a braced aggregate temporary with a std::string (or
+//     other self-referencing) member inside a co_await expression, as in
+//     `co_await ref.ask(Msg{"text"})`: the temporary is copied bitwise (seen by
+//     asio #1073 and seastar #1677 too). Build the message first — `Msg m{"text"};
+//     co_await ref.ask(std::move(m));` — or give it a constructor;
 //   - an exception escaping it fails the actor, like any handler's, and
 //     answers its ask with tact::HandlerFailed;
 //   - if the actor is killed (or the runtime shuts down) while it is

@@ -47,7 +47,7 @@ struct StopEnvelope final : Envelope {
   explicit StopEnvelope(StopReason r) noexcept : Envelope(&run), reason(r) {}
   static void run(Envelope* self, CellBase* base, void*, EnvelopeOp op) noexcept {
     auto* me = static_cast<StopEnvelope*>(self);
-    if (op == EnvelopeOp::kHandle) {
+    if (is_handle(op)) {
       Cell* cell = Cell::from(base);
       if (!cell->stop_requested) cell->stop_reason = me->reason;
       cell->stop_requested = true;
@@ -166,6 +166,20 @@ CellBase* cell_activate(CellBase* base) {
   // caller's ActorRef. relaxed: the cell is not shared yet; registering
   // publishes it (the registry's mutex).
   cell->refs.store(2, relaxed);
+  const std::uint32_t bound = cell->vtable->mailbox_bound != 0
+                                  ? cell->vtable->mailbox_bound
+                                  : cell->runtime->scheduler().config().mailbox_bound;
+  if (bound != 0) {
+    try {
+      cell_extras(cell).bound.bound = bound;
+    } catch (...) {
+      cell->vtable->destroy(cell->object());
+      cell_abandon(cell);
+      throw;
+    }
+    cell->bounded = true;  // published with the cell (the registry's lock, then the ref)
+    cell->counts_mail = true;
+  }
   if (!cell->runtime->register_live(cell)) {
     // Shutdown began while the object was being built: nothing will ever run or
     // stop this actor, so it is refused like a spawn after shutdown.
@@ -183,6 +197,11 @@ void cell_free(CellBase* base) noexcept { cell_abandon(base); }
 // ---- messages -----------------------------------------------------------------------------
 
 bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
+  if (base->bounded) mailbox_count_system(Cell::from(base));
+  return cell_deliver_reserved(base, envelope);
+}
+
+bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
   Cell* cell = Cell::from(base);
   // acquire: pairs with the release store in stop_cell.
   if (cell->stopped.load(acquire)) {
@@ -252,6 +271,16 @@ void cell_request_kill_stop(Cell* cell) noexcept {
   cell->stop_requested = true;
 }
 
+void cell_become(CellBase* base, BehaviourTable&& table) {
+  Cell* cell = Cell::from(base);
+  cell_extras(cell).next_behaviour = std::move(table);
+  cell->become_pending = true;
+}
+
+const BehaviourTable& cell_behaviour(CellBase* base) noexcept {
+  return cell_extras_if_any(Cell::from(base))->behaviour;
+}
+
 Waker& cell_suspension_waker(CellBase* base) { return cell_extras(Cell::from(base)).suspension; }
 
 void cell_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
@@ -276,6 +305,12 @@ namespace {
 // asked. True: the turn is over (the runner must return without touching the
 // mailbox: parked, it keeps the rights; stopped, it gave them back).
 bool after_handler(Cell* cell) noexcept {
+  if (cell->become_pending) {
+    cell->become_pending = false;
+    CellExtras& extras = *cell_extras_if_any(cell);  // cell_become made them
+    extras.behaviour = std::move(extras.next_behaviour);
+    cell->switched = !extras.behaviour.empty();
+  }
   while (cell->suspend_requested) {
     cell->suspend_requested = false;
     Suspension& suspension = cell_extras_if_any(cell)->suspension;  // cell_suspend made it
@@ -335,8 +370,10 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
       free_retired(retired);  // the previous message's shell
       retired = nullptr;
       auto* envelope = static_cast<Envelope*>(node);
-      envelope->fn(envelope, cell, object, EnvelopeOp::kHandle);
-      if (cell->stop_requested || cell->suspend_requested) {
+      if (cell->counts_mail) mailbox_uncount(cell);  // out of the mailbox: room for one more
+      envelope->fn(envelope, cell, object,
+                   cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+      if (cell->stop_requested || cell->suspend_requested || cell->become_pending) {
         reader.commit();
         if (after_handler(cell)) return;
         // Resumed at once and still running: carry on with a fresh cursor.
@@ -357,6 +394,9 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
 // Out-of-line pieces of envelope.hpp.
 std::exception_ptr make_actor_stopped() noexcept {
   return std::make_exception_ptr(ActorStopped());
+}
+std::exception_ptr make_mailbox_full() noexcept {
+  return std::make_exception_ptr(MailboxFull());
 }
 std::exception_ptr make_handler_failed(std::exception_ptr cause) noexcept {
   return std::make_exception_ptr(HandlerFailed(std::move(cause)));

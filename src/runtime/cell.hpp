@@ -74,6 +74,9 @@ struct Cell final : CellBase, Task {
   bool stop_requested = false;
   bool suspend_requested = false;  // the handler awaits: park after it returns
   bool parked = false;             // the runner returned parked: resume first
+  bool counts_mail = false;        // bounded: uncount each message taken out
+  bool switched = false;           // a behaviour is active (ctx.become)
+  bool become_pending = false;     // ctx.become was called: switch after this handler
   bool object_gone = false;  // a supervised child between restarts (supervision/child.hpp)
   StopReason stop_reason = StopReason::kNormal;
   std::exception_ptr failure;  // why it failed, when it did

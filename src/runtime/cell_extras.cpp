@@ -36,6 +36,8 @@ void cell_extras_on_stop(Cell* cell) noexcept {
   CellExtras* extras = cell_extras_if_any(cell);
   if (extras == nullptr) return;
   drop_interleaved_awaits(extras->interleaved);
+  // Senders waiting for room try again and find the actor stopped.
+  if (cell->bounded) wake_room_waiters(extras->bound);
   cancel_actor_timers(*cell, extras->timers);
   close_ties(*cell, extras->ties);  // watchers, links, names, the supervisor
 }

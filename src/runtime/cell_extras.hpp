@@ -10,9 +10,11 @@
 #include <memory>
 
 #include "runtime/interleaved_await.hpp"
+#include "runtime/mailbox_bound.hpp"
 #include "runtime/suspension.hpp"
 #include "supervision/child.hpp"
 #include "supervision/ties.hpp"
+#include "tact/behaviour.hpp"
 #include "timer/actor_timers.hpp"
 
 namespace tact::detail {
@@ -25,6 +27,9 @@ struct CellExtras {
   Suspension suspension;           // a parked handler (src/runtime/suspension.hpp)
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
   ActorTimers timers;              // src/timer/actor_timers.hpp
+  MailboxBound bound;              // src/runtime/mailbox_bound.hpp (when bounded)
+  BehaviourTable behaviour;          // ctx.become: the active handler set (runner-only)
+  BehaviourTable next_behaviour;     // set by become, active from the next message
   Ties ties;                       // src/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/supervision/child.hpp: set at spawn
   // A coroutine handler's Context<A> (one pointer), built here by

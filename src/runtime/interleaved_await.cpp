@@ -30,7 +30,7 @@ struct ResumeEnvelope final : Envelope, Waker {
     }
     auto coroutine = std::coroutine_handle<>::from_address(self->coroutine);
     *self->registered = false;  // the awaiter's flag: the registration is used up
-    if (op == EnvelopeOp::kHandle && !self->dropped) {
+    if (is_handle(op) && !self->dropped) {
       unlink(cell_extras_if_any(self->cell)->interleaved, self);
       coroutine.resume();
     } else {

@@ -70,6 +70,7 @@ RuntimeStats RuntimeCore::stats() const noexcept {
   s.actors_stopped = stopped_.load(relaxed);
   s.actors_failed = failed_.load(relaxed);
   s.dead_letters = dead_letters_.load(relaxed);
+  s.messages_refused = refused_.load(relaxed);
   return s;
 }
 

@@ -61,6 +61,7 @@ class RuntimeCore {
   void count_spawned() noexcept { spawned_.fetch_add(1, relaxed); }
   void count_stopped(StopReason reason) noexcept;
   void count_dead_letter() noexcept { dead_letters_.fetch_add(1, relaxed); }
+  void count_refused() noexcept { refused_.fetch_add(1, relaxed); }
 
  private:
   ~RuntimeCore();
@@ -82,6 +83,7 @@ class RuntimeCore {
   Atomic<std::uint64_t> stopped_{0};
   Atomic<std::uint64_t> failed_{0};
   Atomic<std::uint64_t> dead_letters_{0};
+  Atomic<std::uint64_t> refused_{0};
   std::array<Shard, kShards> shards_;
   NameRegistry names_;
   std::mutex shutdown_mutex_;

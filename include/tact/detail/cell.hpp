@@ -19,6 +19,9 @@ struct CellBase {
   // Counted references: every ActorRef, plus one held by the runtime while the
   // actor is alive. The cell's memory goes with the last one.
   Atomic<std::uint32_t> refs{0};
+  // The mailbox has a bound (src/runtime/mailbox_bound.hpp). Set once before
+  // the actor is published; read by senders to skip the bound check otherwise.
+  bool bounded = false;
 };
 
 // Per-actor-class operations, one static table per class A.
@@ -28,6 +31,7 @@ struct ActorVTable {
   void (*on_stop)(void* object, CellBase* cell);   // nullptr: A has no on_stop
   std::size_t size;
   std::size_t align;
+  std::uint32_t mailbox_bound;  // the class's own bound; 0: the runtime's default
 };
 
 // -- spawning (runtime.cpp, cell.cpp) ---------------------------------------------------
@@ -63,6 +67,26 @@ inline void cell_release(CellBase* cell) noexcept {
 // Returns false when the actor had stopped: the envelope was rejected (a dead
 // letter; an ask resolves with tact::ActorStopped).
 bool cell_deliver(CellBase* cell, Envelope* envelope) noexcept;
+
+// -- bounded mailboxes (user messages) ----------------------------------------------------------
+enum class Reserve : unsigned char { kOk, kFull, kStopped };
+Reserve cell_reserve_bounded(CellBase* cell) noexcept;
+// Any thread, before building a user message's envelope: a place in the
+// mailbox. kOk: deliver it with cell_deliver_reserved (or give the place back
+// with cell_unreserve). kStopped is reported only for a full bounded mailbox.
+inline Reserve cell_reserve(CellBase* cell) noexcept {
+  return cell->bounded ? cell_reserve_bounded(cell) : Reserve::kOk;
+}
+void cell_unreserve(CellBase* cell) noexcept;
+// As cell_deliver, for an envelope whose place was reserved.
+bool cell_deliver_reserved(CellBase* cell, Envelope* envelope) noexcept;
+// A user message refused by a full mailbox (RuntimeStats::messages_refused).
+void cell_count_refused(CellBase* cell) noexcept;
+// co_await ref.send(): `waker` is woken once when the bounded mailbox of `cell`
+// has room again (or the actor stopped). May throw std::bad_alloc.
+void cell_wait_for_room(CellBase* cell, Waker& waker);
+// Takes a registration back: true if it was still there (no wake will come).
+bool cell_cancel_wait_for_room(CellBase* cell, Waker& waker) noexcept;
 
 // -- stopping from any thread (ActorRef::stop / kill) ----------------------------------------
 // A stop queued behind the mail already sent: the actor handles that, then stops.

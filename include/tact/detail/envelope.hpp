@@ -5,27 +5,31 @@
 #pragma once
 
 #include <exception>
-#include <new>
 #include <utility>
 
-#include "tact/delegated.hpp"
+#include "tact/behaviour.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
+#include "tact/detail/handle_message.hpp"
 #include "tact/detail/mpsc_node.hpp"
 #include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/errors.hpp"
-#include "tact/task.hpp"
 
 namespace tact::detail {
 
 enum class EnvelopeOp : unsigned char {
   kHandle,  // run the handler on `object` (the actor); the payload is destroyed
+  kHandleSwitched,  // as kHandle, the actor having switched behaviour (behaviour.hpp)
   kReject,  // the actor is stopped: resolve any reply with ActorStopped; the
             // payload is destroyed
   kFree,    // the mailbox retired the envelope (src/mailbox/mpsc_queue.hpp, I2):
             // free its memory
 };
+
+inline bool is_handle(EnvelopeOp op) noexcept {
+  return op == EnvelopeOp::kHandle || op == EnvelopeOp::kHandleSwitched;
+}
 
 // Handling and freeing are separate steps because a handled envelope stays in
 // its mailbox as the queue's dummy until the next message or the mailbox going
@@ -49,65 +53,20 @@ union Payload {
   M msg;
 };
 
-// A coroutine handler's context: it must outlive the envelope's call.
-template <class A>
-Context<A>& stable_context(CellBase* cell) {
-  static_assert(sizeof(Context<A>) <= sizeof(void*) && std::is_trivially_destructible_v<Context<A>>);
-  return *::new (cell_context_storage(cell)) Context<A>(cell);
-}
-
-// Runs A's handler for `msg` and answers `slot` (nullptr: a tell) — now, or
-// later for a coroutine (when it finishes) or a delegating handler (whoever
-// holds the Promise). Returns true if the caller must publish `slot` (after
-// destroying the message, so its destructor runs before the asker wakes).
-// Never throws: a handler's exception fails the actor and answers HandlerFailed.
+// Runs the handler for an envelope's message: A's own (kHandle), or the active
+// behaviour's when it has one for M (kHandleSwitched). See handle_message.
 template <class A, class M, class R>
-bool handle_message(CellBase* cell, void* object, M& msg, ReplySlot<R>* slot) noexcept {
-  using Ret = HandlerReturn<A, M>;
-  A& actor = *static_cast<A*>(object);
-  if constexpr (IsTask<Ret>::value) {
-    try {
-      tact::Task<R> task = invoke_handler(actor, std::move(msg), stable_context<A>(cell));
-      TaskAccess<R>::start(std::move(task), cell, slot);  // the task answers
-      return false;
-    } catch (...) {  // the frame could not be allocated
-      std::exception_ptr error = std::current_exception();
-      if (slot != nullptr) slot->store_error(make_handler_failed(error));
-      cell_fail(cell, std::move(error));
-      return slot != nullptr;
+bool dispatch_message(CellBase* cell, void* object, M& msg, ReplySlot<R>* slot,
+                      EnvelopeOp op) noexcept {
+  if (op == EnvelopeOp::kHandleSwitched) {
+    if (const BehaviourEntry* entry = cell_behaviour(cell).find(&MessageTag<M>::id)) {
+      return entry->invoke(entry->fn, cell, &msg, slot);
     }
-  } else if constexpr (IsDelegated<Ret>::value) {
-    DelegationScope<R> scope(slot);
-    try {
-      Context<A> ctx(cell);
-      (void)invoke_handler(actor, std::move(msg), ctx);
-      if (!scope.slot_still_ours()) return false;  // the Promise answers
-      if (slot != nullptr) slot->store_error(std::make_exception_ptr(BrokenPromise()));
-    } catch (...) {
-      std::exception_ptr error = std::current_exception();
-      if (slot != nullptr && scope.slot_still_ours()) slot->store_error(make_handler_failed(error));
-      cell_fail(cell, std::move(error));
-      if (!scope.slot_still_ours()) return false;
-    }
-    return slot != nullptr;
-  } else {
-    try {
-      Context<A> ctx(cell);
-      if constexpr (std::is_void_v<R>) {
-        invoke_handler(actor, std::move(msg), ctx);
-        if (slot != nullptr) slot->store_value();
-      } else if (slot != nullptr) {
-        slot->store_value(invoke_handler(actor, std::move(msg), ctx));
-      } else {
-        (void)invoke_handler(actor, std::move(msg), ctx);
-      }
-    } catch (...) {
-      std::exception_ptr error = std::current_exception();
-      if (slot != nullptr) slot->store_error(make_handler_failed(error));
-      cell_fail(cell, std::move(error));
-    }
-    return slot != nullptr;
   }
+  return handle_message<A, M, R>(
+      cell, msg, slot, [object](M&& m, Context<A>& ctx) -> decltype(auto) {
+        return invoke_handler(*static_cast<A*>(object), std::move(m), ctx);
+      });
 }
 
 // A tell: the message, no reply.
@@ -122,8 +81,8 @@ struct TellEnvelope final : Envelope {
       delete self;
       return;
     }
-    if (op == EnvelopeOp::kHandle) {
-      (void)handle_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr);
+    if (is_handle(op)) {
+      (void)dispatch_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr, op);
     } else {
       cell_count_dead_letter(cell);
     }
@@ -148,8 +107,8 @@ struct AskEnvelope final : Envelope {
     }
     ReplySlot<R>* slot = self->slot;
     bool publish = true;
-    if (op == EnvelopeOp::kHandle) {
-      publish = handle_message<A, M, R>(cell, object, self->payload.msg, slot);
+    if (is_handle(op)) {
+      publish = dispatch_message<A, M, R>(cell, object, self->payload.msg, slot, op);
     } else {
       cell_count_dead_letter(cell);
       slot->store_error(make_actor_stopped());

@@ -1,6 +1,7 @@
 // Spawning: one allocation per actor, the object built in place inside its cell.
 #pragma once
 
+#include <cstdint>
 #include <new>
 #include <utility>
 
@@ -9,6 +10,18 @@
 #include "tact/detail/dispatch.hpp"
 
 namespace tact::detail {
+
+// An actor class may bound its own mailbox: `static constexpr std::size_t mailbox_bound = 64;`
+template <class A>
+constexpr std::uint32_t class_mailbox_bound() {
+  if constexpr (requires { A::mailbox_bound; }) {
+    static_assert(A::mailbox_bound > 0 && A::mailbox_bound <= 0x7fffffff,
+                  "tact: an actor's mailbox_bound is a positive message count");
+    return static_cast<std::uint32_t>(A::mailbox_bound);
+  } else {
+    return 0;
+  }
+}
 
 template <class A>
 struct ActorClass {
@@ -40,6 +53,7 @@ struct ActorClass {
       HasOnStop<A> ? &on_stop : nullptr,
       sizeof(A),
       alignof(A),
+      class_mailbox_bound<A>(),
   };
 };
 

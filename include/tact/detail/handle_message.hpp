@@ -1,0 +1,81 @@
+// handle_message: runs one handler for one message and routes its result to
+// the ask's reply slot — now (a plain return value), when a coroutine finishes
+// (Task<R>), or through whoever holds the Promise (Delegated<R>).
+#pragma once
+
+#include <exception>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "tact/delegated.hpp"
+#include "tact/detail/cell.hpp"
+#include "tact/detail/dispatch.hpp"
+#include "tact/detail/reply_slot.hpp"
+#include "tact/errors.hpp"
+#include "tact/task.hpp"
+
+namespace tact::detail {
+
+// A coroutine handler's context: it must outlive the envelope's call.
+template <class A>
+Context<A>& stable_context(CellBase* cell) {
+  static_assert(sizeof(Context<A>) <= sizeof(void*) && std::is_trivially_destructible_v<Context<A>>);
+  return *::new (cell_context_storage(cell)) Context<A>(cell);
+}
+
+// Runs a handler of actor A — `call(std::move(msg), ctx)` — and answers
+// `slot` (nullptr: a tell) — now, or
+// later for a coroutine (when it finishes) or a delegating handler (whoever
+// holds the Promise). Returns true if the caller must publish `slot` (after
+// destroying the message, so its destructor runs before the asker wakes).
+// Never throws: a handler's exception fails the actor and answers HandlerFailed.
+template <class A, class M, class R, class Call>
+bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noexcept {
+  using Ret = std::decay_t<std::invoke_result_t<Call&, M&&, Context<A>&>>;
+  if constexpr (IsTask<Ret>::value) {
+    try {
+      tact::Task<R> task = call(std::move(msg), stable_context<A>(cell));
+      TaskAccess<R>::start(std::move(task), cell, slot);  // the task answers
+      return false;
+    } catch (...) {  // the frame could not be allocated
+      std::exception_ptr error = std::current_exception();
+      if (slot != nullptr) slot->store_error(make_handler_failed(error));
+      cell_fail(cell, std::move(error));
+      return slot != nullptr;
+    }
+  } else if constexpr (IsDelegated<Ret>::value) {
+    DelegationScope<R> scope(slot);
+    try {
+      Context<A> ctx(cell);
+      (void)call(std::move(msg), ctx);
+      if (!scope.slot_still_ours()) return false;  // the Promise answers
+      if (slot != nullptr) slot->store_error(std::make_exception_ptr(BrokenPromise()));
+    } catch (...) {
+      std::exception_ptr error = std::current_exception();
+      if (slot != nullptr && scope.slot_still_ours()) slot->store_error(make_handler_failed(error));
+      cell_fail(cell, std::move(error));
+      if (!scope.slot_still_ours()) return false;
+    }
+    return slot != nullptr;
+  } else {
+    try {
+      Context<A> ctx(cell);
+      if constexpr (std::is_void_v<R>) {
+        call(std::move(msg), ctx);
+        if (slot != nullptr) slot->store_value();
+      } else if (slot != nullptr) {
+        slot->store_value(call(std::move(msg), ctx));
+      } else {
+        (void)call(std::move(msg), ctx);
+      }
+    } catch (...) {
+      std::exception_ptr error = std::current_exception();
+      if (slot != nullptr) slot->store_error(make_handler_failed(error));
+      cell_fail(cell, std::move(error));
+    }
+    return slot != nullptr;
+  }
+}
+
+}  // namespace tact::detail
