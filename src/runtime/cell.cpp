@@ -107,7 +107,7 @@ void stop_cell(Cell* cell) noexcept {
   // reject without pushing.
   cell->stopped.store(true, release);
   void* object = cell->object();
-  const bool has_object = !cell->object_gone;
+  const bool has_object = !child_object_gone(*cell);  // a supervised child between restarts
   if (has_object && cell->vtable->on_stop != nullptr) {
     try {
       cell->vtable->on_stop(object, cell);

@@ -77,7 +77,6 @@ struct Cell final : CellBase, Task {
   bool counts_mail = false;        // bounded: uncount each message taken out
   bool switched = false;           // a behaviour is active (ctx.become)
   bool become_pending = false;     // ctx.become was called: switch after this handler
-  bool object_gone = false;  // a supervised child between restarts (supervision/child.hpp)
   StopReason stop_reason = StopReason::kNormal;
   std::exception_ptr failure;  // why it failed, when it did
 };

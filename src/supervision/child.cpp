@@ -19,8 +19,8 @@ CellExtras& extras_of(Cell& cell) noexcept { return *cell_extras_if_any(&cell); 
 
 // The failed (or taken down) object goes: the coroutines it left awaiting with
 // interleaving (they point into it), on_stop, then its destructor.
-void destroy_object(Cell& cell) noexcept {
-  if (cell.object_gone) return;
+void destroy_object(Cell& cell, SupervisedChild& child) noexcept {
+  if (child.object_gone) return;
   drop_interleaved_awaits(extras_of(cell).interleaved);
   void* object = cell.object();
   if (cell.vtable->on_stop != nullptr) {
@@ -31,7 +31,7 @@ void destroy_object(Cell& cell) noexcept {
     }
   }
   cell.vtable->destroy(object);
-  cell.object_gone = true;
+  child.object_gone = true;
 }
 
 // The new incarnation: the object from the factory, then on_start. A throw
@@ -43,7 +43,7 @@ void rebuild_object(Cell& cell, SupervisedChild& child) noexcept {
     cell_fail(&cell, std::current_exception());
     return;
   }
-  cell.object_gone = false;
+  child.object_gone = false;
   if (cell.vtable->on_start == nullptr) return;
   try {
     cell.vtable->on_start(cell.object(), &cell);
@@ -126,7 +126,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   if (!failed && !child.takedown_requested) return false;
   // acquire: pairs with cell_kill's release CAS. A killed actor stops for good.
   if (cell.kill_reason.load(acquire) != 0) return false;
-  destroy_object(cell);  // whether it parks or stops, this object is done
+  destroy_object(cell, child);  // whether it parks or stops, this object is done
   ChildDown down{AddressAccess::of(&cell), 0, failed, failed ? cell.failure : nullptr};
   {
     std::lock_guard<std::mutex> lock(child.mutex);
@@ -158,6 +158,11 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   deliver_system<Supervisor>(supervisor, std::move(down));
   cell_release(supervisor);
   return true;
+}
+
+bool child_object_gone(Cell& cell) noexcept {
+  CellExtras* extras = cell_extras_if_any(&cell);
+  return extras != nullptr && extras->child != nullptr && extras->child->object_gone;
 }
 
 // ---- the supervisor's side (child_control.hpp) ------------------------------------------

@@ -46,6 +46,8 @@ struct SupervisedChild {
   std::uint32_t incarnation = 0;  // guarded by mutex; +1 per restart
   // Runner-only: set by a take-down order, read when the actor then stops.
   bool takedown_requested = false;
+  // Runner-only: the failed object is destroyed, the next not built yet.
+  bool object_gone = false;
   CellBase* const supervisor;  // counted
   // Builds a fresh object at the given address (the factory); the runner calls it.
   const std::function<void(void*)> build;
@@ -55,5 +57,9 @@ struct SupervisedChild {
 // taken down for a restart, parks (see above), tells its supervisor, and
 // returns true; stop_cell then returns at once. False: stop as usual.
 bool child_parks_instead_of_stopping(Cell& cell) noexcept;
+
+// stop_cell, by the runner: true for a supervised child between restarts, whose
+// object is already gone (no on_stop, no destructor then).
+bool child_object_gone(Cell& cell) noexcept;
 
 }  // namespace tact::detail
