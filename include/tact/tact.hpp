@@ -10,3 +10,4 @@
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
 #include "tact/task.hpp"
+#include "tact/timer.hpp"

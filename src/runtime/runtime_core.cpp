@@ -134,6 +134,7 @@ void RuntimeCore::shutdown() {
     if (live_count() == 0) break;
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
+  timers_.shutdown();
   scheduler_.stop();
 }
 
