@@ -23,6 +23,28 @@ unsigned level_for(std::uint64_t elapsed, std::uint64_t tick) noexcept {
   return static_cast<unsigned>(std::bit_width(differing) - 1) / TimerWheel::kSlotBits;
 }
 
+// Merge sort of a chain linked through `next`, by deadline (stable).
+TimerWheelEntry* sort_by_deadline(TimerWheelEntry* chain) noexcept {
+  if (chain == nullptr || chain->next == nullptr) return chain;
+  TimerWheelEntry* slow = chain;
+  for (TimerWheelEntry* fast = chain->next; fast != nullptr && fast->next != nullptr; fast = fast->next->next) {
+    slow = slow->next;
+  }
+  TimerWheelEntry* second = sort_by_deadline(slow->next);
+  slow->next = nullptr;
+  TimerWheelEntry* first = sort_by_deadline(chain);
+  TimerWheelEntry* merged = nullptr;
+  TimerWheelEntry** tail = &merged;
+  while (first != nullptr && second != nullptr) {
+    TimerWheelEntry*& smaller = second->deadline < first->deadline ? second : first;
+    *tail = smaller;
+    tail = &smaller->next;
+    smaller = smaller->next;
+  }
+  *tail = first != nullptr ? first : second;
+  return merged;
+}
+
 }  // namespace
 
 // ---- intrusive lists ----------------------------------------------------------------------
@@ -168,7 +190,7 @@ TimerWheelEntry* TimerWheel::advance(Clock::time_point now) noexcept {
   TimerWheelEntry** tail = &chain;
   collect_due(now, tail);
   *tail = nullptr;
-  return chain;
+  return sort_by_deadline(chain);
 }
 
 TimerWheelEntry* TimerWheel::take_all() noexcept {
@@ -188,7 +210,7 @@ TimerWheelEntry* TimerWheel::take_all() noexcept {
   }
   *tail = nullptr;
   size_ = 0;
-  return chain;
+  return sort_by_deadline(chain);
 }
 
 std::optional<TimerWheel::Clock::time_point> TimerWheel::next_deadline() const noexcept {

@@ -67,9 +67,9 @@ class TimerWheel {
   // Unfiles a linked `entry`. O(1).
   void remove(TimerWheelEntry* entry) noexcept;
   // Unfiles and returns every entry whose deadline <= now, as a chain through
-  // `next` (nullptr: none), earliest slots first. `now` must not go backwards.
+  // `next` (nullptr: none), in deadline order. `now` must not go backwards.
   TimerWheelEntry* advance(Clock::time_point now) noexcept;
-  // Unfiles and returns every entry (shutdown).
+  // Unfiles and returns every entry, in deadline order (shutdown).
   TimerWheelEntry* take_all() noexcept;
 
   // The earliest deadline of any entry, or a slot start no later than it (a

@@ -34,6 +34,9 @@ std::set<int> ids_of(TimerWheelEntry* chain) {
   std::set<int> ids;
   for (TimerWheelEntry* e = chain; e != nullptr; e = e->next) {
     EXPECT_FALSE(e->linked);
+    if (e->next != nullptr) {
+      EXPECT_LE(e->deadline, e->next->deadline) << "out of deadline order";
+    }
     EXPECT_TRUE(ids.insert(item_of(e)->id).second) << "handed out twice";
   }
   return ids;
