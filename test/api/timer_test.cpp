@@ -18,28 +18,17 @@
 
 #include <tact/tact.hpp>
 
+#include "support/eventually.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using tact::test::eventually;
 using tact::test::Watchdog;
 
-tact::Config workers(std::size_t n) {
-  tact::Config config;
-  config.workers = n;
-  return config;
-}
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = Clock::now() + limit;
-  while (!done()) {
-    if (Clock::now() > deadline) return done();
-    std::this_thread::sleep_for(200us);
-  }
-  return true;
-}
+const tact::Config kTwoWorkers{.workers = 2};
 
 // Counts a message's instances alive and the copies made (a periodic timer makes
 // one per delivery; moves are not counted).
@@ -124,6 +113,18 @@ class Owner {
   tact::TimerHandle handle_;
 };
 
+// A runtime whose Sink receives census's Ticks from a 1 ms rt.send_every. Members
+// in this order: the Sink uses `log` until the runtime's shutdown stops it.
+struct Ticking {
+  explicit Ticking(Census* census) : every(rt.send_every(1ms, sink, Tick(census))) {
+    EXPECT_TRUE(eventually([&] { return log.ticks >= 3; }));
+  }
+  SinkLog log;
+  tact::Runtime rt{kTwoWorkers};
+  tact::ActorRef<Sink> sink = rt.spawn<Sink>(&log);
+  tact::TimerHandle every;
+};
+
 std::size_t thread_count() {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
@@ -134,7 +135,7 @@ std::size_t thread_count() {
 
 TEST(Timers, ContextSendAfterDeliversOnceAndNotEarly) {
   Watchdog watchdog("ctx.send_after");
-  tact::Runtime rt(workers(2));
+  tact::Runtime rt(kTwoWorkers);
   SinkLog log;
   auto sink = rt.spawn<Sink>(&log);
   auto owner = rt.spawn<Owner>();
@@ -150,7 +151,7 @@ TEST(Timers, ContextSendAfterDeliversOnceAndNotEarly) {
 }
 
 TEST(Timers, RuntimeSendAfterDeliversOnceAndNotEarly) {
-  tact::Runtime rt(workers(2));
+  tact::Runtime rt(kTwoWorkers);
   SinkLog log;
   auto sink = rt.spawn<Sink>(&log);
   const auto not_before = Clock::now() + 5ms;
@@ -163,7 +164,7 @@ TEST(Timers, RuntimeSendAfterDeliversOnceAndNotEarly) {
 
 TEST(Timers, AnIdleRuntimeHasNoTimerThreadUntilTheFirstTimer) {
   const std::size_t before = thread_count();
-  tact::Runtime rt(workers(2));
+  tact::Runtime rt(kTwoWorkers);
   SinkLog log;
   auto sink = rt.spawn<Sink>(&log);
   sink.tell(Ping{});
@@ -175,7 +176,7 @@ TEST(Timers, AnIdleRuntimeHasNoTimerThreadUntilTheFirstTimer) {
 }
 
 TEST(Timers, FarAndPastDelaysAreFine) {
-  tact::Runtime rt(workers(2));
+  tact::Runtime rt(kTwoWorkers);
   SinkLog log;
   auto sink = rt.spawn<Sink>(&log);
   tact::TimerHandle never = rt.send_after(std::chrono::hours::max(), sink, Ping{});
@@ -193,7 +194,7 @@ TEST(Timers, SendEveryDeliversRepeatedlyAndNothingAfterCancelReturns) {
   Watchdog watchdog("ctx.send_every + cancel");
   Census census;
   {
-    tact::Runtime rt(workers(2));
+    tact::Runtime rt(kTwoWorkers);
     SinkLog log;
     auto sink = rt.spawn<Sink>(&log);
     auto owner = rt.spawn<Owner>();
@@ -214,11 +215,8 @@ TEST(Timers, SendEveryDeliversRepeatedlyAndNothingAfterCancelReturns) {
 TEST(Timers, RuntimeSendEveryRunsUntilCancelled) {
   Census census;
   {
-    tact::Runtime rt(workers(2));
-    SinkLog log;
-    auto sink = rt.spawn<Sink>(&log);
-    tact::TimerHandle h = rt.send_every(1ms, sink, Tick(&census));
-    ASSERT_TRUE(eventually([&] { return log.ticks >= 3; }));
+    Ticking ticking(&census);
+    tact::TimerHandle& h = ticking.every;
     EXPECT_TRUE(h.active());
     EXPECT_TRUE(h.cancel());
     EXPECT_FALSE(h.active());
@@ -235,7 +233,7 @@ TEST(Timers, AnActorsTimersAreCancelledWhenItStops) {
   Watchdog watchdog("owner stops");
   Census every_census, after_census;
   {
-    tact::Runtime rt(workers(2));
+    tact::Runtime rt(kTwoWorkers);
     SinkLog log;
     auto sink = rt.spawn<Sink>(&log);
     auto owner = rt.spawn<Owner>();
@@ -259,16 +257,12 @@ TEST(Timers, AnActorsTimersAreCancelledWhenItStops) {
 
 TEST(Timers, APeriodicTimerToAStoppedTargetCancelsItself) {
   Census census;
-  tact::Runtime rt(workers(2));
-  SinkLog log;
-  auto sink = rt.spawn<Sink>(&log);
-  tact::TimerHandle h = rt.send_every(1ms, sink, Tick(&census));
-  ASSERT_TRUE(eventually([&] { return log.ticks >= 2; }));
-  sink.tell(StopNow{});
-  EXPECT_TRUE(eventually([&] { return !h.active(); })) << "still running after its target stopped";
+  Ticking ticking(&census);
+  ticking.sink.tell(StopNow{});
+  EXPECT_TRUE(eventually([&] { return !ticking.every.active(); })) << "still running after its target stopped";
   EXPECT_TRUE(eventually([&] { return census.live == 0; }));
-  EXPECT_GE(rt.stats().dead_letters, 1u) << "the rejected tick is a dead letter";
-  EXPECT_FALSE(h.cancel());
+  EXPECT_GE(ticking.rt.stats().dead_letters, 1u) << "the rejected tick is a dead letter";
+  EXPECT_FALSE(ticking.every.cancel());
 }
 
 TEST(Timers, ShutdownWithPendingTimersIsPromptAndLeaksNothing) {
@@ -276,7 +270,7 @@ TEST(Timers, ShutdownWithPendingTimersIsPromptAndLeaksNothing) {
   Census census;
   std::chrono::nanoseconds took{};
   {
-    tact::Runtime rt(workers(2));
+    tact::Runtime rt(kTwoWorkers);
     SinkLog log;
     auto sink = rt.spawn<Sink>(&log);
     auto owner = rt.spawn<Owner>();
@@ -301,7 +295,7 @@ TEST(Timers, ShutdownWithPendingTimersIsPromptAndLeaksNothing) {
 TEST(Timers, HandleMisuseIsSafe) {
   tact::TimerHandle outlives;
   {
-    tact::Runtime rt(workers(2));
+    tact::Runtime rt(kTwoWorkers);
     SinkLog log;
     auto sink = rt.spawn<Sink>(&log);
     tact::TimerHandle a = rt.send_after(1h, sink, Ping{});
@@ -328,7 +322,7 @@ TEST(Timers, HandleMisuseIsSafe) {
 
 TEST(Timers, SendAfterOneMillisecondLatenessReport) {
   Watchdog watchdog("lateness report", std::chrono::seconds(120));
-  tact::Runtime rt(workers(2));
+  tact::Runtime rt(kTwoWorkers);
   SinkLog log;
   auto sink = rt.spawn<Sink>(&log);
   const int runs = 1000;

@@ -14,7 +14,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -23,6 +22,7 @@
 
 #include <tact/tact.hpp>
 
+#include "support/random.hpp"
 #include "support/watchdog.hpp"
 #include "timer/timer_service.hpp"
 
@@ -33,33 +33,18 @@ using Clock = std::chrono::steady_clock;
 using tact::TimerHandle;
 using tact::detail::TimerCallbacks;
 using tact::detail::TimerService;
+using tact::test::Rng;
 using tact::test::scaled;
 using tact::test::Watchdog;
 
 constexpr auto kWatchdogLimit = std::chrono::seconds(150);
 
 std::uint64_t seed() {
-  static const std::uint64_t value = [] {
-    const char* env = std::getenv("TACT_STRESS_SEED");
-    return env != nullptr ? std::strtoull(env, nullptr, 10) : 0x71AE'5EEDull;
-  }();
+  static const std::uint64_t value = tact::test::stress_seed(0x71AE'5EEDull);
   return value;
 }
 
-class Rng {
- public:
-  explicit Rng(std::uint64_t stream) : state_(seed() * 0x9E37'79B9'7F4A'7C15ull + stream) {}
-  std::uint64_t next() {
-    std::uint64_t x = (state_ += 0x9E37'79B9'7F4A'7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D0'49BB'1331'11EBull;
-    return x ^ (x >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-
- private:
-  std::uint64_t state_;
-};
+Rng stream(std::uint64_t n) { return Rng(seed(), n); }
 
 // ===== the service alone ===================================================================
 
@@ -105,7 +90,7 @@ TEST(TimerStress, ConcurrentScheduleAndCancelDisposeEveryTimerOnce) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      Rng rng(static_cast<std::uint64_t>(t));
+      Rng rng = stream(static_cast<std::uint64_t>(t));
       auto& mine = records[static_cast<std::size_t>(t)];
       mine.reserve(static_cast<std::size_t>(per_thread));
       for (long i = 0; i < per_thread; ++i) {
@@ -189,7 +174,7 @@ class Peer {
   void handle(Meet msg) { peers_ = std::move(msg.peers); }
   void handle(Tick tick) { tick.census->handled.fetch_add(1, std::memory_order_relaxed); }
   void handle(Go go, tact::Context<Peer>& ctx) {
-    Rng rng(go.stream);
+    Rng rng = stream(go.stream);
     if (peers_.empty()) return;
     const auto& target = peers_[rng.below(peers_.size())];
     Census* census = census_;
@@ -234,7 +219,7 @@ TEST(TimerStress, ActorsStartCancelAndStopWithTimersThenShutdown) {
     std::vector<std::thread> senders;
     for (int s = 0; s < 2; ++s) {
       senders.emplace_back([&, s] {
-        Rng rng(static_cast<std::uint64_t>(round * 10 + s));
+        Rng rng = stream(static_cast<std::uint64_t>(round * 10 + s));
         for (int i = 0; i < 2000; ++i) {
           peers[rng.below(peers.size())].tell(Go{rng.next()});
           if (i % 256 == 0) std::this_thread::sleep_for(std::chrono::microseconds(rng.below(1000)));

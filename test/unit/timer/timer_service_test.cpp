@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
 #include "support/watchdog.hpp"
 #include "timer/timer_service.hpp"
 
@@ -20,16 +21,8 @@ using tact::TimerHandle;
 using tact::detail::TimerCallbacks;
 using tact::detail::TimerService;
 using Clock = std::chrono::steady_clock;
+using tact::test::eventually;
 using tact::test::Watchdog;
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = Clock::now() + limit;
-  while (!done()) {
-    if (Clock::now() > deadline) return done();
-    std::this_thread::sleep_for(100us);
-  }
-  return true;
-}
 
 // A timer's context: counts firings and disposals, remembers when it fired.
 struct Probe {

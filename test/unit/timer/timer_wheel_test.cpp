@@ -11,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "support/random.hpp"
 #include "timer/timer_wheel.hpp"
 
 namespace {
@@ -19,6 +20,7 @@ using namespace std::chrono_literals;
 using tact::detail::TimerWheel;
 using tact::detail::TimerWheelEntry;
 using Clock = std::chrono::steady_clock;
+using tact::test::Rng;
 
 // An arbitrary, non-zero origin: ticks count from it.
 const Clock::time_point kOrigin = Clock::time_point(1234567890123ns);
@@ -41,22 +43,6 @@ std::set<int> ids_of(TimerWheelEntry* chain) {
   }
   return ids;
 }
-
-// splitmix64: a seeded, replayable sequence.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t x = (state_ += 0x9E37'79B9'7F4A'7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D0'49BB'1331'11EBull;
-    return x ^ (x >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-
- private:
-  std::uint64_t state_;
-};
 
 // A delay from a mix of scales: same tick, a few ticks, each level, beyond the wheel.
 Clock::duration random_delay(Rng& rng) {
