@@ -158,20 +158,22 @@ TEST(Timers, RuntimeSendAfterDeliversOnceAndNotEarly) {
   tact::TimerHandle h = rt.send_after(5ms, sink, Ping{not_before});
   ASSERT_TRUE(eventually([&] { return log.pings == 1; }));
   EXPECT_EQ(log.early_by, 0);
-  EXPECT_FALSE(h.active());
+  // The delivery may be handled before the timer thread marks the timer finished.
+  EXPECT_TRUE(eventually([&] { return !h.active(); }));
   EXPECT_FALSE(h.cancel());
 }
 
 TEST(Timers, AnIdleRuntimeHasNoTimerThreadUntilTheFirstTimer) {
-  const std::size_t before = thread_count();
   tact::Runtime rt(kTwoWorkers);
   SinkLog log;
   auto sink = rt.spawn<Sink>(&log);
   sink.tell(Ping{});
   ASSERT_TRUE(eventually([&] { return log.pings == 1; }));
-  EXPECT_EQ(thread_count(), before + 2) << "two workers, no timer thread";
+  std::this_thread::sleep_for(5ms);
+  const std::size_t before = thread_count();  // the workers (and a sanitizer's own threads)
+  EXPECT_EQ(thread_count(), before) << "no thread appears while idle";
   tact::TimerHandle h = rt.send_after(1h, sink, Ping{});
-  EXPECT_EQ(thread_count(), before + 3) << "the timer thread, started by the first timer";
+  EXPECT_EQ(thread_count(), before + 1) << "the timer thread, started by the first timer";
   EXPECT_TRUE(h.cancel());
 }
 
