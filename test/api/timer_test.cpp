@@ -18,7 +18,7 @@
 
 #include <tact/tact.hpp>
 
-#include "support/eventually.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 using tact::test::eventually;
 using tact::test::Watchdog;
 
-const tact::Config kTwoWorkers{.workers = 2};
+const tact::Config kTwoWorkers = tact::test::workers(2);
 
 // Counts a message's instances alive and the copies made (a periodic timer makes
 // one per delivery; moves are not counted).

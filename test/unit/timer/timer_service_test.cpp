@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "support/eventually.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 #include "timer/timer_service.hpp"
 
