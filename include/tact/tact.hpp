@@ -11,3 +11,5 @@
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
 #include "tact/task.hpp"
+#include "tact/timeout.hpp"
+#include "tact/timer.hpp"
