@@ -15,6 +15,7 @@
 // Memory ordering: what the sender wrote before tell/ask is visible to the handler.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <type_traits>
@@ -22,6 +23,7 @@
 
 #include "tact/address.hpp"
 #include "tact/detail/cell.hpp"
+#include "tact/detail/deadline_ask.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/envelope.hpp"
 #include "tact/detail/send_awaiter.hpp"
@@ -91,38 +93,16 @@ class ActorRef {
   // bounded mailbox is full, with tact::MailboxFull.
   template <class M>
   auto ask(M&& msg) const {
-    using Msg = std::remove_cvref_t<M>;
-    if constexpr (!detail::kHandles<A, Msg>) {
-      (void)detail::actor_has_no_handler_for<A, Msg>{};
-      return Reply<void>();
-    } else {
-      using R = detail::ReplyType<A, Msg>;
-      detail::CellBase* cell = checked_cell();  // before allocating: it may throw
-      auto* slot = detail::ReplySlot<R>::create();
-      Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
-      if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
-        if (place == detail::Reserve::kStopped) {
-          detail::cell_count_dead_letter(cell);
-          slot->store_error(detail::make_actor_stopped());
-        } else {
-          detail::cell_count_refused(cell);
-          slot->store_error(detail::make_mailbox_full());
-        }
-        slot->publish();
-        return reply;
-      }
-      detail::Envelope* envelope;
-      try {
-        envelope = new detail::AskEnvelope<A, Msg, R>(slot, std::forward<M>(msg));
-      } catch (...) {
-        detail::cell_unreserve(cell);
-        slot->store_error(std::current_exception());
-        slot->publish();
-        throw;  // the Reply (dropped with the exception) frees the slot
-      }
-      (void)detail::cell_deliver_reserved(cell, envelope);
-      return reply;
-    }
+    return ask_impl(std::forward<M>(msg), nullptr);
+  }
+
+  // As ask(msg), for a request worth handling only until `deadline`
+  // (tact::Deadline::in(50ms)): if it is still queued then, the Reply resolves
+  // with tact::Timeout (at the deadline, from the runtime's timer) and the
+  // actor never handles it (RuntimeStats::requests_expired).
+  template <class M>
+  auto ask(M&& msg, Deadline deadline) const {
+    return ask_impl(std::forward<M>(msg), &deadline);
   }
 
   // Any thread. A graceful stop: the actor handles the messages sent before this
@@ -144,6 +124,78 @@ class ActorRef {
 
  private:
   friend struct detail::RefAccess<A>;
+
+  template <class M>
+  auto ask_impl(M&& msg, const Deadline* deadline) const {
+    using Msg = std::remove_cvref_t<M>;
+    if constexpr (!detail::kHandles<A, Msg>) {
+      (void)detail::actor_has_no_handler_for<A, Msg>{};
+      return Reply<void>();
+    } else {
+      using R = detail::ReplyType<A, Msg>;
+      detail::CellBase* cell = checked_cell();  // before allocating: it may throw
+      auto* slot = detail::ReplySlot<R>::create();
+      Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
+      const auto now = deadline != nullptr ? std::chrono::steady_clock::now()
+                                           : std::chrono::steady_clock::time_point{};
+      if (deadline != nullptr && now >= deadline->at) {
+        detail::cell_count_expired(cell);
+        slot->store_error(detail::make_timeout());
+        slot->publish();
+        return reply;
+      }
+      if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
+        if (place == detail::Reserve::kStopped) {
+          detail::cell_count_dead_letter(cell);
+          slot->store_error(detail::make_actor_stopped());
+        } else {
+          detail::cell_count_refused(cell);
+          slot->store_error(detail::make_mailbox_full());
+        }
+        slot->publish();
+        return reply;
+      }
+      detail::Envelope* envelope;
+      try {
+        if (deadline == nullptr) {
+          envelope = new detail::AskEnvelope<A, Msg, R>(slot, std::forward<M>(msg));
+        } else {
+          envelope = deadline_envelope<Msg, R>(cell, slot, now, deadline->at, std::forward<M>(msg));
+        }
+      } catch (...) {
+        detail::cell_unreserve(cell);
+        slot->store_error(std::current_exception());
+        slot->publish();
+        throw;  // the Reply (dropped with the exception) frees the slot
+      }
+      (void)detail::cell_deliver_reserved(cell, envelope);
+      return reply;
+    }
+  }
+
+  // The envelope of an ask with a deadline, its timer started.
+  template <class Msg, class R, class M>
+  static detail::Envelope* deadline_envelope(detail::CellBase* cell, detail::ReplySlot<R>* slot,
+                                             std::chrono::steady_clock::time_point now,
+                                             std::chrono::steady_clock::time_point at, M&& msg) {
+    auto* claim = new detail::DeadlineClaim<R>(slot);
+    detail::DeadlineAskEnvelope<A, Msg, R>* envelope;
+    try {
+      envelope = new detail::DeadlineAskEnvelope<A, Msg, R>(claim, at, std::forward<M>(msg));
+    } catch (...) {
+      delete claim;
+      throw;
+    }
+    try {
+      envelope->timer = detail::schedule_timer(detail::cell_runtime(cell), nullptr, at - now,
+                                               detail::TimerClock::duration::zero(),
+                                               &detail::DeadlineClaim<R>::kCallbacks, claim);
+    } catch (...) {
+      // No timer (its dispose let go of the claim's timer reference): the
+      // runner's check when it reaches the request still enforces the deadline.
+    }
+    return envelope;
+  }
 
   template <bool kCountRefusal, class M>
   bool send_now(M&& msg) const {

@@ -3,10 +3,10 @@
 // Valid only during the call it was passed to (and in on_start/on_stop).
 #pragma once
 
-#include <utility>
-
+#include <chrono>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "tact/actor_ref.hpp"
 #include "tact/address.hpp"
@@ -15,8 +15,10 @@
 #include "tact/detail/cell.hpp"
 #include "tact/detail/registry.hpp"
 #include "tact/detail/ties.hpp"
+#include "tact/detail/timed_send.hpp"
 #include "tact/errors.hpp"
 #include "tact/reply.hpp"
+#include "tact/timer.hpp"
 
 namespace tact {
 
@@ -75,6 +77,28 @@ class Context {
     request.state = State::kTaken;
     if (!asked) return Promise<R>::make().first;  // a tell: nobody waits for the answer
     return detail::PromiseAccess<R>::adopt(static_cast<detail::ReplySlot<R>*>(request.slot));
+  }
+
+  // Delivers `msg` to `target` (any actor; checked at compile time like tell)
+  // once, `delay` from now (never earlier; see README "Timers"). Cancelled when
+  // this actor stops, unless it fired before. Dropping the handle does not cancel.
+  template <class B, class M, class Rep, class Period>
+  TimerHandle send_after(std::chrono::duration<Rep, Period> delay, const ActorRef<B>& target,
+                         M&& msg) const {
+    return detail::send_timed(detail::cell_runtime(cell_), cell_, detail::to_timer_duration(delay),
+                              detail::TimerClock::duration::zero(), target, std::forward<M>(msg));
+  }
+
+  // Delivers a copy of `msg` to `target` every `period` (> 0), the first one
+  // period from now, until cancelled, this actor stops, or the target stops.
+  // Deadlines do not drift (each is the previous one plus `period`); when the
+  // timer thread falls behind by several periods, one delivery is made and the
+  // missed ones are skipped.
+  template <class B, class M, class Rep, class Period>
+  TimerHandle send_every(std::chrono::duration<Rep, Period> period, const ActorRef<B>& target,
+                         M&& msg) const {
+    return detail::send_every_checked(detail::cell_runtime(cell_), cell_, period, target,
+                                      std::forward<M>(msg));
   }
 
   // -- watches and links (tact/down.hpp, tact/exit.hpp) -------------------------------------

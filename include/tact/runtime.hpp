@@ -6,6 +6,9 @@
 //   std::int64_t n = counter.ask(Get{}).get();
 //   rt.shutdown();                          // or let the destructor do it
 //
+// rt.send_after(delay, ref, msg) / rt.send_every(period, ref, msg): timers
+// (tact/timer.hpp; README "Timers").
+//
 // shutdown(): lets queued messages be handled (at most Config::shutdown_drain),
 // then stops every actor (on_stop runs; queued messages become dead letters and
 // their asks resolve with tact::ActorStopped), then joins the workers. Actors
@@ -13,6 +16,7 @@
 // outlive the runtime stay safe to use: their messages are dead letters.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -23,6 +27,8 @@
 #include "tact/context.hpp"
 #include "tact/detail/registry.hpp"
 #include "tact/detail/spawn.hpp"
+#include "tact/detail/timed_send.hpp"
+#include "tact/timer.hpp"
 
 namespace tact {
 
@@ -32,6 +38,7 @@ struct RuntimeStats {
   std::uint64_t dead_letters = 0;   // messages that reached a stopped actor
   std::uint64_t actors_failed = 0;  // actors stopped by an exception
   std::uint64_t messages_refused = 0;  // user messages a full bounded mailbox refused
+  std::uint64_t requests_expired = 0;  // asks answered Timeout at their deadline, never handled
 };
 
 class Runtime {
@@ -47,6 +54,19 @@ class Runtime {
   template <class A, class... Args>
   ActorRef<A> spawn(Args&&... args) {
     return detail::spawn_actor<A>(core_, std::forward<Args>(args)...);
+  }
+
+  // Any thread. As ctx.send_after / ctx.send_every (context.hpp), for code
+  // outside actors: the timer is tied to no actor's life, only to the runtime's
+  // (shutdown cancels it).
+  template <class A, class M, class Rep, class Period>
+  TimerHandle send_after(std::chrono::duration<Rep, Period> delay, const ActorRef<A>& target, M&& msg) {
+    return detail::send_timed(core_, nullptr, detail::to_timer_duration(delay),
+                              detail::TimerClock::duration::zero(), target, std::forward<M>(msg));
+  }
+  template <class A, class M, class Rep, class Period>
+  TimerHandle send_every(std::chrono::duration<Rep, Period> period, const ActorRef<A>& target, M&& msg) {
+    return detail::send_every_checked(core_, nullptr, period, target, std::forward<M>(msg));
   }
 
   // Not from a worker thread (throws tact::WouldBlockWorker). Idempotent.

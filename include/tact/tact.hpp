@@ -15,3 +15,5 @@
 #include "tact/runtime.hpp"
 #include "tact/supervisor.hpp"
 #include "tact/task.hpp"
+#include "tact/timeout.hpp"
+#include "tact/timer.hpp"

@@ -395,6 +395,8 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
 std::exception_ptr make_actor_stopped() noexcept {
   return std::make_exception_ptr(ActorStopped());
 }
+std::exception_ptr make_timeout() noexcept { return std::make_exception_ptr(Timeout()); }
+void cell_count_expired(CellBase* cell) noexcept { Cell::from(cell)->runtime->count_expired(); }
 std::exception_ptr make_mailbox_full() noexcept {
   return std::make_exception_ptr(MailboxFull());
 }

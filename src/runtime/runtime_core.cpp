@@ -71,6 +71,7 @@ RuntimeStats RuntimeCore::stats() const noexcept {
   s.actors_failed = failed_.load(relaxed);
   s.dead_letters = dead_letters_.load(relaxed);
   s.messages_refused = refused_.load(relaxed);
+  s.requests_expired = expired_.load(relaxed);
   return s;
 }
 
@@ -135,6 +136,7 @@ void RuntimeCore::shutdown() {
     if (live_count() == 0) break;
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
+  timers_.shutdown();
   scheduler_.stop();
 }
 

@@ -14,7 +14,13 @@
 //   3. kill every live actor (cell_kill: it stops before its next turn, a parked
 //      handler is dropped), until none is live; each stop rejects what its
 //      mailbox still holds (asks: ActorStopped);
-//   4. stop and join the workers.
+//   4. shut the timers down: pending ones are disposed, none fires again, the
+//      timer thread is joined (actors' own timers were cancelled as each
+//      stopped; what is left are rt.send_after/send_every timers). Before the
+//      workers stop, so a firing in progress never schedules onto a stopped
+//      scheduler; after the actors stop, so timers keep working during the
+//      drain (a fire meanwhile to a stopped actor is a dead letter);
+//   5. stop and join the workers.
 #pragma once
 
 #include <array>
@@ -26,6 +32,7 @@
 #include "registry/name_registry.hpp"
 #include "runtime/cell.hpp"
 #include "scheduler/scheduler.hpp"
+#include "timer/timer_service.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/runtime.hpp"
@@ -42,6 +49,8 @@ class RuntimeCore {
   void drop_ref() noexcept;  // frees the core with the last reference
 
   Scheduler& scheduler() noexcept { return scheduler_; }
+  // The runtime's timers (src/timer/timer_service.hpp); its thread starts with the first timer.
+  TimerService& timers() noexcept { return timers_; }
   bool accepting_spawns() const noexcept { return accepting_spawns_.load(acquire); }
 
   // Live-actor registry (spawn adds, stop removes). register_live() refuses
@@ -62,6 +71,7 @@ class RuntimeCore {
   void count_stopped(StopReason reason) noexcept;
   void count_dead_letter() noexcept { dead_letters_.fetch_add(1, relaxed); }
   void count_refused() noexcept { refused_.fetch_add(1, relaxed); }
+  void count_expired() noexcept { expired_.fetch_add(1, relaxed); }
 
  private:
   ~RuntimeCore();
@@ -84,10 +94,12 @@ class RuntimeCore {
   Atomic<std::uint64_t> failed_{0};
   Atomic<std::uint64_t> dead_letters_{0};
   Atomic<std::uint64_t> refused_{0};
+  Atomic<std::uint64_t> expired_{0};
   std::array<Shard, kShards> shards_;
   NameRegistry names_;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
+  TimerService timers_;     // its thread delivers through the scheduler
   Scheduler scheduler_;     // last: its workers use the fields above
 };
 

@@ -12,7 +12,7 @@
 #include <tact/tact.hpp>
 
 #include "support/down_log.hpp"
-#include "support/eventually.hpp"
+#include "support/runtime_helpers.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include <tact/tact.hpp>
 
-#include "support/eventually.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 
 namespace {

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/random.hpp"
 #include "support/watchdog.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/reply.hpp"
@@ -51,22 +52,13 @@ long stress_iterations(long release_iterations) {
 // ===== helpers =========================================================================
 
 std::uint64_t seed() {
-  static const std::uint64_t value = [] {
-    const char* env = std::getenv("TACT_STRESS_SEED");
-    return env != nullptr ? std::strtoull(env, nullptr, 10) : 0x7AC7'5EEDull;
-  }();
+  static const std::uint64_t value = tact::test::stress_seed(0x7AC7'5EEDull);
   return value;
 }
 
-// splitmix64: a cheap, well-mixed random number per (seed, iteration, side).
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E37'79B9'7F4A'7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D0'49BB'1331'11EBull;
-  return x ^ (x >> 31);
-}
+// A cheap, well-mixed random number per (seed, iteration, side).
 std::uint64_t random_for(long iteration, std::uint64_t side) {
-  return mix(seed() ^ (static_cast<std::uint64_t>(iteration) * 4 + side));
+  return tact::test::mix64(seed() ^ (static_cast<std::uint64_t>(iteration) * 4 + side));
 }
 
 // A pause of varying length: none (30%), a short spin of up to ~10 us (64%), or

@@ -30,6 +30,7 @@
 
 #include <tact/tact.hpp>
 
+#include "support/random.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
@@ -43,31 +44,15 @@ constexpr auto kWatchdogLimit = std::chrono::seconds(150);
 // ===== helpers ================================================================================
 
 std::uint64_t seed() {
-  static const std::uint64_t value = [] {
-    const char* env = std::getenv("TACT_STRESS_SEED");
-    return env != nullptr ? std::strtoull(env, nullptr, 10) : 0x5EED'AC70ull;
-  }();
+  static const std::uint64_t value = tact::test::stress_seed(0x5EED'AC70ull);
   return value;
 }
 
 std::string seed_trace() { return "TACT_STRESS_SEED=" + std::to_string(seed()); }
 
-// splitmix64.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E37'79B9'7F4A'7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D0'49BB'1331'11EBull;
-  return x ^ (x >> 31);
-}
-
-class Rng {
- public:
-  explicit Rng(std::uint64_t stream) : state_(mix(seed() ^ mix(stream))) {}
-  std::uint64_t next() { return state_ = mix(state_); }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-
- private:
-  std::uint64_t state_;
+// One stream of this test's seeded choices.
+struct Rng : tact::test::Rng {
+  explicit Rng(std::uint64_t stream) : tact::test::Rng(seed(), stream) {}
 };
 
 std::string describe(const tact::RuntimeStats& s) {
@@ -131,7 +116,7 @@ struct Msg {
   std::uint32_t sender;
   std::uint64_t seq;
 };
-std::uint64_t message_id(const Msg& m) { return (std::uint64_t{m.sender} << 40) ^ mix(m.seq); }
+std::uint64_t message_id(const Msg& m) { return (std::uint64_t{m.sender} << 40) ^ tact::test::mix64(m.seq); }
 
 struct TallyReport {
   std::uint64_t count = 0;

@@ -22,6 +22,7 @@
 #include "scheduler/scheduler.hpp"
 #include "scheduler/task.hpp"
 #include "scheduler/worker.hpp"
+#include "support/random.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
@@ -36,19 +37,11 @@ using tact::test::Watchdog;
 constexpr auto kWatchdogLimit = std::chrono::seconds(150);
 
 std::uint64_t seed() {
-  static const std::uint64_t value = [] {
-    const char* env = std::getenv("TACT_STRESS_SEED");
-    return env != nullptr ? std::strtoull(env, nullptr, 10) : 0x5C4E'D01Eull;
-  }();
+  static const std::uint64_t value = tact::test::stress_seed(0x5C4E'D01Eull);
   return value;
 }
 
-std::uint64_t mix(std::uint64_t x) {  // splitmix64
-  x += 0x9E37'79B9'7F4A'7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D0'49BB'1331'11EBull;
-  return x ^ (x >> 31);
-}
+using tact::test::mix64;
 
 tact::Config make_config(std::size_t workers, std::size_t local_queue,
                          std::chrono::microseconds spin) {
@@ -130,7 +123,7 @@ void run_counted(Task* base, Worker& worker, void* /*context*/) {
   if (task->inside.exchange(true, std::memory_order_acquire)) pool.overlaps.fetch_add(1);
   const std::uint64_t run = ++task->runs;
   if (run > task->target) pool.over_runs.fetch_add(1);
-  const std::uint64_t r = mix(task->stream ^ run);
+  const std::uint64_t r = mix64(task->stream ^ run);
   // Now and then a child, scheduled from inside (the LIFO slot; it displaces).
   if (r % 16 == 0) {
     if (CountedTask* child = pool.take()) {
@@ -169,7 +162,7 @@ TEST_P(SchedulerStress, SelfReschedulingTasksRunExactlyTheirCount) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (std::size_t i = static_cast<std::size_t>(t); i < kRoots; i += kThreads) {
-        const std::uint64_t r = mix(seed() ^ (i * 31 + 7));
+        const std::uint64_t r = mix64(seed() ^ (i * 31 + 7));
         CountedTask* task = pool.take();
         if (task == nullptr) return;
         pool.arm(task, 1 + r % 200, r);
@@ -247,7 +240,7 @@ TEST_P(SchedulerStress, TasksArmedAfterIdleGapsAlwaysRunNoWakeUpIsLost) {
     owners.emplace_back([&, o] {
       Relay& relay = *relays[static_cast<std::size_t>(o)];
       for (long a = 0; a < armings; ++a) {
-        const std::uint64_t r = mix(seed() ^ (static_cast<std::uint64_t>(o) << 32) ^ static_cast<std::uint64_t>(a));
+        const std::uint64_t r = mix64(seed() ^ (static_cast<std::uint64_t>(o) << 32) ^ static_cast<std::uint64_t>(a));
         // A gap long enough for the workers to park (most of the time).
         if (r % 4 != 0) std::this_thread::sleep_for(std::chrono::microseconds(200 + r % 1500));
         relay.left = 1 + static_cast<std::uint32_t>((r >> 16) % 4);  // before schedule: published by it

@@ -6,6 +6,8 @@
 //   0  none (the control: the file must compile, so a failure is the right one)
 //   1  tell(Unknown{})
 //   2  ask(Unknown{})
+//   3  rt.send_after(1ms, counter, Unknown{})
+#include <chrono>
 #include <cstdint>
 
 #include <tact/tact.hpp>
@@ -35,5 +37,7 @@ int main() {
   counter.tell(Unknown{});  // error: Counter has no handle(Unknown)
 #elif TACT_COMPILE_FAIL_CASE == 2
   (void)counter.ask(Unknown{});  // error: Counter has no handle(Unknown)
+#elif TACT_COMPILE_FAIL_CASE == 3
+  (void)rt.send_after(std::chrono::milliseconds(1), counter, Unknown{});  // the same error
 #endif
 }
