@@ -155,10 +155,7 @@ class ReplyAwaiter {
   }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> handle) {
-    cell_ = awaiting_cell(handle);
-    Waker& waker = cell_suspension_waker(cell_);
-    if (!ReplyAccess<R>::slot(reply_)->register_waker(waker)) return false;  // it came meanwhile
-    registered_ = true;
+    if (!register_waker(handle)) return false;  // it came meanwhile
     cell_suspend(cell_, &resume_coroutine, handle.address());
     return true;
   }
@@ -167,10 +164,21 @@ class ReplyAwaiter {
     return ReplyAccess<R>::consume(reply_);
   }
 
- private:
+ protected:
+  // The actor's waker on the reply's slot; false if the reply is already there.
+  template <class P>
+  bool register_waker(std::coroutine_handle<P> handle) {
+    cell_ = awaiting_cell(handle);
+    waker_ = &cell_suspension_waker(cell_);
+    if (!ReplyAccess<R>::slot(reply_)->register_waker(*waker_)) return false;
+    registered_ = true;
+    return true;
+  }
+
   Reply<R> reply_;
   CellBase* cell_ = nullptr;
-  bool registered_ = false;
+  Waker* waker_ = nullptr;
+  bool registered_ = false;  // our waker is on the slot (cleared by whoever takes it off)
 };
 
 // co_await tact::interleaved(reply): other messages are handled while it waits.

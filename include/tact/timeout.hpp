@@ -24,42 +24,28 @@
 namespace tact {
 namespace detail {
 
+// A ReplyAwaiter with a timer that can take the waker registration back.
 template <class R>
-class TimedReplyAwaiter {
+class TimedReplyAwaiter : public ReplyAwaiter<R> {
  public:
   TimedReplyAwaiter(Reply<R>&& reply, TimerClock::duration timeout) noexcept
-      : reply_(std::move(reply)), timeout_(timeout) {}
-  TimedReplyAwaiter(const TimedReplyAwaiter&) = delete;
-  TimedReplyAwaiter& operator=(const TimedReplyAwaiter&) = delete;
-  ~TimedReplyAwaiter() {
-    // Killed while waiting. First the timer: once cancel() returns it is not
-    // running and never will, so nothing else touches this awaiter or the slot.
-    timer_.cancel();
-    if (registered_ && !timed_out_ && ReplyAccess<R>::slot(reply_)->withdraw_waker()) {
-      cell_await_wake(cell_);  // the reply's wake is on its way
-    }
-  }
+      : ReplyAwaiter<R>(std::move(reply)), timeout_(timeout) {}
+  // Before the base settles the registration (killed while waiting): once
+  // cancel() returns the timer is not running and never will.
+  ~TimedReplyAwaiter() { timer_.cancel(); }
 
-  bool await_ready() const {
-    if (!reply_.valid()) throw InvalidReply();
-    return reply_.ready();
-  }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> handle) {
-    cell_ = awaiting_cell(handle);
-    waker_ = &cell_suspension_waker(cell_);
-    if (!ReplyAccess<R>::slot(reply_)->register_waker(*waker_)) return false;
-    registered_ = true;
-    timer_ = schedule_timer(cell_runtime(cell_), nullptr, timeout_, TimerClock::duration::zero(),
-                            &kCallbacks, this);
-    cell_suspend(cell_, &resume_coroutine, handle.address());
+    if (!this->register_waker(handle)) return false;
+    timer_ = schedule_timer(cell_runtime(this->cell_), nullptr, timeout_,
+                            TimerClock::duration::zero(), &kCallbacks, this);
+    cell_suspend(this->cell_, &resume_coroutine, handle.address());
     return true;
   }
   R await_resume() {
     timer_.cancel();  // before the slot can go: a late firing must not touch it
-    registered_ = false;
     if (timed_out_) throw Timeout();  // the Reply is dropped unconsumed: its answer is discarded
-    return ReplyAccess<R>::consume(reply_);
+    return ReplyAwaiter<R>::await_resume();
   }
 
  private:
@@ -68,7 +54,8 @@ class TimedReplyAwaiter {
   static bool fire(void* ctx) noexcept {
     auto* self = static_cast<TimedReplyAwaiter*>(ctx);
     if (!ReplyAccess<R>::slot(self->reply_)->withdraw_waker()) {
-      self->timed_out_ = true;  // ordered before the resume by the wake's release
+      self->registered_ = false;  // ordered before the resume by the wake's release
+      self->timed_out_ = true;
       self->waker_->wake();
     }
     return false;
@@ -76,12 +63,8 @@ class TimedReplyAwaiter {
   static void dispose(void*) noexcept {}
   static constexpr TimerCallbacks kCallbacks{&fire, &dispose};
 
-  Reply<R> reply_;
   TimerClock::duration timeout_;
   TimerHandle timer_;
-  CellBase* cell_ = nullptr;
-  Waker* waker_ = nullptr;
-  bool registered_ = false;
   bool timed_out_ = false;
 };
 

@@ -314,10 +314,11 @@ bool after_handler(Cell* cell) noexcept {
   while (cell->suspend_requested) {
     cell->suspend_requested = false;
     Suspension& suspension = cell_extras_if_any(cell)->suspension;  // cell_suspend made it
-    if (suspension.park()) {
-      cell->parked = true;
-      return true;
-    }
+    // Written before park(): once parked, a wake may run the actor on another
+    // worker at once, and park()'s release is what hands it this flag.
+    cell->parked = true;
+    if (suspension.park()) return true;
+    cell->parked = false;
     // The event (or a kill) came first: resume at once, on this thread.
     if (suspension.resume()) cell_request_kill_stop(cell);
   }
