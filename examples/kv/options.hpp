@@ -1,0 +1,31 @@
+// Options: tact-kv's command line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "resp_limits.hpp"
+
+namespace kv {
+
+struct Options {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 6380;  // 0: an ephemeral port (printed at start-up)
+  // Defaults measured on a 2-vCPU machine shared with the benchmark client (README,
+  // "Embedding: tact-kv"): one I/O thread and one tact worker leave the client a core.
+  std::size_t io_threads = 1;
+  std::size_t shards = 4;
+  std::size_t workers = 1;
+  std::size_t spin_us = 50;  // tact::Config::spin_before_park
+  RespLimits limits;
+  bool help = false;
+};
+
+// Parses argv into `options`. On a bad argument returns false with `error` set.
+bool parse_options(int argc, char** argv, Options& options, std::string& error);
+
+// What --help prints.
+std::string usage();
+
+}  // namespace kv
