@@ -21,6 +21,7 @@ void CompletionQueue::push(Completion completion) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     items_.push_back(std::move(completion));
+    waiting_.store(true, std::memory_order_release);  // pairs with maybe_waiting()'s acquire
     wake_needed = std::exchange(sleeping_, false);
   }
   if (wake_needed) wake();
@@ -35,6 +36,7 @@ void CompletionQueue::wake() const noexcept {
 void CompletionQueue::take_all(std::vector<Completion>& out) {
   std::lock_guard<std::mutex> lock(mutex_);
   out.swap(items_);
+  waiting_.store(false, std::memory_order_relaxed);  // under the lock: push() cannot interleave
 }
 
 bool CompletionQueue::prepare_to_sleep() {

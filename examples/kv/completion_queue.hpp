@@ -13,6 +13,7 @@
 //   - while the I/O thread is busy, pushes cost a lock and no syscall.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -43,6 +44,9 @@ class CompletionQueue {
   // Any thread: makes the I/O thread's epoll_wait return (to notice a stop request).
   void wake() const noexcept;
 
+  // I/O thread: a hint, without the lock, that completions are waiting (for a
+  // short spin before sleeping); take_all() is the real answer.
+  bool maybe_waiting() const noexcept { return waiting_.load(std::memory_order_acquire); }
   // I/O thread: swaps every waiting completion into `out` (which must be empty).
   void take_all(std::vector<Completion>& out);
   // I/O thread, right before a blocking epoll_wait: false when completions are
@@ -55,6 +59,10 @@ class CompletionQueue {
   std::mutex mutex_;
   std::vector<Completion> items_;  // guarded by mutex_
   bool sleeping_ = false;          // guarded by mutex_
+  // Mirrors !items_.empty() for maybe_waiting(). Written under mutex_; release in
+  // push() pairs with the acquire in maybe_waiting() (a hint only: the data itself
+  // is handed over under the mutex).
+  std::atomic<bool> waiting_{false};
   int event_fd_ = -1;
 };
 

@@ -95,6 +95,7 @@ void IoThread::run() {
     if (!stopping_ && stop_requested_.load(std::memory_order_acquire)) begin_stop();
     if (stopping_ && stop_finished()) return;
 
+    if (batches_in_flight_ > 0) spin_for_completions();
     int timeout_ms = queue_.prepare_to_sleep() ? -1 : 0;
     if (stopping_) timeout_ms = timeout_ms == 0 ? 0 : 50;  // to see the grace period end
     const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
@@ -108,6 +109,19 @@ void IoThread::run() {
     apply_completions();
     flush_queued();
     send_batches();  // requests parsed while flushing un-paused connections
+  }
+}
+
+// Shards usually answer within microseconds; waiting that long awake is cheaper
+// than sleeping in epoll_wait and being woken through the eventfd. Bounded by
+// ServerContext::io_spin, and only while answers are due.
+void IoThread::spin_for_completions() {
+  if (context_.io_spin.count() <= 0) return;
+  const auto until = std::chrono::steady_clock::now() + context_.io_spin;
+  while (!queue_.maybe_waiting() && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
   }
 }
 

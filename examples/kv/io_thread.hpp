@@ -49,6 +49,7 @@ class IoThread {
   static constexpr std::chrono::seconds kStopGrace{2};
 
   void run();
+  void spin_for_completions();
   void handle_event(std::uint64_t token, std::uint32_t events);
   void accept_clients();
   void read_from(std::uint32_t index);

@@ -29,6 +29,8 @@ std::string usage() {
          "  --shards N        shard actors, each owning a slice of the keys (default 4)\n"
          "  --workers N       tact worker threads running the shards (default 1)\n"
          "  --spin-us N       how long an idle tact worker spins before sleeping (default 50)\n"
+         "  --io-spin-us N    how long an I/O thread waiting for shard answers spins before\n"
+         "                    sleeping (default 0)\n"
          "  --max-bulk N      largest key or value in bytes (default 67108864)\n"
          "  --max-args N      most arguments in one request (default 65536)\n"
          "  --help            this text\n"
@@ -71,6 +73,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
       ok = parse_count(value, 1, kMany, options.workers);
     } else if (arg == "--spin-us") {
       ok = parse_count(value, 0, 1'000'000, options.spin_us);
+    } else if (arg == "--io-spin-us") {
+      ok = parse_count(value, 0, 1'000'000, options.io_spin_us);
     } else if (arg == "--max-bulk") {
       ok = parse_count(value, 1, std::size_t{1} << 32, options.limits.max_bulk);
     } else if (arg == "--max-args") {

@@ -17,7 +17,8 @@ struct Options {
   std::size_t io_threads = 1;
   std::size_t shards = 4;
   std::size_t workers = 1;
-  std::size_t spin_us = 50;  // tact::Config::spin_before_park
+  std::size_t spin_us = 50;     // tact::Config::spin_before_park
+  std::size_t io_spin_us = 0;  // ServerContext::io_spin
   RespLimits limits;
   bool help = false;
 };

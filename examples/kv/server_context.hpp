@@ -3,6 +3,7 @@
 // start itself.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct ServerContext {
   // a client that pipelines without reading cannot grow our memory without bound).
   std::size_t max_in_flight = 1024;
   std::size_t max_unsent = 4u << 20;
+  // How long an I/O thread with answers due spins before sleeping in epoll_wait.
+  std::chrono::microseconds io_spin{0};
 };
 
 }  // namespace kv
