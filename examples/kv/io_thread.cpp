@@ -114,14 +114,21 @@ void IoThread::run() {
 
 // Shards usually answer within microseconds; waiting that long awake is cheaper
 // than sleeping in epoll_wait and being woken through the eventfd. Bounded by
-// ServerContext::io_spin, and only while answers are due.
+// ServerContext::io_spin, and only while answers are due. After a short pure spin
+// it yields, so a shard's worker sharing this core gets to run and answer.
 void IoThread::spin_for_completions() {
   if (context_.io_spin.count() <= 0) return;
-  const auto until = std::chrono::steady_clock::now() + context_.io_spin;
-  while (!queue_.maybe_waiting() && std::chrono::steady_clock::now() < until) {
+  const auto start = std::chrono::steady_clock::now();
+  constexpr auto kPureSpin = std::chrono::microseconds(2);
+  for (auto now = start; now - start < context_.io_spin; now = std::chrono::steady_clock::now()) {
+    if (queue_.maybe_waiting()) return;
+    if (now - start < kPureSpin) {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    } else {
+      std::this_thread::yield();
+    }
   }
 }
 
