@@ -60,7 +60,7 @@ void every_shard(RequestContext& ctx, OpKind kind, Gather rule) {
   Target target = ctx.target;
   for (std::uint32_t shard = 0; shard < shards; ++shard) {
     target.part = shard;
-    ctx.batches.add(shard, kind, {}, {}, 0, target);
+    ctx.batches.add_to_shard(shard, kind, target);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "shard.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <limits>
 
@@ -20,13 +21,18 @@ BatchDone Shard::handle(Batch batch) {
   return done;
 }
 
-Shard::Map::iterator Shard::find_live(std::string_view key, std::int64_t now) {
-  auto it = map_.find(key);
-  if (it != map_.end() && it->second.expires_at != 0 && it->second.expires_at <= now) {
-    map_.erase(it);
-    return map_.end();
+KeyMap::Entry* Shard::find_live(std::string_view key, const Op& op, std::int64_t now) {
+  KeyMap::Entry* entry = map_.find(key, op.key_hash);
+  if (entry != nullptr && entry->expires_at != 0 && entry->expires_at <= now) {
+    map_.erase(entry, op.key_hash);
+    return nullptr;
   }
-  return it;
+  return entry;
+}
+
+KeyMap::Entry* Shard::find_or_insert(std::string_view key, const Op& op, std::int64_t now) {
+  KeyMap::Entry* entry = find_live(key, op, now);
+  return entry != nullptr ? entry : map_.insert(key, op.key_hash);
 }
 
 void Shard::apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone& done) {
@@ -35,35 +41,34 @@ void Shard::apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone&
   const std::string_view key = batch.key(op);
   switch (op.kind) {
     case OpKind::kGet: {
-      auto it = find_live(key, now);
-      if (it == map_.end()) {
+      const KeyMap::Entry* entry = find_live(key, op, now);
+      if (entry == nullptr) {
         append_null_bulk(out);
       } else {
-        append_bulk(out, it->second.value);
+        append_bulk(out, entry->value);
       }
       break;
     }
     case OpKind::kSet: {
-      auto it = map_.find(key);
-      if (it == map_.end()) it = map_.emplace(std::string(key), Entry{}).first;
-      it->second.value.assign(batch.value(op));
-      it->second.expires_at = op.number;
+      KeyMap::Entry* entry = find_or_insert(key, op, now);
+      entry->value.assign(batch.value(op));
+      entry->expires_at = op.number;
       append_simple(out, "OK");
       break;
     }
     case OpKind::kDel: {
-      auto it = find_live(key, now);
-      result.number = it == map_.end() ? 0 : 1;
-      if (it != map_.end()) map_.erase(it);
+      const KeyMap::Entry* entry = find_live(key, op, now);
+      result.number = entry == nullptr ? 0 : 1;
+      if (entry != nullptr) map_.erase(entry, op.key_hash);
       append_integer(out, result.number);
       break;
     }
     case OpKind::kExists:
-      result.number = find_live(key, now) == map_.end() ? 0 : 1;
+      result.number = find_live(key, op, now) == nullptr ? 0 : 1;
       append_integer(out, result.number);
       break;
     case OpKind::kIncrBy:
-      incr_by(key, op.number, now, out, result.number);
+      incr_by(key, op, now, out, result.number);
       break;
     case OpKind::kFlush:
       map_.clear();
@@ -78,14 +83,15 @@ void Shard::apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone&
   done.results.push_back(result);
 }
 
-void Shard::incr_by(std::string_view key, std::int64_t delta, std::int64_t now, std::string& out,
+void Shard::incr_by(std::string_view key, const Op& op, std::int64_t now, std::string& out,
                     std::int64_t& number) {
-  auto it = find_live(key, now);
+  KeyMap::Entry* entry = find_live(key, op, now);
   std::int64_t current = 0;
-  if (it != map_.end() && !string_to_int(it->second.value, current)) {
+  if (entry != nullptr && !string_to_int(entry->value, current)) {
     append_error(out, "ERR value is not an integer or out of range");
     return;
   }
+  const std::int64_t delta = op.number;
   if ((delta > 0 && current > std::numeric_limits<std::int64_t>::max() - delta) ||
       (delta < 0 && current < std::numeric_limits<std::int64_t>::min() - delta)) {
     append_error(out, "ERR increment or decrement would overflow");
@@ -93,8 +99,10 @@ void Shard::incr_by(std::string_view key, std::int64_t delta, std::int64_t now, 
   }
   number = current + delta;
   // INCR keeps the key's time to live, as Redis does.
-  if (it == map_.end()) it = map_.emplace(std::string(key), Entry{}).first;
-  it->second.value = std::to_string(number);
+  if (entry == nullptr) entry = map_.insert(key, op.key_hash);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+  entry->value.assign(digits, static_cast<std::size_t>(end - digits));
   append_integer(out, number);
 }
 

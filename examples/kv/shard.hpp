@@ -7,11 +7,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "key_map.hpp"
 #include "shard_messages.hpp"
 
 namespace kv {
@@ -21,30 +20,14 @@ class Shard {
   BatchDone handle(Batch batch);
 
  private:
-  struct Entry {
-    std::string value;
-    std::int64_t expires_at = 0;  // steady_clock ns since epoch; 0: never
-  };
-  // Transparent hashing: lookups take the batch's string_view, no std::string built.
-  // Deliberately not noexcept: libstdc++ caches each node's hash code only for hash
-  // functors that may throw (or are not "fast"); without the cache, a lookup
-  // re-hashes every key along its bucket chain (measured: a third of tact-kv's CPU
-  // under redis-benchmark SET went there).
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {  // NOLINT(performance-noexcept-*)
-      return std::hash<std::string_view>{}(key);
-    }
-  };
-  using Map = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
-
-  // The live entry for `key`, or end() (an expired one is erased on the way).
-  Map::iterator find_live(std::string_view key, std::int64_t now);
+  // The live entry for the op's key, or null (an expired one is erased on the way).
+  KeyMap::Entry* find_live(std::string_view key, const Op& op, std::int64_t now);
+  KeyMap::Entry* find_or_insert(std::string_view key, const Op& op, std::int64_t now);
   void apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone& done);
-  void incr_by(std::string_view key, std::int64_t delta, std::int64_t now, std::string& out,
+  void incr_by(std::string_view key, const Op& op, std::int64_t now, std::string& out,
                std::int64_t& number);
 
-  Map map_;
+  KeyMap map_;
 };
 
 }  // namespace kv

@@ -34,21 +34,23 @@ class ShardBatches {
 
   std::size_t shard_count() const noexcept { return pending_.size(); }
   // key hash -> shard. The hash is remixed so the shard choice and the shard's own
-  // hash-map buckets do not use the same bits.
-  std::size_t shard_of(std::string_view key) const noexcept;
+  // table slots (the hash's low bits) do not use the same bits.
+  std::size_t shard_of(std::uint64_t key_hash) const noexcept;
 
-  void add(std::size_t shard, OpKind kind, std::string_view key, std::string_view value,
-           std::int64_t number, Target target);
+  // An op on `key`, to the shard its hash picks.
   void add(OpKind kind, std::string_view key, std::string_view value, std::int64_t number,
-           Target target) {
-    add(shard_of(key), kind, key, value, number, target);
-  }
+           Target target);
+  // An op on a whole shard (no key).
+  void add_to_shard(std::size_t shard, OpKind kind, Target target);
 
   bool empty(std::size_t shard) const noexcept { return pending_[shard].targets.empty(); }
   // The shard's batch, leaving an empty one behind.
   OutgoingBatch take(std::size_t shard);
 
  private:
+  void append(std::size_t shard, const Op& op, std::string_view key, std::string_view value,
+              Target target);
+
   std::vector<OutgoingBatch> pending_;
 };
 

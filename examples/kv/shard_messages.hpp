@@ -32,6 +32,7 @@ struct Op {
   std::size_t value_offset = 0;  // kSet only
   std::size_t value_size = 0;
   std::int64_t number = 0;       // see OpKind
+  std::uint64_t key_hash = 0;    // KeyMap::hash(key): computed once, by the I/O thread
 };
 
 struct Batch {
