@@ -42,6 +42,15 @@ class KeyMap {
 
   // `key_hash` is hash(key).
   Entry* find(std::string_view key, std::uint64_t key_hash) const noexcept;
+  // Hints for a batch of lookups: start loading the key's home slot, then (once
+  // that is in) its entry, so a batch's cache misses overlap instead of queueing.
+  void prefetch_slot(std::uint64_t key_hash) const noexcept {
+    __builtin_prefetch(&slots_[key_hash & mask_]);
+  }
+  void prefetch_entry(std::uint64_t key_hash) const noexcept {
+    const Slot& slot = slots_[key_hash & mask_];
+    if (slot.entry != nullptr) __builtin_prefetch(slot.entry);
+  }
   // Inserts an empty entry for `key`, which must be absent.
   Entry* insert(std::string_view key, std::uint64_t key_hash);
   void erase(const Entry* entry, std::uint64_t key_hash) noexcept;

@@ -1,5 +1,6 @@
 #include "shard.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -17,7 +18,19 @@ BatchDone Shard::handle(Batch batch) {
   BatchDone done;
   done.results.reserve(batch.ops.size());
   done.bytes.reserve(batch.ops.size() * 8);
-  for (const Op& op : batch.ops) apply(batch, op, now, done);
+  // A pipelined batch's lookups are independent: in groups small enough to stay in
+  // L1, load every slot, then every entry, then do the ops, so the misses (two
+  // per op, several hundred ns each on a busy VM) overlap.
+  constexpr std::size_t kGroup = 32;
+  const std::size_t n = batch.ops.size();
+  for (std::size_t first = 0; first < n; first += kGroup) {
+    const std::size_t last = std::min(n, first + kGroup);
+    if (last - first > 1) {
+      for (std::size_t i = first; i < last; ++i) map_.prefetch_slot(batch.ops[i].key_hash);
+      for (std::size_t i = first; i < last; ++i) map_.prefetch_entry(batch.ops[i].key_hash);
+    }
+    for (std::size_t i = first; i < last; ++i) apply(batch, batch.ops[i], now, done);
+  }
   return done;
 }
 
