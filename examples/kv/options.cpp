@@ -26,7 +26,8 @@ std::string usage() {
          "  --port N          TCP port (default 6380; 0: any free port, printed at start-up)\n"
          "  --bind ADDR       IPv4 address to listen on (default 127.0.0.1)\n"
          "  --io-threads N    epoll threads that own the client connections (default 1)\n"
-         "  --shards N        shard actors, each owning a slice of the keys (default 4)\n"
+         "  --shards N        shard actors, each owning a slice of the keys (default: one\n"
+         "                    per worker)\n"
          "  --workers N       tact worker threads running the shards (default 1)\n"
          "  --spin-us N       how long an idle tact worker spins before sleeping (default 50)\n"
          "  --io-spin-us N    how long an I/O thread waiting for shard answers spins before\n"
@@ -88,6 +89,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
       return false;
     }
   }
+  if (options.shards == 0) options.shards = options.workers;
   return true;
 }
 
