@@ -54,6 +54,22 @@ class KeyMap {
   // Inserts an empty entry for `key`, which must be absent.
   Entry* insert(std::string_view key, std::uint64_t key_hash);
   void erase(const Entry* entry, std::uint64_t key_hash) noexcept;
+  // Incremental sweep: looks at up to `budget` slots from `cursor` (wrapping, and
+  // kept by the caller between calls) and erases the entries `doomed(entry)`
+  // picks. An erase shifts a later entry into the slot, so the slot is looked at
+  // again; over a full cycle every entry present throughout is looked at.
+  template <class Doomed>
+  void sweep(std::size_t& cursor, std::size_t budget, Doomed doomed) noexcept {
+    for (; budget > 0; --budget) {
+      cursor &= mask_;
+      const Slot& slot = slots_[cursor];
+      if (slot.entry != nullptr && doomed(*slot.entry)) {
+        erase(slot.entry, slot.hash);
+      } else {
+        ++cursor;
+      }
+    }
+  }
   void clear() noexcept;
   std::size_t size() const noexcept { return size_; }
 

@@ -31,6 +31,9 @@ BatchDone Shard::handle(Batch batch) {
     }
     for (std::size_t i = first; i < last; ++i) apply(batch, batch.ops[i], now, done);
   }
+  map_.sweep(sweep_cursor_, kSweepPerBatch, [now](const KeyMap::Entry& entry) {
+    return entry.expires_at != 0 && entry.expires_at <= now;
+  });
   return done;
 }
 

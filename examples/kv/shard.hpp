@@ -2,8 +2,9 @@
 // hash map. Only its handler touches the map, so there is no lock anywhere on the
 // data path; shards on different workers run in parallel.
 //
-// Expiry is lazy: a key past its deadline is dropped when an op reaches it (a key
-// that expires and is never touched again keeps its memory until FLUSHALL).
+// Expiry: a key past its deadline is dropped when an op reaches it, and each batch
+// also sweeps a few slots of the table (kSweepPerBatch), so keys that expire and
+// are never touched again give their memory back while the shard is in use.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,10 @@ class Shard {
   void incr_by(std::string_view key, const Op& op, std::int64_t now, std::string& out,
                std::int64_t& number);
 
+  static constexpr std::size_t kSweepPerBatch = 16;
+
   KeyMap map_;
+  std::size_t sweep_cursor_ = 0;
 };
 
 }  // namespace kv

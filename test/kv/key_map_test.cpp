@@ -72,3 +72,29 @@ TEST(KeyMap, EmptyKeyAndLongKeys) {
 
 }  // namespace
 }  // namespace kv
+
+namespace kv {
+namespace {
+
+// Repeated sweeps remove every doomed entry and only those, however erases shift
+// the table under the cursor.
+TEST(KeyMap, SweepErasesExactlyTheDoomedEntries) {
+  KeyMap map;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    KeyMap::Entry* entry = map.insert(key, KeyMap::hash(key));
+    entry->expires_at = i % 3 == 0 ? 1 : 0;  // every third is doomed
+  }
+  std::size_t cursor = 0;
+  for (int round = 0; round < 4000; ++round) {
+    map.sweep(cursor, 16, [](const KeyMap::Entry& e) { return e.expires_at == 1; });
+  }
+  for (int i = 0; i < 5000; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    EXPECT_EQ(map.find(key, KeyMap::hash(key)) != nullptr, i % 3 != 0) << key;
+  }
+  EXPECT_EQ(map.size(), 5000u - 1667u);
+}
+
+}  // namespace
+}  // namespace kv

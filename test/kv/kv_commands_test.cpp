@@ -110,6 +110,23 @@ TEST(KvCommands, SetExpiresWithExAndPx) {
   EXPECT_EQ(c.call({"GET", "short"}), "again");
 }
 
+// Keys that expire and are never touched again are still reclaimed: each shard
+// batch sweeps a few table slots.
+TEST(KvCommands, ExpiredKeysAreSweptWithoutBeingTouched) {
+  Watchdog dog("active expiry", std::chrono::seconds(60));
+  KvProcess server({"--shards", "1"});
+  RespClient c(server.port());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(c.call({"SET", "ttl:" + std::to_string(i), "v", "PX", "100"}), "+OK");
+  }
+  EXPECT_EQ(c.call({"SET", "kept", "v"}), "+OK");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Each request below is its own batch (we wait for each reply), each sweeping
+  // 16 of the table's 256 slots: 100 batches pass over it several times.
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(c.call({"EXISTS", "kept"}), ":1");
+  EXPECT_EQ(c.call({"DBSIZE"}), ":1");
+}
+
 TEST(KvCommands, MultiKeyCommandsGatherAcrossShards) {
   Watchdog dog("mget/mset across shards", std::chrono::seconds(60));
   KvProcess server({"--shards", "8", "--workers", "2"});
