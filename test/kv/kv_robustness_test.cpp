@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -110,8 +112,18 @@ TEST(KvRobustness, HalfClosedClientGetsItsReplies) {
   EXPECT_TRUE(c.wait_closed());
 }
 
+// Descriptors for kIdle clients here and kIdle connections in the server (which
+// inherits the limit): raise the soft limit toward the hard one if it is lower.
+void allow_descriptors(rlim_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 TEST(KvRobustness, ThousandsOfIdleConnectionsCostLittle) {
   Watchdog dog("idle connections", std::chrono::seconds(180));
+  allow_descriptors(4200);
   KvProcess server;
   {
     RespClient warm(server.port());  // the first client's one-time allocations
