@@ -233,6 +233,7 @@ main() {
   stage_micro
   stage_report
   stage_workloads
+  bash "$ROOT/scripts/bench_kv.sh" $([[ " $* " == *" --quick "* ]] && echo --quick) || FAILED+=("tact-kv vs redis-server=scripts/bench_kv.sh failed (results/kv.md)")
   if ((${#FAILED[@]})); then
     printf '\nbench.sh: %d problem(s):\n' "${#FAILED[@]}" >&2
     printf '  %s\n' "${FAILED[@]}" >&2

@@ -12,9 +12,13 @@
 # TACT_SKIP_SETUP=1 skips the check (for machines that provide the tools another way).
 
 # Required: the compiler, CMake and make (the presets use CMake's default generator,
-# Unix Makefiles), GoogleTest, Google Benchmark, moodycamel ConcurrentQueue, and python3
-# for scripts/bench_report.py.
-TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3)
+# Unix Makefiles), GoogleTest, Google Benchmark, moodycamel ConcurrentQueue, python3
+# for scripts/bench_report.py, and Redis's server and tools: the tact-kv example's
+# tests drive it with redis-cli, and scripts/bench_kv.sh measures it with
+# redis-benchmark beside a redis-server. (Installing redis-server may start the
+# system service on 6379 where systemd runs; nothing here uses that port.)
+TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3
+  redis-server redis-tools)
 # TACT_SETUP_PACKAGES="a b": check (and install) these instead; scripts/bench.sh
 # asks for the peers' packages this way.
 if [[ -n "${TACT_SETUP_PACKAGES:-}" ]]; then

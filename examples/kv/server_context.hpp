@@ -1,0 +1,30 @@
+// ServerContext: what every I/O thread shares. Built before the threads start and
+// read-only afterwards, so sharing it needs no synchronisation beyond the thread
+// start itself.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+#include <tact/tact.hpp>
+
+#include "resp_limits.hpp"
+#include "shard.hpp"
+
+namespace kv {
+
+struct ServerContext {
+  std::vector<tact::ActorRef<Shard>> shards;
+  RespLimits limits;
+  int listen_fd = -1;
+  // Per connection: requests in flight, and reply bytes the client has not read,
+  // above which the connection is not read from until it catches up (backpressure:
+  // a client that pipelines without reading cannot grow our memory without bound).
+  std::size_t max_in_flight = 1024;
+  std::size_t max_unsent = 4u << 20;
+  // How long an I/O thread with answers due spins before sleeping in epoll_wait.
+  std::chrono::microseconds io_spin{0};
+};
+
+}  // namespace kv

@@ -1,0 +1,37 @@
+// Shard: an actor owning one slice of the key space (key hash -> shard) in its own
+// hash map. Only its handler touches the map, so there is no lock anywhere on the
+// data path; shards on different workers run in parallel.
+//
+// Expiry: a key past its deadline is dropped when an op reaches it, and each batch
+// also sweeps a few slots of the table (kSweepPerBatch), so keys that expire and
+// are never touched again give their memory back while the shard is in use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "key_map.hpp"
+#include "shard_messages.hpp"
+
+namespace kv {
+
+class Shard {
+ public:
+  BatchDone handle(Batch batch);
+
+ private:
+  // The live entry for the op's key, or null (an expired one is erased on the way).
+  KeyMap::Entry* find_live(std::string_view key, const Op& op, std::int64_t now);
+  KeyMap::Entry* find_or_insert(std::string_view key, const Op& op, std::int64_t now);
+  void apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone& done);
+  void incr_by(std::string_view key, const Op& op, std::int64_t now, std::string& out,
+               std::int64_t& number);
+
+  static constexpr std::size_t kSweepPerBatch = 16;
+
+  KeyMap map_;
+  std::size_t sweep_cursor_ = 0;
+};
+
+}  // namespace kv
