@@ -1,47 +1,31 @@
 #include "supervision/restart_timer.hpp"
 
 #include "tact/detail/ties.hpp"
+#include "tact/detail/timer_callbacks.hpp"
 #include "tact/supervisor.hpp"
 
 namespace tact::detail {
+namespace {
 
-RestartTimer::RestartTimer(CellBase* supervisor) : supervisor_(supervisor), thread_([this] { run(); }) {}
-
-RestartTimer::~RestartTimer() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    done_ = true;
-  }
-  changed_.notify_one();
-  thread_.join();
+// The timer's context is the supervisor's cell, with a reference of its own
+// (taken in wake_at, dropped in dispose): the delivery never meets freed memory.
+bool deliver_restart_due(void* ctx) noexcept {
+  deliver_system<Supervisor>(static_cast<CellBase*>(ctx), RestartDue{});
+  return false;  // once
 }
+void release_supervisor(void* ctx) noexcept { cell_release(static_cast<CellBase*>(ctx)); }
+constexpr TimerCallbacks kRestartDue{&deliver_restart_due, &release_supervisor};
+
+}  // namespace
 
 void RestartTimer::wake_at(Clock::time_point at) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    due_.push(at);
-  }
-  changed_.notify_one();
-}
-
-void RestartTimer::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!done_) {
-    if (due_.empty()) {
-      changed_.wait(lock);
-      continue;
-    }
-    const Clock::time_point next = due_.top();
-    if (Clock::now() < next) {
-      changed_.wait_until(lock, next);
-      continue;
-    }
-    due_.pop();
-    lock.unlock();
-    // The owner joins us before its object goes, so its cell is alive here.
-    deliver_system<Supervisor>(supervisor_, RestartDue{});
-    lock.lock();
-  }
+  const Clock::time_point now = Clock::now();
+  const Clock::duration delay = at > now ? at - now : Clock::duration::zero();
+  cell_retain(supervisor_);  // dropped by release_supervisor, even if scheduling throws
+  // Owned by the supervisor: cancelled when it stops. The handle is not kept:
+  // a supervisor never cancels a wake-up (a spare RestartDue finds nothing due).
+  (void)schedule_timer(cell_runtime(supervisor_), supervisor_, delay, Clock::duration::zero(),
+                       &kRestartDue, supervisor_);
 }
 
 }  // namespace tact::detail
