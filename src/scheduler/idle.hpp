@@ -94,8 +94,11 @@ class Idle {
   const std::size_t max_searching_;
   // (sleeping << 16) | searching. Read without the mutex by notifiers (P3) and by
   // transition_to_searching; every change to sleeping happens under mutex_.
-  Atomic<std::uint32_t> state_{0};
-  std::mutex mutex_;
+  // On a line of its own: every worker's search transitions write it and every
+  // notifier reads it; a neighbour written elsewhere (the mutex, or whatever
+  // the enclosing object happens to put next to it) would bounce it.
+  alignas(kCacheLine) Atomic<std::uint32_t> state_{0};
+  alignas(kCacheLine) std::mutex mutex_;
   std::vector<std::size_t> sleepers_;  // guarded by mutex_
   std::vector<bool> is_sleeping_;      // guarded by mutex_
 };
