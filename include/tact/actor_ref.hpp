@@ -214,14 +214,7 @@ class ActorRef {
         if constexpr (kCountRefusal) detail::cell_count_refused(cell);
         return false;
       }
-      detail::Envelope* envelope;
-      try {
-        envelope = new detail::TellEnvelope<A, Msg>(std::forward<M>(msg));
-      } catch (...) {
-        detail::cell_unreserve(cell);
-        throw;
-      }
-      return detail::cell_deliver_reserved(cell, envelope);
+      return detail::deliver_reserved_new<detail::TellEnvelope<A, Msg>>(cell, std::forward<M>(msg));
     }
   }
   explicit ActorRef(detail::CellBase* adopted) noexcept : cell_(adopted) {}

@@ -304,6 +304,11 @@ namespace {
 // After a handler (or a resumed one) returned: parks or stops the actor as it
 // asked. True: the turn is over (the runner must return without touching the
 // mailbox: parked, it keeps the rights; stopped, it gave them back).
+// Runs what a parked handler awaited (or, killed, drops it and asks for the stop).
+void resume_suspended(Cell* cell) noexcept {
+  if (cell_extras_if_any(cell)->suspension.resume()) cell_request_kill_stop(cell);
+}
+
 bool after_handler(Cell* cell) noexcept {
   if (cell->become_pending) {
     cell->become_pending = false;
@@ -320,7 +325,7 @@ bool after_handler(Cell* cell) noexcept {
     if (suspension.park()) return true;
     cell->parked = false;
     // The event (or a kill) came first: resume at once, on this thread.
-    if (suspension.resume()) cell_request_kill_stop(cell);
+    resume_suspended(cell);
   }
   if (cell->stop_requested) {
     stop_cell(cell);
@@ -346,7 +351,7 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
   if (cell->parked) {
     // Woken (or killed) while parked: finish what the handler awaited first.
     cell->parked = false;
-    if (cell_extras_if_any(cell)->suspension.resume()) cell_request_kill_stop(cell);
+    resume_suspended(cell);
     if (after_handler(cell)) return;
   } else if (!cell->started) {
     cell->started = true;

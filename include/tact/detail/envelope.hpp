@@ -69,6 +69,20 @@ bool dispatch_message(CellBase* cell, void* object, M& msg, ReplySlot<R>* slot,
       });
 }
 
+// Delivers a new user-message envelope E(args...) into a place reserved with
+// cell_reserve: if building it throws, the place is given back first.
+template <class E, class... Args>
+bool deliver_reserved_new(CellBase* cell, Args&&... args) {
+  Envelope* envelope;
+  try {
+    envelope = new E(std::forward<Args>(args)...);
+  } catch (...) {
+    cell_unreserve(cell);
+    throw;
+  }
+  return cell_deliver_reserved(cell, envelope);
+}
+
 // A tell: the message, no reply.
 template <class A, class M>
 struct TellEnvelope final : Envelope {

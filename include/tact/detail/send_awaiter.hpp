@@ -54,14 +54,9 @@ class SendAwaiter {
       case Reserve::kOk:
         break;
     }
-    Envelope* envelope;
-    try {
-      envelope = new TellEnvelope<A, M>(std::move(msg_));
-    } catch (...) {
-      cell_unreserve(target_);
-      throw;
+    if (!deliver_reserved_new<TellEnvelope<A, M>>(target_, std::move(msg_))) {
+      error_ = make_actor_stopped();
     }
-    if (!cell_deliver_reserved(target_, envelope)) error_ = make_actor_stopped();
     return done_ = true;
   }
 
