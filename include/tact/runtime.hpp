@@ -91,6 +91,7 @@ class Runtime {
   std::size_t worker_count() const noexcept;
 
  private:
+  friend class Driver;
   detail::RuntimeCore* core_;
 };
 

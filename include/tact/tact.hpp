@@ -8,6 +8,7 @@
 #include "tact/context.hpp"
 #include "tact/delegated.hpp"
 #include "tact/down.hpp"
+#include "tact/driver.hpp"
 #include "tact/errors.hpp"
 #include "tact/exit.hpp"
 #include "tact/outcome.hpp"

@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "scheduler/worker.hpp"
 #include "sync/parker.hpp"
 #include "sync/spin.hpp"
 
@@ -67,6 +68,7 @@ bool ReplySlotBase::withdraw_waker() noexcept {
 }
 
 void ReplySlotBase::wait() noexcept {
+  wake_deferred_on_this_thread();  // a Driver's thread: what it sent may be what we wait for
   if (spin_until_ready(std::chrono::steady_clock::time_point::max())) return;
   Parker& parker = Parker::current();
   if (!register_waker(parker)) return;
@@ -80,6 +82,7 @@ void ReplySlotBase::wait() noexcept {
 }
 
 bool ReplySlotBase::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
+  wake_deferred_on_this_thread();  // as in wait()
   if (spin_until_ready(deadline)) return true;
   if (std::chrono::steady_clock::now() >= deadline) return false;
   Parker& parker = Parker::current();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "scheduler/worker.hpp"
 #include "tact/detail/reply_slot_base.hpp"
 
 namespace tact::detail {
@@ -92,6 +93,8 @@ void RuntimeCore::drain_until_quiet() {
   while (std::chrono::steady_clock::now() < deadline) {
     quiet_in_a_row = scheduler_.quiescent() ? quiet_in_a_row + 1 : 0;
     if (quiet_in_a_row >= 2) return;
+    // A Driver's thread may have queued work and gone off (or be us).
+    scheduler_.notify_if_work_visible();
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
 }
@@ -125,6 +128,7 @@ void RuntimeCore::shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mutex_);
   if (shut_down_) return;
   shut_down_ = true;
+  wake_deferred_on_this_thread();
   drain_until_quiet();
   // release: pairs with the acquire in accepting_spawns() (the early check in
   // cell_allocate). A spawn past that check is decided in register_live(), under
@@ -134,6 +138,7 @@ void RuntimeCore::shutdown() {
   // Stop every live actor, then wait until each has handled its Stop.
   while (send_stops() != 0) {
     if (live_count() == 0) break;
+    scheduler_.notify_if_work_visible();  // our kills, sent as a Driver's thread maybe
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
   timers_.shutdown();

@@ -72,7 +72,18 @@ void Scheduler::schedule(Task* task) {
     return;
   }
   injector_.push(task);
+  if (Worker* guest = driver_guest(); guest != nullptr && &guest->scheduler() == this) {
+    // A driver thread: it runs what it queued in its next run_ready(), which
+    // saves a sleeper's wake-up (a futex call, and a core woken) per send.
+    guest->defer_wake();
+    return;
+  }
   notify_one();
+}
+
+void Scheduler::notify_if_work_visible() {
+  fence_seq_cst();  // as P2: our pushes before the look; pairs with W2
+  if (work_visible()) notify_one();
 }
 
 void Scheduler::yield(Task* task) {

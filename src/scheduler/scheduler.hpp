@@ -11,6 +11,10 @@
 //     searching.
 // A task that ran out of budget (yield()) goes to the bottom of its worker's deque
 // and the worker next takes the oldest task of its deque: the others get a turn.
+//
+// A host thread with a tact::Driver (tact/driver.hpp) is a guest: inside its
+// run_ready() it schedules as a worker does (LIFO slot); outside, its sends go to
+// the injector without waking anyone, since it runs them next (worker.hpp).
 #pragma once
 
 #include <cstddef>
@@ -52,6 +56,10 @@ class Scheduler {
   // True when no task is queued or running: every worker is idle (searching or
   // asleep) and no queue holds work. A snapshot (for Runtime::shutdown's drain).
   bool quiescent() const;
+
+  // Any thread: wakes a sleeper if work is queued anywhere (for shutdown, which
+  // must not rely on a driver thread's deferred wake-ups).
+  void notify_if_work_visible();
 
   std::size_t worker_count() const noexcept { return workers_.size(); }
   const Config& config() const noexcept { return config_; }

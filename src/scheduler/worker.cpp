@@ -9,6 +9,9 @@
 namespace tact::detail {
 namespace {
 thread_local Worker* t_current_worker = nullptr;
+// The guest of the tact::Driver living on this thread (outside its run_ready()
+// too, unlike t_current_worker), or nullptr.
+thread_local Worker* t_driver_guest = nullptr;
 
 // xorshift64*: picks steal victims; quality hardly matters, speed does.
 std::uint64_t next_random(std::uint64_t& state) noexcept {
@@ -20,11 +23,25 @@ std::uint64_t next_random(std::uint64_t& state) noexcept {
 }  // namespace
 
 Worker* current_worker_any() noexcept { return t_current_worker; }
+Worker* driver_guest() noexcept { return t_driver_guest; }
+void set_driver_guest(Worker* guest) noexcept { t_driver_guest = guest; }
+
+void wake_deferred_on_this_thread() noexcept {
+  if (t_driver_guest != nullptr && t_driver_guest->wake_deferred_) t_driver_guest->wake_deferred();
+}
 
 Worker::Worker(Scheduler& scheduler, std::size_t index)
     : scheduler_(scheduler),
       index_(index),
       rng_(0x9E3779B97F4A7C15ull * (index + 1)),
+      injector_handle_(scheduler.injector_.make_handle()),
+      deque_(scheduler.config().local_queue_capacity) {}
+
+Worker::Worker(Scheduler& scheduler, GuestTag)
+    : scheduler_(scheduler),
+      index_(static_cast<std::size_t>(-1)),
+      guest_(true),
+      rng_(0x9E3779B97F4A7C15ull),
       injector_handle_(scheduler.injector_.make_handle()),
       deque_(scheduler.config().local_queue_capacity) {}
 
@@ -55,9 +72,50 @@ void Worker::run() {
 
 void Worker::run_task(Task* task) { scheduler_.run_(task, *this, scheduler_.run_context_); }
 
+// ---- a guest's turn (tact::Driver) ------------------------------------------------------
+
+std::size_t Worker::run_ready(std::size_t max_tasks) {
+  t_current_worker = this;
+  // As on a worker: a handler blocking on a reply here could wait for itself.
+  const bool was_forbidden = blocking_forbidden();
+  set_blocking_forbidden(true);
+  std::size_t ran = 0;
+  while (ran < max_tasks && !scheduler_.stopping()) {
+    Task* task = next_task();
+    if (task == nullptr) break;
+    run_task(task);
+    ++ran;
+  }
+  hand_back_local_tasks();
+  set_blocking_forbidden(was_forbidden);
+  t_current_worker = nullptr;
+  wake_deferred();
+  return ran;
+}
+
+void Worker::hand_back_local_tasks() {
+  if (lifo_slot_ != nullptr) {
+    scheduler_.injector_.push(*injector_handle_, lifo_slot_);
+    lifo_slot_ = nullptr;
+  }
+  while (Task* task = deque_.pop()) scheduler_.injector_.push(*injector_handle_, task);
+  lifo_runs_ = 0;
+  take_oldest_next_ = false;
+}
+
+void Worker::wake_deferred() noexcept {
+  wake_deferred_ = false;
+  // What this thread queued (deferred sends, tasks handed back) and no turn of
+  // ours took: a worker must. Our own pushes are sequenced before this
+  // estimate, so it cannot miss them; notify_one's fence pairs with the
+  // sleepers' (idle.hpp, P2/W2).
+  if (!scheduler_.injector_.probably_empty()) scheduler_.notify_one();
+}
+
 // ---- owner-side scheduling ----------------------------------------------------------
 
 void Worker::push_to_deque(Task* task) {
+  // (A guest's deque is private: run_ready() hands it back when it returns.)
   if (!deque_.push(task)) scheduler_.injector_.push(*injector_handle_, task);  // full: overflow
 }
 
@@ -65,16 +123,23 @@ void Worker::schedule_local(Task* task) {
   Task* displaced = lifo_slot_;
   lifo_slot_ = task;
   if (displaced != nullptr) {
-    push_to_deque(displaced);
-    scheduler_.notify_one();  // the displaced task is work this worker won't run next
+    // The displaced task is work this worker won't run next: make it visible to
+    // the others (nobody steals from a guest) and wake one.
+    if (guest_) {
+      scheduler_.injector_.push(*injector_handle_, displaced);
+    } else {
+      push_to_deque(displaced);
+    }
+    scheduler_.notify_one();
   }
 }
 
 void Worker::yield_local(Task* task) {
   push_to_deque(task);
   take_oldest_next_ = true;
-  // Only wake another worker when there is work beyond the task we will take.
-  if (deque_.size() > 1) scheduler_.notify_one();
+  // Only wake another worker when there is work beyond the task we will take
+  // (and it can be stolen: a guest's deque cannot).
+  if (!guest_ && deque_.size() > 1) scheduler_.notify_one();
 }
 
 // ---- picking the next task ----------------------------------------------------------
@@ -102,7 +167,7 @@ Task* Worker::next_task() {
     // The owner may steal from its own deque: it is then one more thief.
     StealResult<Task> oldest = deque_.steal();
     if (oldest.status == StealStatus::kSuccess) {
-      if (!deque_.empty()) scheduler_.notify_one();
+      if (!guest_ && !deque_.empty()) scheduler_.notify_one();
       return oldest.item;
     }
   }

@@ -1,5 +1,11 @@
 // Worker: one scheduler thread: its local deque and LIFO slot, and the loop that
 // picks the next task (next_task), looks elsewhere (search), and sleeps (park).
+//
+// A guest Worker is not one of the scheduler's threads: it is the state a host
+// thread uses while a tact::Driver lends that thread to the runtime
+// (run_ready()). Nobody steals from a guest and it never parks: what it still
+// holds when run_ready() returns goes to the injector, so nothing waits on a
+// thread that has gone back to its own work.
 #pragma once
 
 #include <cstddef>
@@ -14,21 +20,46 @@
 namespace tact::detail {
 
 class Scheduler;
+class Worker;
+
+// The calling thread's Driver guest (tact/driver.hpp), of any scheduler, or nullptr.
+Worker* driver_guest() noexcept;
+void set_driver_guest(Worker* guest) noexcept;
+// Before a host thread blocks (Reply::get(), shutdown): the workers must run
+// what its Driver deferred, since the thread will not (Worker::wake_deferred).
+void wake_deferred_on_this_thread() noexcept;
 
 class Worker {
  public:
   Worker(Scheduler& scheduler, std::size_t index);
+  struct GuestTag {};
+  Worker(Scheduler& scheduler, GuestTag);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   // The thread body.
   void run();
 
+  // Guest only, on its host thread, not inside a task: runs ready tasks (the
+  // injector's, and what they schedule here) until none is left or `max_tasks`
+  // ran; hands what is left to the workers. Returns how many ran.
+  std::size_t run_ready(std::size_t max_tasks);
+  // Guest only: sends from the host thread (outside run_ready) put tasks in the
+  // injector without waking a worker; the host promised to run them. Wakes one
+  // now if any of that is still waiting (before the host blocks, or leaves).
+  void wake_deferred() noexcept;
+  void defer_wake() noexcept { wake_deferred_ = true; }
+
+  bool is_guest() const noexcept { return guest_; }
+  // Only before run_ready() or between its calls (the host thread's own state).
+  bool holds_no_tasks() const noexcept { return lifo_slot_ == nullptr && deque_.empty(); }
+
   std::size_t index() const noexcept { return index_; }
   Scheduler& scheduler() noexcept { return scheduler_; }
 
  private:
   friend class Scheduler;
+  friend void wake_deferred_on_this_thread() noexcept;
 
   // How many times in a row the LIFO slot may be taken before the deque gets a
   // turn: two actors messaging each other through the slot would otherwise
@@ -51,6 +82,7 @@ class Worker {
   Task* steal_from_others();
   void park();
   void run_task(Task* task);
+  void hand_back_local_tasks();
 
   Scheduler& scheduler_;
   const std::size_t index_;
@@ -60,6 +92,8 @@ class Worker {
   std::uint32_t tick_ = 0;
   bool take_oldest_next_ = false;
   bool searching_ = false;
+  const bool guest_ = false;
+  bool wake_deferred_ = false;  // guest: the host queued work without waking anyone
   std::uint64_t rng_;
   Injector::HandlePtr injector_handle_;
   // Shared: thieves steal from the deque; notifiers unpark the parker.
