@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -89,11 +90,16 @@ void IoThread::join() {
 }
 
 void IoThread::run() {
+  std::optional<tact::Driver> driver;
+  if (context_.io_runs_shards) driver_ = &driver.emplace(*context_.runtime);
   epoll_event events[kMaxEvents];
   for (;;) {
     // acquire: pairs with the release in request_stop().
     if (!stopping_ && stop_requested_.load(std::memory_order_acquire)) begin_stop();
-    if (stopping_ && stop_finished()) return;
+    if (stopping_ && stop_finished()) {
+      driver_ = nullptr;
+      return;
+    }
 
     if (batches_in_flight_ > 0) spin_for_completions();
     int timeout_ms = queue_.prepare_to_sleep() ? -1 : 0;
@@ -262,8 +268,10 @@ std::size_t IoThread::parse_from(std::uint32_t index, std::string_view input) {
 }
 
 void IoThread::send_batches() {
+  bool sent = false;
   for (std::size_t shard = 0; shard < batches_.shard_count(); ++shard) {
     if (batches_.empty(shard)) continue;
+    sent = true;
     OutgoingBatch out = batches_.take(shard);
     ++batches_in_flight_;
     // The continuation runs on the tact worker that answers (or here, if the answer
@@ -274,6 +282,8 @@ void IoThread::send_batches() {
           queue->push(Completion{std::move(targets), std::move(answer)});
         });
   }
+  // Before anything can block (epoll_wait): what we sent waits for this call.
+  if (sent && driver_) driver_->run_ready();
 }
 
 void IoThread::apply_completions() {

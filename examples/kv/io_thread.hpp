@@ -7,7 +7,10 @@
 //      connection once, parse every whole request, answer local commands at once
 //      and add key ops to the per-shard batches;
 //   3. send each shard its batch as one ask; its then() continuation pushes the
-//      answers into this thread's CompletionQueue (never blocking anyone);
+//      answers into this thread's CompletionQueue (never blocking anyone). With
+//      io_runs_shards, this thread then runs the shard turns it woke itself
+//      (tact::Driver::run_ready): no worker is woken, the answers are in the
+//      queue before step 4, and a request costs no thread switch;
 //   4. fill the waiting replies from the completions;
 //   5. write each connection's ready replies, in request order, in one send.
 // Nothing in the loop blocks but epoll_wait: no Reply::get() anywhere.
@@ -86,6 +89,9 @@ class IoThread {
   std::vector<std::string_view> args_;
   std::vector<char> scratch_;           // every read lands here first
   std::size_t batches_in_flight_ = 0;   // sent, completion not yet applied
+  // Runs the shard turns this thread's batches wake (ServerContext::io_runs_shards);
+  // run()'s own (a Driver lives and dies on its thread), or nullptr.
+  tact::Driver* driver_ = nullptr;
   std::int64_t now_ns_ = 0;             // steady_clock, read once per round
   bool accepting_ = true;
   bool listen_registered_ = false;

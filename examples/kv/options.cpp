@@ -32,6 +32,9 @@ std::string usage() {
          "  --spin-us N       how long an idle tact worker spins before sleeping (default 50)\n"
          "  --io-spin-us N    how long an I/O thread waiting for shard answers spins before\n"
          "                    sleeping (default 0)\n"
+         "  --io-runs-shards 1|0  1 (default): an I/O thread runs the shard actors its\n"
+         "                    requests wake, right after sending (tact::Driver); no worker is\n"
+         "                    woken for them. 0: the tact workers run every shard turn\n"
          "  --max-bulk N      largest key or value in bytes (default 67108864)\n"
          "  --max-args N      most arguments in one request (default 65536)\n"
          "  --help            this text\n"
@@ -76,6 +79,9 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
       ok = parse_count(value, 0, 1'000'000, options.spin_us);
     } else if (arg == "--io-spin-us") {
       ok = parse_count(value, 0, 1'000'000, options.io_spin_us);
+    } else if (arg == "--io-runs-shards") {
+      ok = parse_count(value, 0, 1, n);
+      options.io_runs_shards = n == 1;
     } else if (arg == "--max-bulk") {
       ok = parse_count(value, 1, std::size_t{1} << 32, options.limits.max_bulk);
     } else if (arg == "--max-args") {

@@ -16,6 +16,9 @@ namespace kv {
 
 struct ServerContext {
   std::vector<tact::ActorRef<Shard>> shards;
+  // Where the shards live; an I/O thread with `io_runs_shards` drives it.
+  tact::Runtime* runtime = nullptr;
+  bool io_runs_shards = true;
   RespLimits limits;
   int listen_fd = -1;
   // Per connection: requests in flight, and reply bytes the client has not read,
