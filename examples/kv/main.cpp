@@ -23,9 +23,9 @@ int main(int argc, char** argv) {
     kv::StopSignals signals;  // first: every thread started below inherits the mask
     kv::Server server(options);
     server.start();
-    std::printf("tact-kv listening on %s:%u (io-threads %zu, shards %zu, workers %zu)\n",
+    std::printf("tact-kv listening on %s:%u (io-threads %zu, shards %zu, workers %zu, io-runs-shards %d)\n",
                 options.bind.c_str(), static_cast<unsigned>(server.port()), options.io_threads,
-                options.shards, options.workers);
+                options.shards, options.workers, options.io_runs_shards ? 1 : 0);
     std::fflush(stdout);
     const int signal = signals.wait();
     std::printf("tact-kv: signal %d, stopping\n", signal);
