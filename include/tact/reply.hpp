@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/errors.hpp"
 #include "tact/outcome.hpp"
@@ -107,7 +108,16 @@ class Reply {
                   "tact::Reply<R>::then(f): f must be callable as f(tact::Outcome<R>)");
     if (slot_ == nullptr) throw InvalidReply();
     using Fn = std::decay_t<F>;
-    auto* fn = new Fn(std::forward<F>(f));
+    // From the block pool, as the slot is: the callback is freed where the answer
+    // is set, often another thread, where malloc's free is slow (pool.hpp).
+    void* memory = allocate_continuation<Fn>();
+    Fn* fn;
+    try {
+      fn = ::new (memory) Fn(std::forward<F>(f));
+    } catch (...) {
+      free_continuation<Fn>(memory);
+      throw;
+    }
     std::exchange(slot_, nullptr)->set_continuation(&run_continuation<Fn>, fn);
   }
 
@@ -157,11 +167,30 @@ class Reply {
     if (slot_ != nullptr) std::exchange(slot_, nullptr)->abandon();
   }
 
+  // The pool's blocks are 16-byte aligned; a more aligned callable uses new.
+  template <class Fn>
+  static void* allocate_continuation() {
+    if constexpr (alignof(Fn) <= 16) {
+      return detail::pool_allocate(sizeof(Fn));
+    } else {
+      return ::operator new(sizeof(Fn), std::align_val_t(alignof(Fn)));
+    }
+  }
+  template <class Fn>
+  static void free_continuation(void* memory) noexcept {
+    if constexpr (alignof(Fn) <= 16) {
+      detail::pool_free(memory, sizeof(Fn));
+    } else {
+      ::operator delete(memory, sizeof(Fn), std::align_val_t(alignof(Fn)));
+    }
+  }
+
   template <class Fn>
   static void run_continuation(detail::ReplySlotBase* base, void* ctx) noexcept {
     Fn* fn = static_cast<Fn*>(ctx);
     (*fn)(static_cast<detail::ReplySlot<R>*>(base)->take_outcome());  // noexcept: throw terminates
-    delete fn;
+    fn->~Fn();
+    free_continuation<Fn>(fn);
   }
 
   detail::ReplySlot<R>* slot_ = nullptr;

@@ -3,6 +3,7 @@
 // per-sender FIFO, many senders, blocking inside a handler, empty refs.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -414,6 +415,44 @@ class Asker {
   std::int64_t last_ = 0;
   tact::Promise<std::int64_t> done_;
 };
+
+// then()'s callable lives in the block pool (or, over-aligned, in aligned new):
+// big, over-aligned and owning callables all run once and are destroyed once; a
+// callable whose copy throws leaves the Reply as it was.
+struct alignas(64) OverAligned {
+  std::atomic<int>* calls;
+  void operator()(tact::Outcome<std::int64_t> o) const {
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(this) % 64, 0u);
+    if (o.value() == 5) calls->fetch_add(1);
+  }
+};
+struct ThrowsOnCopy {
+  ThrowsOnCopy() = default;
+  ThrowsOnCopy(const ThrowsOnCopy&) { throw std::runtime_error("copy"); }
+  void operator()(tact::Outcome<std::int64_t>) const {}
+};
+
+TEST(TellAsk, ThenCallablesOfEverySizeAndAlignmentRunOnceAndAreFreed) {
+  Watchdog watchdog("then callables", 60s);
+  tact::Runtime rt(workers(2));
+  auto c = rt.spawn<Counter>();
+  std::atomic<int> calls{0};
+  c.ask(Inc{5}).then(OverAligned{&calls});
+  auto owned = std::make_shared<int>(7);
+  std::array<char, 700> big{};  // beyond the pool's largest block
+  big[699] = 'x';
+  c.ask(Get{}).then([&calls, owned, big](tact::Outcome<std::int64_t> o) {
+    if (o.value() == 5 && big[699] == 'x' && *owned == 7) calls.fetch_add(1);
+  });
+  EXPECT_TRUE(eventually([&] { return calls.load() == 2; }));
+  EXPECT_TRUE(eventually([&] { return owned.use_count() == 1; }));  // the copy was destroyed
+
+  tact::Reply<std::int64_t> reply = c.ask(Get{});
+  const ThrowsOnCopy callable;
+  EXPECT_THROW(reply.then(callable), std::runtime_error);
+  EXPECT_TRUE(reply.valid());
+  EXPECT_EQ(reply.get_for(10s), 5);
+}
 
 TEST(TellAsk, AnActorAsksAnotherAndContinuesWithThen) {
   Watchdog watchdog("actor asks actor", 60s);
