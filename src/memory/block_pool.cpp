@@ -124,14 +124,14 @@ class ThreadCache {
   }
 
  private:
-  void refill(std::size_t cls) {
+  [[gnu::noinline]] void refill(std::size_t cls) {
     Batch batch{};
     if (!transfer_lists().take(cls, batch)) batch = transfer_lists().carve(cls);
     lists_[cls] = batch;
   }
 
   // Hands the first kBatch blocks of the list to the transfer list.
-  void spill(std::size_t cls) noexcept {
+  [[gnu::noinline]] void spill(std::size_t cls) noexcept {
     Batch& list = lists_[cls];
     FreeBlock* first = list.head;
     FreeBlock* last = first;
@@ -156,21 +156,27 @@ class ThreadCache {
 // thread_local destructor goes straight to the transfer list, alone. A plain bool
 // has no destructor, so it outlives the cache.
 thread_local bool t_cache_destroyed = false;
+// The calling thread's cache while it lives, else nullptr. A trivially built
+// thread_local: the hot path reads one TLS word, with none of the lazy-init guard
+// a thread_local object with a destructor needs on every use.
+thread_local ThreadCache* t_cache = nullptr;
 
 struct ThreadCacheHolder {
   ThreadCache cache;
-  ~ThreadCacheHolder() { t_cache_destroyed = true; }
+  ~ThreadCacheHolder() {
+    t_cache = nullptr;
+    t_cache_destroyed = true;
+  }
 };
 
-ThreadCache& thread_cache() {
+// First use on this thread (or after its cache is gone): the slow path.
+ThreadCache* make_thread_cache() {
   thread_local ThreadCacheHolder holder;
-  return holder.cache;
+  t_cache = &holder.cache;
+  return t_cache;
 }
 
-}  // namespace
-
-void* pool_allocate(std::size_t bytes) {
-  if (bytes > kMaxBlock || bytes == 0) return ::operator new(bytes);
+[[gnu::noinline]] void* allocate_slow(std::size_t bytes) {
   if (t_cache_destroyed) {  // thread exit: carve one block's worth honestly
     Batch batch = transfer_lists().carve(class_of(bytes));
     void* block = batch.head;
@@ -178,14 +184,10 @@ void* pool_allocate(std::size_t bytes) {
     if (--batch.count != 0) transfer_lists().give(class_of(bytes), batch);
     return block;
   }
-  return thread_cache().allocate(class_of(bytes));
+  return make_thread_cache()->allocate(class_of(bytes));
 }
 
-void pool_free(void* block, std::size_t bytes) noexcept {
-  if (bytes > kMaxBlock || bytes == 0) {
-    ::operator delete(block);
-    return;
-  }
+[[gnu::noinline]] void free_slow(void* block, std::size_t bytes) noexcept {
   if (t_cache_destroyed) {
     auto* single = static_cast<FreeBlock*>(block);
     single->next = nullptr;
@@ -197,7 +199,24 @@ void pool_free(void* block, std::size_t bytes) noexcept {
     }
     return;
   }
-  thread_cache().free(block, class_of(bytes));
+  make_thread_cache()->free(block, class_of(bytes));
+}
+
+}  // namespace
+
+void* pool_allocate(std::size_t bytes) {
+  if (bytes > kMaxBlock || bytes == 0) return ::operator new(bytes);
+  if (ThreadCache* cache = t_cache) [[likely]] return cache->allocate(class_of(bytes));
+  return allocate_slow(bytes);
+}
+
+void pool_free(void* block, std::size_t bytes) noexcept {
+  if (bytes > kMaxBlock || bytes == 0) {
+    ::operator delete(block);
+    return;
+  }
+  if (ThreadCache* cache = t_cache) [[likely]] return cache->free(block, class_of(bytes));
+  free_slow(block, bytes);
 }
 
 #endif
