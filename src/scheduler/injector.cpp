@@ -1,5 +1,9 @@
 #include "scheduler/injector.hpp"
 
+#include <cstdint>
+
+#include "tact/detail/atomic.hpp"
+
 #if defined(TACT_SANITIZE_THREAD)
 // ThreadSanitizer does not model atomic_thread_fence, and moodycamel's queue
 // synchronizes through fences (its dequeue reads tailIndex relaxed, then fences):
@@ -68,6 +72,16 @@ bool Injector::probably_empty() const noexcept {
 
 struct Injector::Queue {
   moodycamel::ConcurrentQueue<Task*> queue;
+  // Tasks pushed and not yet popped, counted up *before* the enqueue and down
+  // after a successful dequeue, so it is never below the queue's true size.
+  // Why: a dequeue from an empty moodycamel queue walks every producer (one per
+  // thread that ever pushed), ~190 instructions; workers poll the injector
+  // often and find it empty nearly always (callgrind, pairs: ~20% of all
+  // instructions). One load of this word answers "empty" instead. relaxed
+  // everywhere: a stale zero only delays a pop, and the parking re-check reads
+  // it after its seq_cst fence, which pairs with the pusher's fence after the
+  // increment (idle.hpp, P1-P3 / W1-W3), so no task is missed by a sleeper.
+  alignas(kCacheLine) Atomic<std::int64_t> queued{0};
 };
 
 class Injector::Handle {
@@ -84,21 +98,35 @@ Injector::HandlePtr Injector::make_handle() { return HandlePtr(new Handle(queue_
 
 void Injector::HandleDeleter::operator()(Handle* handle) const noexcept { delete handle; }
 
-void Injector::push(Task* task) { queue_->queue.enqueue(task); }
+void Injector::push(Task* task) {
+  queue_->queued.fetch_add(1, relaxed);  // before: see Queue::queued
+  queue_->queue.enqueue(task);
+}
 
-void Injector::push(Handle& handle, Task* task) { queue_->queue.enqueue(handle.producer, task); }
+void Injector::push(Handle& handle, Task* task) {
+  queue_->queued.fetch_add(1, relaxed);  // before: see Queue::queued
+  queue_->queue.enqueue(handle.producer, task);
+}
 
 Task* Injector::pop() noexcept {
+  if (queue_->queued.load(relaxed) == 0) return nullptr;
   Task* task = nullptr;
-  return queue_->queue.try_dequeue(task) ? task : nullptr;
+  if (!queue_->queue.try_dequeue(task)) return nullptr;
+  queue_->queued.fetch_sub(1, relaxed);
+  return task;
 }
 
 Task* Injector::pop(Handle& handle) noexcept {
+  if (queue_->queued.load(relaxed) == 0) return nullptr;
   Task* task = nullptr;
-  return queue_->queue.try_dequeue(handle.consumer, task) ? task : nullptr;
+  if (!queue_->queue.try_dequeue(handle.consumer, task)) return nullptr;
+  queue_->queued.fetch_sub(1, relaxed);
+  return task;
 }
 
-bool Injector::probably_empty() const noexcept { return queue_->queue.size_approx() == 0; }
+bool Injector::probably_empty() const noexcept {
+  return queue_->queued.load(relaxed) == 0;
+}
 
 #endif
 
