@@ -13,6 +13,10 @@
 namespace tact::detail {
 namespace {
 
+// Idle actors are many (README: bytes per idle actor): with an 8-byte actor a
+// cell is one 80-byte pool block. Grow it only knowingly.
+static_assert(sizeof(void*) != 8 || sizeof(Cell) <= 72, "tact: Cell grew past 72 bytes");
+
 std::size_t object_offset(std::size_t align) noexcept {
   return (sizeof(Cell) + align - 1) & ~(align - 1);
 }
@@ -102,7 +106,7 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
 // The runner stops the actor (see the lifecycle in cell.hpp).
 void stop_cell(Cell* cell) noexcept {
   if (child_parks_instead_of_stopping(*cell)) return;  // a supervised child restarts in place
-  RuntimeCore* runtime = cell->runtime;
+  RuntimeCore* runtime = cell->runtime();
   // release: pairs with the acquire load in cell_deliver; senders that see it
   // reject without pushing.
   cell->stopped.store(true, release);
@@ -146,7 +150,7 @@ void* cell_object(CellBase* cell) noexcept { return Cell::from(cell)->object(); 
 
 void cell_abandon(CellBase* base) noexcept {
   Cell* cell = Cell::from(base);
-  RuntimeCore* runtime = cell->runtime;
+  RuntimeCore* runtime = cell->runtime();
   const ActorVTable* vtable = cell->vtable;
   const std::size_t bytes = allocation_size(vtable);
   const std::size_t align = allocation_align(vtable);
@@ -168,7 +172,7 @@ CellBase* cell_activate(CellBase* base) {
   cell->refs.store(2, relaxed);
   const std::uint32_t bound = cell->vtable->mailbox_bound != 0
                                   ? cell->vtable->mailbox_bound
-                                  : cell->runtime->scheduler().config().mailbox_bound;
+                                  : cell->runtime()->scheduler().config().mailbox_bound;
   if (bound != 0) {
     try {
       cell_extras(cell).bound.bound = bound;
@@ -180,14 +184,14 @@ CellBase* cell_activate(CellBase* base) {
     cell->bounded = true;  // published with the cell (the registry's lock, then the ref)
     cell->counts_mail = true;
   }
-  if (!cell->runtime->register_live(cell)) {
+  if (!cell->runtime()->register_live(cell)) {
     // Shutdown began while the object was being built: nothing will ever run or
     // stop this actor, so it is refused like a spawn after shutdown.
     cell->vtable->destroy(cell->object());
     cell_abandon(cell);
     throw_spawn_refused();
   }
-  cell->runtime->count_spawned();
+  cell->runtime()->count_spawned();
   if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());
   return cell;
 }
@@ -215,7 +219,7 @@ bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
     reject_all_and_release_rights(cell);
     return false;
   }
-  cell->runtime->scheduler().schedule(cell);
+  cell->runtime()->scheduler().schedule(cell);
   return true;
 }
 
@@ -229,7 +233,12 @@ void cell_request_stop(CellBase* base) noexcept {
 void cell_fail(CellBase* base, std::exception_ptr error) noexcept {
   Cell* cell = Cell::from(base);
   if (!cell->stop_requested || cell->stop_reason != StopReason::kFailed) {
-    cell->failure = std::move(error);
+    try {
+      cell_extras(cell).failure = std::move(error);
+    } catch (...) {
+      // No memory for the extras: the actor still fails; its watchers are told
+      // ExitReason::failed without the exception.
+    }
     cell->stop_reason = StopReason::kFailed;
   }
   cell->stop_requested = true;
@@ -293,9 +302,9 @@ void cell_await_wake(CellBase* base) noexcept {
   cell_extras_if_any(Cell::from(base))->suspension.await_wake();
 }
 
-RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime; }
+RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime(); }
 
-void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime->count_dead_letter(); }
+void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime()->count_dead_letter(); }
 
 // ---- running ---------------------------------------------------------------------------------
 
@@ -402,7 +411,7 @@ std::exception_ptr make_actor_stopped() noexcept {
   return std::make_exception_ptr(ActorStopped());
 }
 std::exception_ptr make_timeout() noexcept { return std::make_exception_ptr(Timeout()); }
-void cell_count_expired(CellBase* cell) noexcept { Cell::from(cell)->runtime->count_expired(); }
+void cell_count_expired(CellBase* cell) noexcept { Cell::from(cell)->runtime()->count_expired(); }
 std::exception_ptr make_mailbox_full() noexcept {
   return std::make_exception_ptr(MailboxFull());
 }

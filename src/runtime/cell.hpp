@@ -26,7 +26,7 @@
 #pragma once
 
 #include <cstddef>
-#include <exception>
+#include <cstdint>
 
 #include "mailbox/mpsc_queue.hpp"
 #include "scheduler/task.hpp"
@@ -37,15 +37,33 @@ namespace tact::detail {
 
 struct CellExtras;
 
+// The first member of CellExtras: what Cell::runtime() reads once the extras
+// exist (cell_extras.hpp), so that it needs no more than this declaration.
+struct CellExtrasHead {
+  RuntimeCore* const runtime;
+};
+
 enum class StopReason : unsigned char { kNormal, kFailed, kShutdown, kKilled };
 
 struct Cell final : CellBase, Task {
-  Cell(RuntimeCore* rt, const ActorVTable* vt) noexcept : vtable(vt), runtime(rt) {}
+  Cell(RuntimeCore* rt, const ActorVTable* vt) noexcept
+      : vtable(vt), runtime_or_extras(reinterpret_cast<std::uintptr_t>(rt)) {}
 
   static Cell* from(CellBase* base) noexcept { return static_cast<Cell*>(base); }
   void* object() noexcept;
 
-  // Layout (80 bytes before the object; idle actors are many, so it is compact):
+  // Any thread holding a reference. The runtime is one word: in the cell until
+  // the extras exist, in the extras after.
+  RuntimeCore* runtime() const noexcept {
+    // acquire: pairs with the release store in cell_extras(), so the extras'
+    // `runtime` is seen built.
+    const std::uintptr_t word = runtime_or_extras.load(acquire);
+    if ((word & kHasExtras) == 0) return reinterpret_cast<RuntimeCore*>(word);
+    return reinterpret_cast<const CellExtrasHead*>(word & ~kHasExtras)->runtime;
+  }
+
+  // Layout (72 bytes before the object; idle actors are many, so it is compact:
+  // with an 8-byte actor, a cell is one 80-byte pool block):
   //   line 0: what senders touch (the reference count, `stopped`, the mailbox,
   //           whose head_ every tell exchanges) and what only spawn and stop touch;
   //   line 1: what the runner reads and writes per message (its flags), so a
@@ -62,12 +80,15 @@ struct Cell final : CellBase, Task {
   // Producers push, the runner pops (mpsc_queue.hpp); compact: 24 bytes.
   CompactMpscQueue mailbox;
   const ActorVTable* const vtable;
-  RuntimeCore* const runtime;
+  // The runtime (bit 0 clear) until the extras are allocated on first use
+  // (cell_extras.hpp: timers, watchers, bound, suspension, a failure); then
+  // the extras' CellExtrasHead, with bit 0 set. Set once more, under the
+  // registry shard's mutex (cell_extras()); never cleared.
+  static constexpr std::uintptr_t kHasExtras = 1;
+  Atomic<std::uintptr_t> runtime_or_extras;
   // -- guarded by the registry shard's mutex ------------------------------------------------
   Cell* registry_prev = nullptr;
   Cell* registry_next = nullptr;
-  // Allocated on first use (cell_extras.hpp): timers, watchers, bound, suspension.
-  Atomic<CellExtras*> extras{nullptr};
 
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   bool started = false;
@@ -77,8 +98,7 @@ struct Cell final : CellBase, Task {
   bool counts_mail = false;        // bounded: uncount each message taken out
   bool switched = false;           // a behaviour is active (ctx.become)
   bool become_pending = false;     // ctx.become was called: switch after this handler
-  StopReason stop_reason = StopReason::kNormal;
-  std::exception_ptr failure;  // why it failed, when it did
+  StopReason stop_reason = StopReason::kNormal;  // why it failed: CellExtras::failure
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).

@@ -7,24 +7,37 @@
 
 namespace tact::detail {
 
+namespace {
+
+CellExtras* extras_in(std::uintptr_t word) noexcept {
+  if ((word & Cell::kHasExtras) == 0) return nullptr;
+  return static_cast<CellExtras*>(reinterpret_cast<CellExtrasHead*>(word & ~Cell::kHasExtras));
+}
+
+}  // namespace
+
 CellExtras& cell_extras(Cell* cell) {
   if (CellExtras* extras = cell_extras_if_any(cell)) return *extras;
   // Rare (first use): allocated under the registry shard's lock so that two
   // threads asking at once make one.
-  std::lock_guard<std::mutex> lock(cell->runtime->cell_mutex(cell));
-  CellExtras* extras = cell->extras.load(relaxed);  // relaxed: the lock orders it
+  RuntimeCore* runtime = cell->runtime();
+  std::lock_guard<std::mutex> lock(runtime->cell_mutex(cell));
+  // relaxed: the lock orders it against the other writer.
+  CellExtras* extras = extras_in(cell->runtime_or_extras.load(relaxed));
   if (extras == nullptr) {
-    extras = new CellExtras(cell);
-    // release: pairs with the acquire load in cell_extras_if_any, so a reader
-    // that sees the pointer sees the constructed extras.
-    cell->extras.store(extras, release);
+    extras = new CellExtras(cell, runtime);
+    // release: pairs with the acquire loads in cell_extras_if_any and
+    // Cell::runtime(), so a reader that sees the pointer sees the built extras.
+    cell->runtime_or_extras.store(
+        reinterpret_cast<std::uintptr_t>(static_cast<CellExtrasHead*>(extras)) | Cell::kHasExtras,
+        release);
   }
   return *extras;
 }
 
 CellExtras* cell_extras_if_any(Cell* cell) noexcept {
   // acquire: pairs with the release store in cell_extras.
-  return cell->extras.load(acquire);
+  return extras_in(cell->runtime_or_extras.load(acquire));
 }
 
 void cell_extras_on_stop(Cell* cell) noexcept {
@@ -48,7 +61,7 @@ void* cell_context_storage(CellBase* cell) {
 
 void cell_extras_free(Cell* cell) noexcept {
   // relaxed: the last reference's acq_rel decrement ordered every use before this.
-  delete cell->extras.load(relaxed);
+  delete extras_in(cell->runtime_or_extras.load(relaxed));
 }
 
 }  // namespace tact::detail

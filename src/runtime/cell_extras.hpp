@@ -7,8 +7,10 @@
 // for a feature lives in that feature's folder and is included here.
 #pragma once
 
+#include <exception>
 #include <memory>
 
+#include "runtime/cell.hpp"  // CellExtrasHead
 #include "runtime/interleaved_await.hpp"
 #include "runtime/mailbox_bound.hpp"
 #include "runtime/suspension.hpp"
@@ -19,10 +21,10 @@
 
 namespace tact::detail {
 
-struct Cell;
-
-struct CellExtras {
-  explicit CellExtras(Cell* cell) noexcept : suspension(cell) {}
+// CellExtrasHead (cell.hpp) comes first: the cell's one word for the runtime
+// points here once the extras exist.
+struct CellExtras : CellExtrasHead {
+  CellExtras(Cell* cell, RuntimeCore* rt) noexcept : CellExtrasHead{rt}, suspension(cell) {}
 
   Suspension suspension;           // a parked handler (src/runtime/suspension.hpp)
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
@@ -32,6 +34,9 @@ struct CellExtras {
   BehaviourTable next_behaviour;     // set by become, active from the next message
   Ties ties;                       // src/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/supervision/child.hpp: set at spawn
+  // Why the actor failed (runner-only; final once `stopped` is set): what its
+  // watchers, links and supervisor are told. Here, not in the cell: rare.
+  std::exception_ptr failure;
   // A coroutine handler's Context<A> (one pointer), built here by
   // stable_context<A> so the reference it holds outlives the envelope's call.
   alignas(void*) unsigned char context_storage[sizeof(void*)] = {};

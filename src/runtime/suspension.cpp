@@ -56,6 +56,6 @@ void Suspension::kill() noexcept {
   if ((old & (kParked | kWoken | kKilled)) == kParked) schedule();
 }
 
-void Suspension::schedule() noexcept { cell_->runtime->scheduler().schedule(cell_); }
+void Suspension::schedule() noexcept { cell_->runtime()->scheduler().schedule(cell_); }
 
 }  // namespace tact::detail

@@ -127,7 +127,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   // acquire: pairs with cell_kill's release CAS. A killed actor stops for good.
   if (cell.kill_reason.load(acquire) != 0) return false;
   destroy_object(cell, child);  // whether it parks or stops, this object is done
-  ChildDown down{AddressAccess::of(&cell), 0, failed, failed ? cell.failure : nullptr};
+  ChildDown down{AddressAccess::of(&cell), 0, failed, failed ? extras->failure : nullptr};
   {
     std::lock_guard<std::mutex> lock(child.mutex);
     if (child.state != State::kRunning) return false;  // stopping for good
@@ -137,7 +137,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   // Ready for the next incarnation (runner-only fields: we still run it).
   cell.stop_requested = false;
   cell.stop_reason = StopReason::kNormal;
-  cell.failure = nullptr;
+  extras->failure = nullptr;
   child.takedown_requested = false;
   Suspension& suspension = extras->suspension;
   suspension.request(&resume_parked_child, nullptr);

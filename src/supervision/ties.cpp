@@ -62,7 +62,9 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
   std::vector<Ties::Tie> to_notify;
   std::vector<std::string> names;
   StopInfo info{&cell, exit_reason_of(cell.stop_reason), nullptr};
-  if (info.reason == ExitReason::failed) info.error = cell.failure;
+  if (info.reason == ExitReason::failed) {
+    info.error = cell_extras_if_any(&cell)->failure;  // these ties live in the extras
+  }
   {
     std::lock_guard<std::mutex> lock(ties.mutex);
     if (ties.closed) return;
@@ -72,7 +74,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     to_notify.swap(ties.ties);
     names.swap(ties.names);
   }
-  cell.runtime->names().drop_names(cell, names);
+  cell.runtime()->names().drop_names(cell, names);
   for (const Ties::Tie& tie : to_notify) {
     // A linked peer keeps a tie back to us: untie it, so a long-lived actor's
     // list does not fill with links to stopped actors.
