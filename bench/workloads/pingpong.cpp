@@ -1,9 +1,10 @@
-// pingpong: actor A asks actor B Ping(i) through tact's request/reply (ask +
-// then); B replies i+1; the reply comes back to A as a message and A sends the
-// next Ping. 1,000,000 round trips. Figures: rtt_ns, rate.
+// pingpong: actor A asks actor B Ping(i) and awaits the answer (a coroutine
+// handler: `co_await ponger.ask(...)`, as the tokio pattern awaits its oneshot);
+// B replies i+1; A checks it and asks the next. 1,000,000 round trips.
+// Figures: rtt_ns, rate.
 //
-// The then() continuation runs on whichever thread answers the ask, so it only
-// tells the reply to A: A's state is touched by A alone.
+// While A awaits, A's actor is parked (it handles nothing else) and its worker
+// runs B; B's reply wakes A, which resumes where it awaited.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -27,53 +28,22 @@ class Ponger {
 struct Start {
   tact::ActorRef<Ponger> ponger;
   std::int64_t rounds;
-  tact::Promise<std::int64_t> done;  // answered with the final counter
-};
-
-// The answer to one Ping, delivered back to the Pinger (value or error).
-struct Pong {
-  tact::Outcome<std::int64_t> reply;
 };
 
 class Pinger {
  public:
-  void handle(Start start, tact::Context<Pinger>& ctx) {
-    ponger_ = std::move(start.ponger);
-    rounds_ = start.rounds;
-    done_ = std::move(start.done);
-    send(ctx);
-  }
-
-  void handle(Pong pong, tact::Context<Pinger>& ctx) {
-    if (!pong.reply) {  // the ask failed: pass the error on to whoever waits
-      done_.set_error(pong.reply.error());
-      return;
+  // Answers with the final counter; a wrong answer fails the ask.
+  tact::Task<std::int64_t> handle(Start start, tact::Context<Pinger>&) {
+    std::int64_t counter = 0;  // the last answer: after k round trips, k
+    while (counter < start.rounds) {
+      const std::int64_t n = co_await start.ponger.ask(Ping{counter});
+      if (n != counter + 1) {
+        throw tact::Error("Ping(" + std::to_string(counter) + ") answered " + std::to_string(n));
+      }
+      counter = n;
     }
-    const std::int64_t n = pong.reply.value();
-    if (n != counter_ + 1) {
-      done_.set_error(std::make_exception_ptr(tact::Error(
-          "Ping(" + std::to_string(counter_) + ") answered " + std::to_string(n))));
-      return;
-    }
-    counter_ = n;
-    if (counter_ == rounds_) {
-      done_.set_value(counter_);
-      return;
-    }
-    send(ctx);
+    co_return counter;
   }
-
- private:
-  void send(tact::Context<Pinger>& ctx) {
-    ponger_.ask(Ping{counter_}).then([self = ctx.self()](tact::Outcome<std::int64_t> reply) {
-      self.tell(Pong{std::move(reply)});
-    });
-  }
-
-  tact::ActorRef<Ponger> ponger_;
-  std::int64_t rounds_ = 0;
-  std::int64_t counter_ = 0;  // the last answer: after k round trips, k
-  tact::Promise<std::int64_t> done_;
 };
 
 }  // namespace
@@ -83,10 +53,9 @@ void run_pingpong(const Options& opts) {
   tact::Runtime rt(runtime_config(opts));
   auto ponger = rt.spawn<Ponger>();
   auto pinger = rt.spawn<Pinger>();
-  auto [done, finished] = tact::Promise<std::int64_t>::make();
 
   const Stopwatch clock;
-  pinger.tell(Start{ponger, rounds, std::move(done)});
+  auto finished = pinger.ask(Start{ponger, rounds});
   const std::int64_t counter = wait_for(finished, deadline(opts), kName, "the last round trip");
   const double ns = clock.ns();
   rt.shutdown();
