@@ -150,7 +150,11 @@ Task* Worker::next_task() {
     if (Task* task = scheduler_.injector_.pop(*injector_handle_)) return task;
   }
   if (lifo_slot_ != nullptr) {
-    if (lifo_runs_ < kMaxLifoRuns) {
+    // The cap is for fairness to the deque's tasks; with none queued there is
+    // nobody to be fair to, and a trip through the deque would cost a steal's
+    // CAS and let a spinning worker take the chain to another core (a ring's
+    // lone token). An owner's snapshot: a thief's race only delays the cap.
+    if (lifo_runs_ < kMaxLifoRuns || deque_.empty()) {
       ++lifo_runs_;
       Task* task = lifo_slot_;
       lifo_slot_ = nullptr;

@@ -62,8 +62,8 @@ class Worker {
   friend void wake_deferred_on_this_thread() noexcept;
 
   // How many times in a row the LIFO slot may be taken before the deque gets a
-  // turn: two actors messaging each other through the slot would otherwise
-  // starve the rest. 3 is tokio's MAX_LIFO_POLLS_PER_TICK ("picked out of thin
+  // turn (when it has tasks): two actors messaging each other through the slot
+  // would otherwise starve the rest. 3 is tokio's MAX_LIFO_POLLS_PER_TICK ("picked out of thin
   // air"); any small number keeps an ask/reply pair on one core.
   static constexpr std::uint32_t kMaxLifoRuns = 3;
   // Every this many tasks the injector is polled first, even when local work
