@@ -36,6 +36,7 @@
 #include <utility>
 
 #include "tact/detail/cell.hpp"
+#include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/errors.hpp"
 #include "tact/reply.hpp"
@@ -86,8 +87,10 @@ struct TaskFinish {
   void await_resume() const noexcept {}
 };
 
+// PoolAllocated: the coroutine's frame comes from the block pool (frames of up
+// to 512 bytes; larger ones from operator new), as envelopes do, not from malloc.
 template <class R>
-struct TaskPromise final : TaskReturn<R> {
+struct TaskPromise final : TaskReturn<R>, PoolAllocated {
   TaskPromise() = default;
   TaskPromise(const TaskPromise&) = delete;
   TaskPromise& operator=(const TaskPromise&) = delete;
