@@ -3,18 +3,13 @@
 // the sum of its 10 children's answers; the root checks 499999500000. Figures:
 // ms (wall), rate (actors/s).
 //
-// Request/reply down the tree: a parent sends each child a Sum request that
-// carries the Promise the child answers, and hangs a then() on the matching Reply
-// that tells the answer back to the parent as a Partial message, so the parent's
-// state is touched by the parent alone. Every node stops itself (ctx.stop())
-// once it has answered: 1.1M finished actors do not pile up.
-//
-// Why not `child.ask(Sum{...})`: an ask is answered with the handler's return
-// value, and an interior node only knows its answer after its children answered,
-// long after its handler returned. Answering later needs a Promise the node keeps;
-// tact has no ctx-provided Promise for the current ask (nor Task coroutines) yet,
-// so the request carries one (tact::Promise<R>::make(), which is what ask() does
-// inside: one reply slot per request either way).
+// Request/reply down the tree, as the tokio pattern's tasks await their
+// oneshots: an interior node's handler is a coroutine (tact::Task) that spawns
+// its 10 children, asks each, then co_awaits the 10 replies and returns their
+// sum as its own answer. A leaf is asked a Leaf message and returns its ordinal
+// from a plain handler. Every node stops itself (ctx.stop()) as it answers:
+// 1.1M finished actors do not pile up.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -29,52 +24,33 @@ constexpr std::int64_t kBranching = 10;
 
 struct Sum {
   std::int64_t first;  // the ordinal of this subtree's first leaf
-  std::int64_t size;   // how many leaves below (1: this node is a leaf)
-  tact::Promise<std::int64_t> reply;
+  std::int64_t size;   // how many leaves below (> 1)
 };
-
-// One child's answer, delivered back to its parent (value or error).
-struct Partial {
-  tact::Outcome<std::int64_t> sum;
+struct Leaf {
+  std::int64_t ordinal;
 };
 
 class Node {
  public:
-  void handle(Sum request, tact::Context<Node>& ctx) {
-    if (request.size == 1) {  // a leaf: answers its ordinal
-      request.reply.set_value(request.first);
-      ctx.stop();
-      return;
-    }
-    reply_ = std::move(request.reply);
-    pending_ = kBranching;
+  std::int64_t handle(Leaf leaf, tact::Context<Node>& ctx) {
+    ctx.stop();  // after this answer
+    return leaf.ordinal;
+  }
+
+  tact::Task<std::int64_t> handle(Sum request, tact::Context<Node>& ctx) {
     const std::int64_t child_size = request.size / kBranching;
+    std::array<tact::Reply<std::int64_t>, kBranching> answers;
     for (std::int64_t i = 0; i < kBranching; ++i) {
-      auto [promise, answer] = tact::Promise<std::int64_t>::make();
-      ctx.spawn<Node>().tell(Sum{request.first + i * child_size, child_size, std::move(promise)});
-      answer.then([self = ctx.self()](tact::Outcome<std::int64_t> sum) {
-        self.tell(Partial{std::move(sum)});
-      });
+      const std::int64_t first = request.first + i * child_size;
+      tact::ActorRef<Node> child = ctx.spawn<Node>();
+      answers[static_cast<std::size_t>(i)] =
+          child_size == 1 ? child.ask(Leaf{first}) : child.ask(Sum{first, child_size});
     }
+    std::int64_t sum = 0;
+    for (auto& answer : answers) sum += co_await std::move(answer);  // a failure propagates
+    ctx.stop();  // after this answer
+    co_return sum;
   }
-
-  void handle(Partial partial, tact::Context<Node>& ctx) {
-    if (!partial.sum) {  // a child failed: so does this subtree
-      reply_.set_error(partial.sum.error());
-      ctx.stop();
-      return;
-    }
-    sum_ += partial.sum.value();
-    if (--pending_ == 0) {
-      reply_.set_value(sum_);
-      ctx.stop();
-    }
-  }
-
- private:
-  tact::Promise<std::int64_t> reply_;
-  std::int64_t sum_ = 0;
-  std::int64_t pending_ = 0;
 };
 
 }  // namespace
@@ -91,9 +67,8 @@ void run_skynet(const Options& opts) {
   const auto until = deadline(opts);
   const std::uint64_t spawned_before = rt.stats().actors_spawned;
 
-  auto [promise, answer] = tact::Promise<std::int64_t>::make();
   const Stopwatch clock;
-  rt.spawn<Node>().tell(Sum{0, leaves, std::move(promise)});
+  auto answer = rt.spawn<Node>().ask(Sum{0, leaves});
   const std::int64_t sum = wait_for(answer, until, kName, "the root's sum");
   const double seconds = clock.seconds();
   const tact::RuntimeStats stats = rt.stats();
