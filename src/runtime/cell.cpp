@@ -170,9 +170,10 @@ CellBase* cell_activate(CellBase* base) {
   // caller's ActorRef. relaxed: the cell is not shared yet; registering
   // publishes it (the registry's mutex).
   cell->refs.store(2, relaxed);
+  RuntimeCore* runtime = cell->runtime();
   const std::uint32_t bound = cell->vtable->mailbox_bound != 0
                                   ? cell->vtable->mailbox_bound
-                                  : cell->runtime()->scheduler().config().mailbox_bound;
+                                  : runtime->scheduler().config().mailbox_bound;
   if (bound != 0) {
     try {
       cell_extras(cell).bound.bound = bound;
@@ -184,14 +185,14 @@ CellBase* cell_activate(CellBase* base) {
     cell->bounded = true;  // published with the cell (the registry's lock, then the ref)
     cell->counts_mail = true;
   }
-  if (!cell->runtime()->register_live(cell)) {
+  if (!runtime->register_live(cell)) {
     // Shutdown began while the object was being built: nothing will ever run or
     // stop this actor, so it is refused like a spawn after shutdown.
     cell->vtable->destroy(cell->object());
     cell_abandon(cell);
     throw_spawn_refused();
   }
-  cell->runtime()->count_spawned();
+  runtime->count_spawned();
   if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());
   return cell;
 }

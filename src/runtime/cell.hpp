@@ -58,8 +58,14 @@ struct Cell final : CellBase, Task {
     // acquire: pairs with the release store in cell_extras(), so the extras'
     // `runtime` is seen built.
     const std::uintptr_t word = runtime_or_extras.load(acquire);
-    if ((word & kHasExtras) == 0) return reinterpret_cast<RuntimeCore*>(word);
-    return reinterpret_cast<const CellExtrasHead*>(word & ~kHasExtras)->runtime;
+    if (const CellExtrasHead* head = extras_head(word)) return head->runtime;
+    return reinterpret_cast<RuntimeCore*>(word);
+  }
+  // What a value of runtime_or_extras names: the extras' head, or nullptr
+  // while it still holds the runtime.
+  static CellExtrasHead* extras_head(std::uintptr_t word) noexcept {
+    if ((word & kHasExtras) == 0) return nullptr;
+    return reinterpret_cast<CellExtrasHead*>(word & ~kHasExtras);
   }
 
   // Layout (72 bytes before the object; idle actors are many, so it is compact:

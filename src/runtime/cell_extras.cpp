@@ -10,8 +10,7 @@ namespace tact::detail {
 namespace {
 
 CellExtras* extras_in(std::uintptr_t word) noexcept {
-  if ((word & Cell::kHasExtras) == 0) return nullptr;
-  return static_cast<CellExtras*>(reinterpret_cast<CellExtrasHead*>(word & ~Cell::kHasExtras));
+  return static_cast<CellExtras*>(Cell::extras_head(word));
 }
 
 }  // namespace
