@@ -24,24 +24,16 @@ using tact::test::Watchdog;
 
 // ---- a pair through the slot does not starve the deque -----------------------------------------
 
-struct PairTask;
 struct Stage {
-  PairTask* a = nullptr;
-  PairTask* b = nullptr;
-  Task* waiting = nullptr;           // put in the deque by a's first run
+  Task* waiting = nullptr;  // put in the deque by a's first run
   std::atomic<bool> waiting_ran{false};
   std::atomic<std::uint64_t> pair_runs_before_waiting{0};
   std::atomic<bool> done{false};
 };
 
 struct PairTask : Task {
-  Stage* stage = nullptr;
   PairTask* partner = nullptr;
   bool first = true;
-};
-
-struct WaitingTask : Task {
-  Stage* stage = nullptr;
 };
 
 constexpr std::uint64_t kPairRunLimit = 10'000;
@@ -73,13 +65,10 @@ TEST(LifoSlot, TwoTasksPassingTheSlotDoNotStarveTheDeque) {
   Stage stage;
   PairTask a;
   PairTask b;
-  WaitingTask waiting;
-  a.stage = b.stage = waiting.stage = &stage;
+  Task waiting;
   a.partner = &b;
   b.partner = &a;
   b.first = false;
-  stage.a = &a;
-  stage.b = &b;
   stage.waiting = &waiting;
   tact::Config config;
   config.workers = 1;  // nobody else to steal the waiting task
