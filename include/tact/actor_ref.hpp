@@ -178,7 +178,8 @@ class ActorRef {
   static detail::Envelope* deadline_envelope(detail::CellBase* cell, detail::ReplySlot<R>* slot,
                                              std::chrono::steady_clock::time_point now,
                                              std::chrono::steady_clock::time_point at, M&& msg) {
-    auto* claim = new detail::DeadlineClaim<R>(slot);
+    detail::RuntimeCore* runtime = detail::cell_runtime(cell);
+    auto* claim = new detail::DeadlineClaim<R>(slot, runtime);
     detail::DeadlineAskEnvelope<A, Msg, R>* envelope;
     try {
       envelope = new detail::DeadlineAskEnvelope<A, Msg, R>(claim, at, std::forward<M>(msg));
@@ -187,7 +188,7 @@ class ActorRef {
       throw;
     }
     try {
-      envelope->timer = detail::schedule_timer(detail::cell_runtime(cell), nullptr, at - now,
+      envelope->timer = detail::schedule_timer(runtime, nullptr, at - now,
                                                detail::TimerClock::duration::zero(),
                                                &detail::DeadlineClaim<R>::kCallbacks, claim);
     } catch (...) {

@@ -412,7 +412,8 @@ std::exception_ptr make_actor_stopped() noexcept {
   return std::make_exception_ptr(ActorStopped());
 }
 std::exception_ptr make_timeout() noexcept { return std::make_exception_ptr(Timeout()); }
-void cell_count_expired(CellBase* cell) noexcept { Cell::from(cell)->runtime()->count_expired(); }
+void cell_count_expired(CellBase* cell) noexcept { runtime_count_expired(Cell::from(cell)->runtime()); }
+void runtime_count_expired(RuntimeCore* runtime) noexcept { runtime->count_expired(); }
 std::exception_ptr make_mailbox_full() noexcept {
   return std::make_exception_ptr(MailboxFull());
 }

@@ -36,13 +36,15 @@ struct Deadline {
 namespace detail {
 
 std::exception_ptr make_timeout() noexcept;
-// A request reached its runner after its deadline, or its timer answered first
-// (RuntimeStats::requests_expired).
+// An ask answered tact::Timeout (RuntimeStats::requests_expired), counted by
+// whoever answers, before the answer is published: an asker that sees Timeout
+// sees the count too.
 void cell_count_expired(CellBase* cell) noexcept;
+void runtime_count_expired(RuntimeCore* runtime) noexcept;
 
 template <class R>
 struct DeadlineClaim {
-  explicit DeadlineClaim(ReplySlot<R>* s) noexcept : slot(s) {}
+  DeadlineClaim(ReplySlot<R>* s, RuntimeCore* r) noexcept : slot(s), runtime(r) {}
 
   // True once, for the first caller: it alone answers the slot.
   bool claim() noexcept {
@@ -55,6 +57,7 @@ struct DeadlineClaim {
     if (refs.fetch_sub(1, acq_rel) == 1) delete this;
   }
   void answer_timeout() noexcept {
+    runtime_count_expired(runtime);  // the timer runs only while the runtime does
     slot->store_error(make_timeout());
     slot->publish();
   }
@@ -62,6 +65,7 @@ struct DeadlineClaim {
   Atomic<std::uint32_t> refs{2};  // the envelope and the timer
   Atomic<bool> claimed{false};
   ReplySlot<R>* const slot;
+  RuntimeCore* const runtime;
 
   static bool fire(void* ctx) noexcept {
     auto* self = static_cast<DeadlineClaim*>(ctx);
@@ -87,7 +91,7 @@ struct DeadlineAskEnvelope final : Envelope {
     }
     bool publish = false;
     if (!self->claim->claim()) {
-      cell_count_expired(cell);  // the timer answered Timeout already
+      // The timer answered Timeout already (and counted it).
     } else if (!is_handle(op)) {
       cell_count_dead_letter(cell);
       self->claim->slot->store_error(make_actor_stopped());
