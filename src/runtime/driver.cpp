@@ -11,10 +11,6 @@
 
 namespace tact {
 
-namespace detail {
-Worker* current_worker_any() noexcept;  // worker.cpp
-}  // namespace detail
-
 Driver::Driver(Runtime& runtime) : core_(runtime.core_), thread_(std::this_thread::get_id()) {
   if (detail::current_worker_any() != nullptr) {
     throw std::logic_error("tact::Driver: a runtime worker thread (or a handler) cannot be a driver");

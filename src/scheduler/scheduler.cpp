@@ -12,7 +12,6 @@
 
 namespace tact::detail {
 
-Worker* current_worker_any() noexcept;  // worker.cpp
 
 namespace {
 std::size_t resolve_worker_count(std::size_t requested) {
@@ -61,16 +60,7 @@ void Scheduler::start() {
   }
 }
 
-Worker* Scheduler::current_worker() const noexcept {
-  Worker* worker = current_worker_any();
-  return (worker != nullptr && &worker->scheduler() == this) ? worker : nullptr;
-}
-
-void Scheduler::schedule(Task* task) {
-  if (Worker* worker = current_worker()) {
-    worker->schedule_local(task);
-    return;
-  }
+void Scheduler::schedule_from_outside(Task* task) {
   injector_.push(task);
   if (Worker* guest = driver_guest(); guest != nullptr && &guest->scheduler() == this) {
     // A driver thread: it runs what it queued in its next run_ready(), which

@@ -25,12 +25,11 @@
 #include "scheduler/idle.hpp"
 #include "scheduler/injector.hpp"
 #include "scheduler/task.hpp"
+#include "scheduler/worker.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 
 namespace tact::detail {
-
-class Worker;
 
 class Scheduler {
  public:
@@ -42,8 +41,15 @@ class Scheduler {
   // Starts the worker threads. Once.
   void start();
 
-  // Any thread. Makes `task` runnable (see the file comment).
-  void schedule(Task* task);
+  // Any thread. Makes `task` runnable (see the file comment). Inline: every
+  // send that wakes an actor comes here, mostly from a worker of this scheduler.
+  void schedule(Task* task) {
+    if (Worker* worker = current_worker(); worker != nullptr) [[likely]] {
+      worker->schedule_local(task);
+      return;
+    }
+    schedule_from_outside(task);
+  }
 
   // Worker thread only, from inside RunTask: `task` still has work but used its
   // budget (or waits on a half-done push): run it again after the others.
@@ -65,11 +71,16 @@ class Scheduler {
   const Config& config() const noexcept { return config_; }
 
   // The worker of this scheduler running on the calling thread, or nullptr.
-  Worker* current_worker() const noexcept;
+  Worker* current_worker() const noexcept {
+    Worker* worker = current_worker_any();
+    return (worker != nullptr && &worker->scheduler() == this) ? worker : nullptr;
+  }
 
  private:
   friend class Worker;
 
+  // schedule() from a thread that is not one of ours: the injector.
+  void schedule_from_outside(Task* task);
   // P1-P3 of idle.hpp, after making work visible.
   void notify_one();
   // W3 of idle.hpp: is there work anywhere a sleeper could take?

@@ -7,8 +7,9 @@
 #include "tact/detail/reply_slot_base.hpp"
 
 namespace tact::detail {
+__thread Worker* t_current_worker = nullptr;
+
 namespace {
-thread_local Worker* t_current_worker = nullptr;
 // The guest of the tact::Driver living on this thread (outside its run_ready()
 // too, unlike t_current_worker), or nullptr.
 thread_local Worker* t_driver_guest = nullptr;
@@ -22,7 +23,6 @@ std::uint64_t next_random(std::uint64_t& state) noexcept {
 }
 }  // namespace
 
-Worker* current_worker_any() noexcept { return t_current_worker; }
 Worker* driver_guest() noexcept { return t_driver_guest; }
 void set_driver_guest(Worker* guest) noexcept { t_driver_guest = guest; }
 
@@ -119,19 +119,15 @@ void Worker::push_to_deque(Task* task) {
   if (!deque_.push(task)) scheduler_.injector_.push(*injector_handle_, task);  // full: overflow
 }
 
-void Worker::schedule_local(Task* task) {
-  Task* displaced = lifo_slot_;
-  lifo_slot_ = task;
-  if (displaced != nullptr) {
-    // The displaced task is work this worker won't run next: make it visible to
-    // the others (nobody steals from a guest) and wake one.
-    if (guest_) {
-      scheduler_.injector_.push(*injector_handle_, displaced);
-    } else {
-      push_to_deque(displaced);
-    }
-    scheduler_.notify_one();
+void Worker::share_displaced(Task* displaced) {
+  // The displaced task is work this worker won't run next: make it visible to
+  // the others (nobody steals from a guest) and wake one.
+  if (guest_) {
+    scheduler_.injector_.push(*injector_handle_, displaced);
+  } else {
+    push_to_deque(displaced);
   }
+  scheduler_.notify_one();
 }
 
 void Worker::yield_local(Task* task) {

@@ -22,6 +22,13 @@ namespace tact::detail {
 class Scheduler;
 class Worker;
 
+// The worker whose task is running on the calling thread (a Driver's guest
+// inside run_ready() too), or nullptr. __thread, not thread_local: read on
+// every send (Scheduler::schedule, inline), and an extern thread_local is
+// reached through a TLS wrapper call.
+extern __thread Worker* t_current_worker;
+inline Worker* current_worker_any() noexcept { return t_current_worker; }
+
 // The calling thread's Driver guest (tact/driver.hpp), of any scheduler, or nullptr.
 Worker* driver_guest() noexcept;
 void set_driver_guest(Worker* guest) noexcept;
@@ -75,7 +82,14 @@ class Worker {
   static constexpr std::uint32_t kInjectorInterval = 61;
 
   // -- owner-side scheduling (called on this worker's thread) ----------------------
-  void schedule_local(Task* task);
+  // The task runs next here (the LIFO slot); a task it displaces goes where
+  // others can take it.
+  void schedule_local(Task* task) {
+    Task* displaced = lifo_slot_;
+    lifo_slot_ = task;
+    if (displaced != nullptr) share_displaced(displaced);
+  }
+  void share_displaced(Task* displaced);
   void yield_local(Task* task);
   void push_to_deque(Task* task);
 
