@@ -35,6 +35,7 @@ MICRO_BENCHES=(
   mpsc_queue_bench
   chase_lev_deque_bench
   reply_slot_bench
+  block_pool_bench
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

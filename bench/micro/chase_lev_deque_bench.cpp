@@ -25,6 +25,8 @@
 #include <mutex>
 #include <vector>
 
+#include "min_max.hpp"
+
 namespace {
 
 using tact::detail::ChaseLevDeque;
@@ -96,17 +98,7 @@ void drain(Deque& deque) {
 
 // -- statistics --------------------------------------------------------------------
 
-double min_of(const std::vector<double>& values) {
-  return values.empty() ? 0.0 : *std::min_element(values.begin(), values.end());
-}
-double max_of(const std::vector<double>& values) {
-  return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
-}
-
-void with_min_max(benchmark::internal::Benchmark* bench) {
-  bench->ComputeStatistics("min", min_of)
-      ->ComputeStatistics("max", max_of);
-}
+using tact::bench::with_min_max;
 
 // -- owner: push then pop, one thread ----------------------------------------------
 

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "mailbox/mpsc_queue.hpp"
+#include "min_max.hpp"
 
 namespace {
 
@@ -233,15 +234,11 @@ void transfer(benchmark::State& state, int producers) {
   state.SetItemsProcessed(state.iterations() * total);
 }
 
-double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-double max_of(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
-
 // Repetitions come from the command line (scripts/bench.sh passes
 // --benchmark_repetitions); with more than one, the console shows the aggregates.
 benchmark::internal::Benchmark* with_statistics(benchmark::internal::Benchmark* b) {
-  return b->DisplayAggregatesOnly(true)
-      ->ComputeStatistics("min", min_of)
-      ->ComputeStatistics("max", max_of);
+  tact::bench::with_min_max(b);
+  return b->DisplayAggregatesOnly(true);
 }
 
 template <class Impl>

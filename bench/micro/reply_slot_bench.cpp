@@ -28,6 +28,7 @@
 
 #include "tact/detail/atomic.hpp"
 #include "tact/reply.hpp"
+#include "min_max.hpp"
 
 namespace {
 
@@ -150,13 +151,7 @@ void same_thread_std_future(benchmark::State& state) {
 
 // -- registration ---------------------------------------------------------------------
 
-double min_of(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-double max_of(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
-
-// No Repetitions() here: a fixed count would override --benchmark_repetitions.
-void with_min_max(benchmark::internal::Benchmark* bench) {
-  bench->ComputeStatistics("min", min_of)->ComputeStatistics("max", max_of);
-}
+using tact::bench::with_min_max;
 
 BENCHMARK(roundtrip_tact)->Name("reply/roundtrip/tact")->UseRealTime()->Apply(with_min_max);
 BENCHMARK(roundtrip_std_future)
