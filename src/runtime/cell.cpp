@@ -123,8 +123,7 @@ void stop_cell(Cell* cell) noexcept {
   if (has_object) cell->vtable->destroy(object);
   const StopReason reason = cell->stop_reason;  // runner-only: read while we hold the rights
   reject_all_and_release_rights(cell);
-  runtime->count_stopped(reason);
-  runtime->unregister_live(cell);
+  runtime->unregister_live(cell, reason);
   cell_release(cell);  // the reference the registry held while the actor was live
 }
 
@@ -192,7 +191,6 @@ CellBase* cell_activate(CellBase* base) {
     cell_abandon(cell);
     throw_spawn_refused();
   }
-  runtime->count_spawned();
   if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());
   return cell;
 }

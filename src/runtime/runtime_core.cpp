@@ -25,13 +25,19 @@ void RuntimeCore::drop_ref() noexcept {
   if (refs_.fetch_sub(1, acq_rel) == 1) delete this;
 }
 
-RuntimeCore::Shard& RuntimeCore::shard_of(const Cell* cell) noexcept {
-  // Cells are at least 64-byte apart: drop the low bits before picking a shard.
-  return shards_[(reinterpret_cast<std::uintptr_t>(cell) >> 6) % kShards];
+namespace {
+// One writer at a time (the shard's lock): a load and a store, not an RMW.
+void bump(Atomic<std::uint64_t>& counter) noexcept {
+  counter.store(counter.load(relaxed) + 1, relaxed);
 }
+}  // namespace
 
 bool RuntimeCore::register_live(Cell* cell) {
-  Shard& shard = shard_of(cell);
+  // Before publication (the cell is not shared yet): read-only from now on.
+  const Worker* worker = scheduler_.current_worker();
+  const std::size_t index = worker != nullptr ? worker->index() % kShards : address_shard(cell);
+  cell->registry_shard = static_cast<unsigned char>(index) & 0x7Fu;  // kShards fits 7 bits
+  Shard& shard = shards_[index];
   std::lock_guard<std::mutex> lock(shard.mutex);
   // Checked under the shard's lock: shutdown() clears the flag before it takes
   // each shard's lock to collect the live cells, so a spawn either registers
@@ -43,11 +49,12 @@ bool RuntimeCore::register_live(Cell* cell) {
   if (shard.head != nullptr) shard.head->registry_prev = cell;
   shard.head = cell;
   ++shard.live;
+  bump(shard.spawned);
   return true;
 }
 
-void RuntimeCore::unregister_live(Cell* cell) {
-  Shard& shard = shard_of(cell);
+void RuntimeCore::unregister_live(Cell* cell, StopReason reason) {
+  Shard& shard = shards_[cell->registry_shard];
   std::lock_guard<std::mutex> lock(shard.mutex);
   if (cell->registry_prev != nullptr) {
     cell->registry_prev->registry_next = cell->registry_next;
@@ -57,19 +64,18 @@ void RuntimeCore::unregister_live(Cell* cell) {
   if (cell->registry_next != nullptr) cell->registry_next->registry_prev = cell->registry_prev;
   cell->registry_prev = cell->registry_next = nullptr;
   --shard.live;
-}
-
-void RuntimeCore::count_stopped(StopReason reason) noexcept {
-  stopped_.fetch_add(1, relaxed);  // relaxed: statistics
-  if (reason == StopReason::kFailed) failed_.fetch_add(1, relaxed);
+  bump(shard.stopped);
+  if (reason == StopReason::kFailed) bump(shard.failed);
 }
 
 RuntimeStats RuntimeCore::stats() const noexcept {
   RuntimeStats s;
   // relaxed: a snapshot of independent counters.
-  s.actors_spawned = spawned_.load(relaxed);
-  s.actors_stopped = stopped_.load(relaxed);
-  s.actors_failed = failed_.load(relaxed);
+  for (const Shard& shard : shards_) {
+    s.actors_spawned += shard.spawned.load(relaxed);
+    s.actors_stopped += shard.stopped.load(relaxed);
+    s.actors_failed += shard.failed.load(relaxed);
+  }
   s.dead_letters = dead_letters_.load(relaxed);
   s.messages_refused = refused_.load(relaxed);
   s.requests_expired = expired_.load(relaxed);

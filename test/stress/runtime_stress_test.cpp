@@ -925,6 +925,121 @@ TEST(RuntimeStress, UnderSustainedLoadEveryWorkerRuns) {
                                 << " worker thread(s) of 2";
 }
 
+// ===== the live-actor registry: spawned on one thread, stopped on another ===================
+// A cell is registered in the shard of the worker that spawns it (or, spawned
+// from elsewhere, a shard picked by address) and removed from that same shard
+// when it stops, wherever that is. Children are spawned by breeders on every
+// worker, and by a breeder of another runtime; a third stop themselves, a third
+// are killed by a reaper (which runs on whichever worker), a third are left to
+// shutdown. A wrong shard at removal corrupts a list: a crash, a shutdown that
+// never finishes (the watchdog), or counts that disagree.
+
+struct Halt {};
+class Mayfly {
+ public:
+  explicit Mayfly(std::atomic<long>* moved) : moved_(moved), born_on_(std::this_thread::get_id()) {}
+  ~Mayfly() {
+    if (std::this_thread::get_id() != born_on_) moved_->fetch_add(1, std::memory_order_relaxed);
+  }
+  Mayfly(const Mayfly&) = delete;
+  Mayfly& operator=(const Mayfly&) = delete;
+  void handle(Halt, tact::Context<Mayfly>& ctx) { ctx.stop(); }
+
+ private:
+  std::atomic<long>* moved_;
+  std::thread::id born_on_;
+};
+
+struct Reap {
+  tact::ActorRef<Mayfly> child;
+};
+class Reaper {
+ public:
+  void handle(Reap reap) { reap.child.kill(); }
+};
+
+struct Breed {
+  long children;
+  tact::ActorRef<Reaper> reaper;
+  tact::Runtime* into;  // nullptr: this runtime (ctx.spawn)
+};
+class Breeder {
+ public:
+  explicit Breeder(std::atomic<long>* moved) : moved_(moved) {}
+  void handle(Breed breed, tact::Context<Breeder>& ctx) {
+    for (long i = 0; i < breed.children; ++i) {
+      auto child = breed.into != nullptr ? breed.into->spawn<Mayfly>(moved_)
+                                         : ctx.spawn<Mayfly>(moved_);
+      if (i % 3 == 0) child.tell(Halt{});
+      if (i % 3 == 1) breed.reaper.tell(Reap{child});
+      // i % 3 == 2: alive until shutdown
+    }
+  }
+
+ private:
+  std::atomic<long>* moved_;
+};
+
+TEST(RuntimeStress, ActorsStoppedOnAnotherThreadThanTheirSpawnerLeaveTheRegistryWhole) {
+  SCOPED_TRACE(seed_trace());
+  const long rounds = scaled(20);
+  const long per_breed = scaled(300);
+  constexpr long kBreeders = 8;
+  constexpr long kBreedsEach = 4;
+  std::atomic<long> round_now{0};
+  Watchdog watchdog("registry shards", kWatchdogLimit,
+                    [&] { return "round " + std::to_string(round_now.load()); });
+  std::atomic<long> moved{0};
+  for (long round = 0; round < rounds; ++round) {
+    round_now.store(round);
+    tact::Config config;
+    config.workers = round % 2 == 0 ? 2 : 4;
+    tact::Runtime other(config);  // declared first: outlives the breeders' runtime
+    tact::Runtime rt(config);
+    auto reaper = rt.spawn<Reaper>();
+    auto foreign_reaper = other.spawn<Reaper>();
+    std::vector<tact::ActorRef<Breeder>> breeders;
+    for (long b = 0; b < kBreeders; ++b) breeders.push_back(rt.spawn<Breeder>(&moved));
+    for (long k = 0; k < kBreedsEach; ++k) {
+      for (long b = 0; b < kBreeders; ++b) {
+        // One breeder of eight spawns into the other runtime (from rt's worker).
+        const bool foreign = b == 0;
+        breeders[static_cast<std::size_t>(b)].tell(
+            Breed{per_breed, foreign ? foreign_reaper : reaper, foreign ? &other : nullptr});
+      }
+    }
+    const long children = kBreeders * kBreedsEach * per_breed;
+    const long foreign_children = kBreedsEach * per_breed;
+    const long stopping = [&] {  // children with i % 3 != 2 of each breed
+      return kBreeders * kBreedsEach * (per_breed - per_breed / 3);
+    }();
+    const long foreign_stopping = kBreedsEach * (per_breed - per_breed / 3);
+    // Every child that stops by itself or by the reaper is counted, in its runtime.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while ((rt.stats().actors_stopped != static_cast<std::uint64_t>(stopping - foreign_stopping) ||
+            other.stats().actors_stopped != static_cast<std::uint64_t>(foreign_stopping)) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_EQ(rt.stats().actors_stopped, static_cast<std::uint64_t>(stopping - foreign_stopping))
+        << describe(rt.stats());
+    ASSERT_EQ(other.stats().actors_stopped, static_cast<std::uint64_t>(foreign_stopping))
+        << describe(other.stats());
+    rt.shutdown();
+    other.shutdown();
+    // Shutdown found and stopped every live one: no cell was lost from a shard.
+    const auto mine = rt.stats();
+    const auto theirs = other.stats();
+    EXPECT_EQ(mine.actors_spawned, static_cast<std::uint64_t>(1 + kBreeders + children - foreign_children))
+        << describe(mine);
+    EXPECT_EQ(mine.actors_stopped, mine.actors_spawned) << describe(mine);
+    EXPECT_EQ(theirs.actors_spawned, static_cast<std::uint64_t>(1 + foreign_children)) << describe(theirs);
+    EXPECT_EQ(theirs.actors_stopped, theirs.actors_spawned) << describe(theirs);
+  }
+  // How many children stopped on another thread than their spawner's (for the log).
+  RecordProperty("children_stopped_on_another_thread", std::to_string(moved.load()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, ConfigTest, ::testing::Range<std::size_t>(0, configs().size()),
                          config_name);
 

@@ -19,9 +19,12 @@ struct CellBase {
   // Counted references: every ActorRef, plus one held by the runtime while the
   // actor is alive. The cell's memory goes with the last one.
   Atomic<std::uint32_t> refs{0};
-  // The mailbox has a bound (src/runtime/mailbox_bound.hpp). Set once before
-  // the actor is published; read by senders to skip the bound check otherwise.
-  bool bounded = false;
+  // Set once before the actor is published, read-only after (one byte):
+  // the mailbox has a bound (src/runtime/mailbox_bound.hpp), read by senders to
+  // skip the bound check otherwise; and which shard of the live-actor registry
+  // holds the cell (src/runtime/runtime_core.hpp).
+  bool bounded : 1 = false;
+  unsigned char registry_shard : 7 = 0;
 };
 
 // Per-actor-class operations, one static table per class A.
