@@ -141,7 +141,7 @@ CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable) {
   const std::size_t align = allocation_align(vtable);
   void* memory = align <= kPoolAlign ? pool_allocate(bytes)
                                      : ::operator new(bytes, std::align_val_t(align));
-  runtime->add_ref();  // dropped in cell_free
+  runtime->take_cell_ref();  // given back in cell_free
   return ::new (memory) Cell(runtime, vtable);
 }
 
@@ -160,7 +160,7 @@ void cell_abandon(CellBase* base) noexcept {
   } else {
     ::operator delete(cell, bytes, std::align_val_t(align));
   }
-  runtime->drop_ref();
+  runtime->put_cell_ref();
 }
 
 CellBase* cell_activate(CellBase* base) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <thread>
+#include <utility>
 
 #include "scheduler/worker.hpp"
 #include "tact/detail/reply_slot_base.hpp"
@@ -10,6 +11,7 @@
 namespace tact::detail {
 
 RuntimeCore::RuntimeCore(const Config& config) : scheduler_(config, &run_cell, this) {
+  spare_refs_ = std::make_unique<SpareRefs[]>(scheduler_.worker_count());
   scheduler_.start();
 }
 
@@ -23,6 +25,35 @@ void RuntimeCore::add_ref() noexcept {
 void RuntimeCore::drop_ref() noexcept {
   // acq_rel: as cell_release.
   if (refs_.fetch_sub(1, acq_rel) == 1) delete this;
+}
+
+RuntimeCore::SpareRefs* RuntimeCore::spare_refs_here() noexcept {
+  const Worker* worker = scheduler_.current_worker();
+  // A Driver's guest is not one of the workers (and has no index among them).
+  if (worker == nullptr || worker->is_guest()) return nullptr;
+  return &spare_refs_[worker->index()];
+}
+
+void RuntimeCore::take_cell_ref() noexcept {
+  SpareRefs* spare = spare_refs_here();
+  if (spare == nullptr) return add_ref();
+  if (spare->count == 0) {
+    // relaxed: new references from an existing one (this worker runs inside
+    // the runtime, whose own reference outlives the workers), as add_ref.
+    refs_.fetch_add(kRefBatch, relaxed);
+    spare->count = kRefBatch;
+  }
+  --spare->count;
+}
+
+void RuntimeCore::put_cell_ref() noexcept {
+  SpareRefs* spare = spare_refs_here();
+  if (spare == nullptr) return drop_ref();
+  if (++spare->count < 2 * kRefBatch) return;
+  spare->count -= kRefBatch;
+  // acq_rel: as drop_ref. Never the last: the Runtime holds one until the
+  // workers are joined, and this worker keeps kRefBatch in hand.
+  refs_.fetch_sub(kRefBatch, acq_rel);
 }
 
 namespace {
@@ -149,6 +180,13 @@ void RuntimeCore::shutdown() {
   }
   timers_.shutdown();
   scheduler_.stop();
+  // The workers are joined: the spare references they kept go back. acq_rel:
+  // as drop_ref; never the last (the Runtime still holds its own).
+  std::uint32_t spare = 0;
+  for (std::size_t i = 0; i < scheduler_.worker_count(); ++i) {
+    spare += std::exchange(spare_refs_[i].count, 0);
+  }
+  if (spare != 0) refs_.fetch_sub(spare, acq_rel);
 }
 
 }  // namespace tact::detail

@@ -446,6 +446,37 @@ TEST(Lifecycle, RefsThatOutliveTheRuntimeAreSafe) {
   EXPECT_FALSE(copy.tell(Inc{1}));
 }  // the last ref frees the cell and the runtime's core (ASan checks the leak)
 
+// Cells allocated and freed on the workers take their runtime reference from
+// the worker's spare ones (batches of 256): more than a batch spawned there,
+// some stopped and freed there, the rest outliving the runtime. Counted short,
+// the core would be freed under the survivors (ASan: use after free on their
+// tell); counted long, it would leak (LeakSanitizer).
+TEST(Lifecycle, RefsToActorsSpawnedOnWorkersOutliveTheRuntime) {
+  constexpr int kChildren = 1500;
+  std::vector<tact::ActorRef<Counter>> survivors;
+  {
+    tact::Runtime rt(workers(2));
+    std::vector<tact::ActorRef<Parent>> parents{rt.spawn<Parent>(), rt.spawn<Parent>()};
+    std::vector<tact::Reply<tact::ActorRef<Counter>>> spawned;
+    for (int i = 0; i < kChildren; ++i) {
+      spawned.push_back(parents[static_cast<std::size_t>(i % 2)].ask(SpawnChild{i}));
+    }
+    for (int i = 0; i < kChildren; ++i) {
+      auto child = spawned[static_cast<std::size_t>(i)].get();
+      if (i % 3 == 0) {
+        survivors.push_back(std::move(child));
+      } else {
+        child.stop();  // freed on a worker once it stops and this ref goes
+      }
+    }
+    ASSERT_TRUE(eventually([&] {
+      return rt.stats().actors_stopped == static_cast<std::uint64_t>(kChildren - kChildren / 3);
+    }));
+  }
+  for (auto& survivor : survivors) EXPECT_FALSE(survivor.tell(Inc{1}));
+  survivors.clear();  // the last refs free the cells, then the core
+}
+
 // ===== shutdown ==============================================================================
 
 class SlowCounter {
