@@ -11,9 +11,10 @@
 //   - Each thread caches free blocks per class in an intrusive singly linked list
 //     (owner-only: no atomics). free() puts a block on the *freeing* thread's list,
 //     wherever it was allocated: memory migrates from senders to receivers.
-//   - A list at kPoolListLimit (2 * kBatch) hands kBatch blocks to the global transfer list
-//     of its class (a mutex-guarded stack of batches: one lock per kBatch blocks);
-//     an empty list takes a batch from there, or carves fresh blocks from a slab.
+//   - A list reaching kPoolListLimit (2 * kBatch) keeps kBatch blocks and hands the
+//     rest, as one batch, to the global transfer list of its class (a mutex-guarded
+//     stack of batches: one lock per kBatch frees or more); an empty list takes a
+//     batch from there, or carves fresh blocks from a slab.
 //   - Slabs are never returned to the system; they stay reachable from a global
 //     list (LeakSanitizer sees no leak). A thread's cache goes to the transfer lists
 //     when the thread exits.

@@ -12,7 +12,6 @@
 
 namespace tact::detail {
 
-
 namespace {
 std::size_t resolve_worker_count(std::size_t requested) {
   if (requested != 0) return requested;

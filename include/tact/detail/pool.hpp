@@ -16,8 +16,8 @@ namespace tact::detail {
 inline constexpr std::size_t kPoolGranule = 16;
 inline constexpr std::size_t kPoolMaxBlock = 512;  // larger requests go to operator new
 inline constexpr std::size_t kPoolClasses = kPoolMaxBlock / kPoolGranule;
-// A thread's list of one class longer than this hands a batch to the shared
-// transfer list (the slow path).
+// A thread's list of one class reaching this hands all but half of it to the
+// shared transfer list (the slow path).
 inline constexpr std::size_t kPoolListLimit = 128;
 
 struct PoolFreeBlock {
