@@ -34,6 +34,8 @@
 #include "server_context.hpp"
 #include "shard_batches.hpp"
 
+struct epoll_event;
+
 namespace kv {
 
 class IoThread {
@@ -53,6 +55,7 @@ class IoThread {
 
   void run();
   void spin_for_completions();
+  int poll_before_sleeping(::epoll_event* events, int capacity);
   void handle_event(std::uint64_t token, std::uint32_t events);
   void accept_clients();
   void read_from(std::uint32_t index);

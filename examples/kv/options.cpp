@@ -32,6 +32,10 @@ std::string usage() {
          "  --spin-us N       how long an idle tact worker spins before sleeping (default 50)\n"
          "  --io-spin-us N    how long an I/O thread waiting for shard answers spins before\n"
          "                    sleeping (default 0)\n"
+         "  --io-poll-us N    how long an idle I/O thread keeps polling its sockets before\n"
+         "                    sleeping in epoll_wait (default 50; 0: sleep at once). Saves\n"
+         "                    the wake-up of a pipelining client's next request, at the\n"
+         "                    price of that much CPU after each quiet moment\n"
          "  --io-runs-shards 1|0  1 (default): an I/O thread runs the shard actors its\n"
          "                    requests wake, right after sending (tact::Driver); no worker is\n"
          "                    woken for them. 0: the tact workers run every shard turn\n"
@@ -79,6 +83,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
       ok = parse_count(value, 0, 1'000'000, options.spin_us);
     } else if (arg == "--io-spin-us") {
       ok = parse_count(value, 0, 1'000'000, options.io_spin_us);
+    } else if (arg == "--io-poll-us") {
+      ok = parse_count(value, 0, 1'000'000, options.io_poll_us);
     } else if (arg == "--io-runs-shards") {
       ok = parse_count(value, 0, 1, n);
       options.io_runs_shards = n == 1;

@@ -22,6 +22,7 @@ struct Options {
   std::size_t workers = 1;
   std::size_t spin_us = 50;     // tact::Config::spin_before_park
   std::size_t io_spin_us = 0;  // ServerContext::io_spin
+  std::size_t io_poll_us = 50;  // ServerContext::io_poll
   // I/O threads run the shard actors their requests wake (tact::Driver), instead
   // of waking a worker for them: one thread per request, as redis-server.
   bool io_runs_shards = true;

@@ -48,6 +48,7 @@ int listen_on(const Options& options, std::uint16_t& port) {
 Server::Server(const Options& options) : runtime_(runtime_config(options)) {
   context_.limits = options.limits;
   context_.io_spin = std::chrono::microseconds(options.io_spin_us);
+  context_.io_poll = std::chrono::microseconds(options.io_poll_us);
   context_.runtime = &runtime_;
   context_.io_runs_shards = options.io_runs_shards;
   for (std::size_t i = 0; i < options.shards; ++i) context_.shards.push_back(runtime_.spawn<Shard>());

@@ -28,6 +28,9 @@ struct ServerContext {
   std::size_t max_unsent = 4u << 20;
   // How long an I/O thread with answers due spins before sleeping in epoll_wait.
   std::chrono::microseconds io_spin{0};
+  // How long an idle I/O thread keeps polling its sockets (epoll_wait that does
+  // not sleep) before it sleeps in epoll_wait.
+  std::chrono::microseconds io_poll{0};
 };
 
 }  // namespace kv

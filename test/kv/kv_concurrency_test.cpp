@@ -70,6 +70,13 @@ TEST(KvConcurrency, IncrWithTheWorkersRunningTheShards) {
   concurrent_incr({"--io-threads", "2", "--shards", "4", "--workers", "2", "--io-runs-shards", "0"});
 }
 
+// The I/O threads sleep in epoll_wait as soon as they are idle (no polling
+// first): every answer and request then comes through a wake-up.
+TEST(KvConcurrency, IncrWithTheIoThreadsSleepingAtOnce) {
+  Watchdog dog("concurrent INCR, no polling", std::chrono::seconds(240));
+  concurrent_incr({"--io-threads", "2", "--shards", "4", "--workers", "2", "--io-poll-us", "0"});
+}
+
 TEST(KvConcurrency, IncrWithOneOfEverything) {
   Watchdog dog("concurrent INCR, 1 thread each", std::chrono::seconds(240));
   concurrent_incr({"--io-threads", "1", "--shards", "1", "--workers", "1"});
