@@ -34,6 +34,18 @@ struct Config {
   // messages (stop, Down, timer ticks) are never refused.
   std::uint32_t mailbox_bound = 0;
 
+  // Backpressure for unbounded mailboxes (after Pony's muting;
+  // src/runtime/backpressure.hpp): an actor whose handler tells an actor that is
+  // behind (its last turn used the whole budget and left mail) is not run again
+  // until that actor has caught up, and a turn that tells more than `budget`
+  // messages to busy actors ends early. Bounds the backlog a fast producer
+  // builds in a slow consumer's mailbox to about one handler's tells. Tells from
+  // outside the runtime are never paused. The cost: producer and consumer then
+  // take turns closely, so on several workers each message crosses cores while
+  // its cache line is hot (fan-in on 2 workers: ~20x less memory, ~2x lower
+  // rate; on 1 worker faster: README, Backpressure). Off by default.
+  bool mute_senders = false;
+
   // Capacity of each worker's local run queue (rounded up to a power of two);
   // overflow goes to the global injection queue.
   std::size_t local_queue_capacity = 256;

@@ -2,8 +2,10 @@
 
 #include <new>
 #include <thread>
+#include <utility>
 
 #include "memory/block_pool.hpp"
+#include "runtime/backpressure.hpp"
 #include "runtime/cell_extras.hpp"
 #include "runtime/runtime_core.hpp"
 #include "scheduler/worker.hpp"
@@ -103,8 +105,21 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
   }
 }
 
+// The turn ends without muting (the actor parks or stops): whatever its handler
+// told is forgotten, and the senders it muted go back to the run queue, since
+// it will not catch up meanwhile.
+void end_backpressure(Cell* cell) noexcept {
+  cell->yield_pending = false;
+  forget_mute();
+  clear_overloaded(cell);
+}
+
 // The runner stops the actor (see the lifecycle in cell.hpp).
 void stop_cell(Cell* cell) noexcept {
+  end_backpressure(cell);
+  // A stopping actor is never paused: what on_stop and the Down notices tell
+  // is not noted (the running cell is restored when the turn's RunningCell goes).
+  (void)begin_turn(nullptr, 0);
   if (child_parks_instead_of_stopping(*cell)) return;  // a supervised child restarts in place
   RuntimeCore* runtime = cell->runtime();
   // release: pairs with the acquire load in cell_deliver; senders that see it
@@ -211,7 +226,11 @@ bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
     reject_unqueued(cell, envelope);
     return false;
   }
-  if (!cell->mailbox.push(envelope)) return true;  // someone else holds the run rights
+  if (!cell->mailbox.push(envelope)) {
+    // Someone else holds the run rights. relaxed: a hint (backpressure.hpp).
+    note_tell_to_busy(cell);
+    return true;
+  }
   // We got the run rights. The push's acquire exchange pairs with the stopping
   // runner's release CAS, so `stopped` is exact here. relaxed: ordered by it.
   if (cell->stopped.load(relaxed)) {
@@ -329,6 +348,7 @@ bool after_handler(Cell* cell) noexcept {
     Suspension& suspension = cell_extras_if_any(cell)->suspension;  // cell_suspend made it
     // Written before park(): once parked, a wake may run the actor on another
     // worker at once, and park()'s release is what hands it this flag.
+    end_backpressure(cell);
     cell->parked = true;
     if (suspension.park()) return true;
     cell->parked = false;
@@ -353,8 +373,23 @@ bool killed_at_turn_start(Cell* cell) noexcept {
 
 }  // namespace
 
+namespace {
+// Which actor's turn this thread runs, for the duration of the turn (a tell
+// from a handler must know its sender: backpressure.hpp).
+struct RunningCell {
+  RunningCell(Cell* cell, const Config& config) noexcept
+      : previous(begin_turn(cell, config.mute_senders ? config.budget : 0)) {}
+  ~RunningCell() { (void)begin_turn(previous, 0); }
+  Cell* const previous;
+  RunningCell(const RunningCell&) = delete;
+  RunningCell& operator=(const RunningCell&) = delete;
+};
+}  // namespace
+
 void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
   Cell* cell = static_cast<Cell*>(task);
+  const Config& config = worker.scheduler().config();
+  const RunningCell running(cell, config);
   void* object = cell->object();
   if (cell->parked) {
     // Woken (or killed) while parked: finish what the handler awaited first.
@@ -373,35 +408,52 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
     if (after_handler(cell)) return;
   }
   if (killed_at_turn_start(cell)) return;
-  const std::uint32_t budget = worker.scheduler().config().budget;
+  const std::uint32_t budget = config.budget;
   MpscNode* retired = nullptr;
-  {
+  std::uint32_t handled = 0;
+  bool drained = false;  // the mailbox looked empty: the actor caught up
+  if (!cell->yield_pending) {
     // The mailbox cursor stays in a register for the turn (Cell's layout).
     CompactMpscQueue::Reader reader(cell->mailbox);
-    for (std::uint32_t handled = 0; handled < budget; ++handled) {
+    for (; handled < budget; ++handled) {
       MpscNode* node = reader.pop(retired);
-      if (node == nullptr) break;
+      if (node == nullptr) {
+        drained = true;
+        break;
+      }
       free_retired(retired);  // the previous message's shell
       retired = nullptr;
       auto* envelope = static_cast<Envelope*>(node);
       if (cell->counts_mail) mailbox_uncount(cell);  // out of the mailbox: room for one more
       envelope->fn(envelope, cell, object,
                    cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
-      if (cell->stop_requested || cell->suspend_requested || cell->become_pending) {
+      if (cell->turn_interrupted()) {
         reader.commit();
         if (after_handler(cell)) return;
+        if (cell->yield_pending) break;  // backpressure.hpp: end the turn here
         // Resumed at once and still running: carry on with a fresh cursor.
         ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
       }
     }
   }
+  const bool yield_asked = std::exchange(cell->yield_pending, false);
+  // Caught up: before the rights can go (then the cell is not ours). The budget
+  // may end exactly at the last message, so an overloaded actor looks again: an
+  // idle actor must never stay overloaded, or its muted senders would wait forever.
+  // relaxed: only this runner writes the flag.
+  const bool caught_up =
+      drained || (cell->overloaded.load(relaxed) && cell->mailbox.empty());
+  if (caught_up) clear_overloaded(cell);
   // Give the run rights back if the mailbox is empty; after a successful mark
   // another thread may run (or free) the cell: touch nothing of it.
   if (cell->mailbox.try_mark_empty(retired)) {
     free_retired(retired);  // ours: the mailbox let go of it
+    if (yield_asked) forget_mute();  // nothing left to pause
     return;
   }
-  // Mail is left (budget used up) or a push is half done: run again later.
+  // Mail is left (or a push is half done).
+  if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
+  if (handled == budget && !caught_up) mark_overloaded(cell);  // behind: senders will pause
   worker.scheduler().yield(cell);
 }
 

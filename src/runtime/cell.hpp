@@ -81,8 +81,10 @@ struct Cell final : CellBase, Task {
   // A kill's reason + 1 (0: none), set once by the first cell_kill (release);
   // the runner checks it at the start of each turn (acquire).
   Atomic<unsigned char> kill_reason{0};
-  // -- guarded by the registry shard's mutex ------------------------------------------------
-  bool stop_sent = false;  // shutdown already sent this cell its Stop
+  // Its last turn used the whole budget and left mail (runtime/backpressure.hpp).
+  // Written by the runner only; senders read it after their push, on the line
+  // the push already brought in (relaxed: a hint; the muted list's mutex decides).
+  Atomic<bool> overloaded{false};
   // Producers push, the runner pops (mpsc_queue.hpp); compact: 24 bytes.
   CompactMpscQueue mailbox;
   const ActorVTable* const vtable;
@@ -97,14 +99,23 @@ struct Cell final : CellBase, Task {
   Cell* registry_next = nullptr;
 
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
-  bool started = false;
+  // What a handler may ask for, checked after each one (turn_interrupted()).
   bool stop_requested = false;
   bool suspend_requested = false;  // the handler awaits: park after it returns
-  bool parked = false;             // the runner returned parked: resume first
-  bool counts_mail = false;        // bounded: uncount each message taken out
-  bool switched = false;           // a behaviour is active (ctx.become)
   bool become_pending = false;     // ctx.become was called: switch after this handler
+  bool yield_pending = false;      // end the turn after this handler (backpressure.hpp)
+  bool started : 1 = false;
+  bool parked : 1 = false;       // the runner returned parked: resume first
+  bool counts_mail : 1 = false;  // bounded: uncount each message taken out
+  bool switched : 1 = false;     // a behaviour is active (ctx.become)
   StopReason stop_reason = StopReason::kNormal;  // why it failed: CellExtras::failure
+  // -- guarded by the registry shard's mutex ------------------------------------------------
+  bool stop_sent = false;  // shutdown already sent this cell its Stop
+
+  // Did the handler just run ask for anything but the next message?
+  bool turn_interrupted() const noexcept {
+    return stop_requested || suspend_requested || become_pending || yield_pending;
+  }
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).

@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 
+#include "runtime/backpressure.hpp"
 #include "runtime/cell.hpp"  // CellExtrasHead
 #include "runtime/interleaved_await.hpp"
 #include "runtime/mailbox_bound.hpp"
@@ -30,6 +31,7 @@ struct CellExtras : CellExtrasHead {
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
   ActorTimers timers;              // src/timer/actor_timers.hpp
   MailboxBound bound;              // src/runtime/mailbox_bound.hpp (when bounded)
+  MutedSenders muted;              // src/runtime/backpressure.hpp (once overloaded)
   BehaviourTable behaviour;          // ctx.become: the active handler set (runner-only)
   BehaviourTable next_behaviour;     // set by become, active from the next message
   Ties ties;                       // src/supervision/ties.hpp: watchers, links, registry names

@@ -51,6 +51,18 @@ class Scheduler {
     schedule_from_outside(task);
   }
 
+  // Any thread. As schedule(), but on a worker the task queues behind what the
+  // worker already has (its deque, where idle workers may steal it) instead of
+  // running next, and wakes nobody: the caller's worker is busy and will get to
+  // it (tasks a running actor releases, runtime/backpressure.hpp).
+  void schedule_behind(Task* task) {
+    if (Worker* worker = current_worker(); worker != nullptr) {
+      worker->push_to_deque(task);
+      return;
+    }
+    schedule_from_outside(task);
+  }
+
   // Worker thread only, from inside RunTask: `task` still has work but used its
   // budget (or waits on a half-done push): run it again after the others.
   void yield(Task* task);

@@ -80,12 +80,13 @@ struct NamedConfig {
 };
 
 tact::Config make_config(std::size_t workers, std::uint32_t budget, std::size_t local_queue,
-                         std::chrono::microseconds spin) {
+                         std::chrono::microseconds spin, bool mute_senders = false) {
   tact::Config config;
   config.workers = workers;
   config.budget = budget;
   config.local_queue_capacity = local_queue;
   config.spin_before_park = spin;
+  config.mute_senders = mute_senders;
   return config;
 }
 
@@ -97,6 +98,10 @@ const std::vector<NamedConfig>& configs() {
       {"NoSpin", make_config(2, 128, 256, 0us)},
       {"OneWorkerNoSpin", make_config(1, 128, 256, 0us)},
       {"FourWorkersAllTiny", make_config(4, 1, 2, 0us)},
+      // Backpressure (runtime/backpressure.hpp): senders paused and released.
+      {"Muting", make_config(2, 128, 256, 50us, true)},
+      {"MutingBudget1", make_config(2, 1, 256, 50us, true)},
+      {"MutingOneWorkerTiny", make_config(1, 1, 2, 0us, true)},
   };
   return all;
 }

@@ -1,0 +1,104 @@
+#include "runtime/backpressure.hpp"
+
+#include <limits>
+#include <new>
+#include <utility>
+
+#include "runtime/cell_extras.hpp"
+#include "runtime/runtime_core.hpp"
+
+namespace tact::detail {
+namespace {
+
+// This thread's turn: which actor runs, the overloaded receiver its handlers
+// told (one reference held while noted), and its tells to busy actors.
+struct Turn {
+  Cell* running = nullptr;
+  Cell* mute_on = nullptr;
+  std::uint32_t busy_tells = 0;
+  std::uint32_t busy_limit = 0;
+};
+constinit thread_local Turn t_turn;
+
+}  // namespace
+
+Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept {
+  t_turn.busy_tells = 0;
+  t_turn.busy_limit = budget != 0 ? budget : std::numeric_limits<std::uint32_t>::max();
+  return std::exchange(t_turn.running, cell);
+}
+
+void mark_overloaded(Cell* cell) noexcept {
+  if (cell->overloaded.load(relaxed)) return;  // relaxed: only this runner writes it
+  if (!cell->runtime()->scheduler().config().mute_senders) return;
+  try {
+    // The muted list must exist before a sender can see the flag: the runner
+    // that clears it finds it through the extras.
+    (void)cell_extras(cell);
+  } catch (const std::bad_alloc&) {
+    return;  // no memory for the list: nobody is muted on this actor
+  }
+  // relaxed: a hint for senders; the extras pointer it relies on was published
+  // by cell_extras (release), which the sender's cell_extras call acquires.
+  cell->overloaded.store(true, relaxed);
+}
+
+void clear_overloaded_slow(Cell* cell) noexcept {
+  MutedSenders& muted = cell_extras_if_any(cell)->muted;  // mark_overloaded made them
+  std::vector<Cell*> waiting;
+  {
+    std::lock_guard<std::mutex> lock(muted.mutex);
+    // relaxed: under the mutex, which try_mute reads it under too.
+    cell->overloaded.store(false, relaxed);
+    waiting.swap(muted.cells);
+  }
+  // Each still holds its run rights, and has mail: back to the run queue. The
+  // mutex hands over their runners' writes (try_mute released it after them).
+  Scheduler& scheduler = cell->runtime()->scheduler();
+  for (Cell* sender : waiting) scheduler.schedule_behind(sender);
+}
+
+void note_tell_to_busy(Cell* receiver) noexcept {
+  Cell* sender = t_turn.running;
+  if (sender == nullptr || sender == receiver) return;
+  // relaxed: a hint; try_mute decides under the receiver's mutex.
+  if (receiver->overloaded.load(relaxed)) {
+    if (t_turn.mute_on != nullptr) return;  // one receiver is enough to wait on
+    cell_retain(receiver);  // kept until the turn ends (try_mute / forget_mute)
+    t_turn.mute_on = receiver;
+    sender->yield_pending = true;
+    return;
+  }
+  if (++t_turn.busy_tells > t_turn.busy_limit) sender->yield_pending = true;
+}
+
+bool try_mute(Cell* cell) noexcept {
+  Cell* receiver = std::exchange(t_turn.mute_on, nullptr);
+  if (receiver == nullptr) return false;  // it flooded: a plain yield
+  // A muted actor is never overloaded (the rule that keeps muting acyclic):
+  // whoever waits on this one goes back to the run queue first.
+  clear_overloaded(cell);
+  bool muted = false;
+  try {
+    // cell_extras, not _if_any: the flag we saw was relaxed, so only its lock
+    // (the one mark_overloaded's allocation took) shows us the extras for sure.
+    MutedSenders& list = cell_extras(receiver).muted;
+    std::lock_guard<std::mutex> lock(list.mutex);
+    // relaxed: under the mutex, which clear_overloaded_slow writes it under.
+    if (receiver->overloaded.load(relaxed)) {
+      list.cells.push_back(cell);
+      muted = true;
+    }
+  } catch (const std::bad_alloc&) {
+    // No memory for the extras or the list: stay unmuted (yield as usual).
+  }
+  // From here `cell` may already run elsewhere (rescheduled by the receiver).
+  cell_release(receiver);
+  return muted;
+}
+
+void forget_mute() noexcept {
+  if (Cell* receiver = std::exchange(t_turn.mute_on, nullptr)) cell_release(receiver);
+}
+
+}  // namespace tact::detail

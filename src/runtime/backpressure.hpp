@@ -1,0 +1,86 @@
+// Backpressure without bounded mailboxes (after Pony's muting): an actor that
+// tells an overloaded actor pauses until that actor has caught up.
+//
+// Why: with unbounded mailboxes, producers faster than their consumer grow its
+// mailbox without limit (the fan-in workload's 4 producers left ~10M envelopes,
+// ~300 MB, in one); every envelope is fresh memory the kernel must zero. Pausing
+// the producers bounds the backlog to about one handler's tells per producer, and
+// the consumer's freed envelopes are what the producers allocate next.
+//
+// The rules (each `Cell` field named here is in cell.hpp):
+//   overloaded  an actor's turn handled its whole budget and left mail
+//               (mark_overloaded). It stays so until it catches up (a turn finds
+//               its mailbox empty), parks, stops or is muted itself
+//               (clear_overloaded), which reschedules every sender muted on it.
+//   muted       an actor whose handler told an overloaded actor (other than
+//               itself) ends its turn after that handler; if mail is left for it
+//               and the receiver is still overloaded, it joins the receiver's
+//               muted list instead of the run queue, keeping its mailbox's run
+//               rights (so tells to it queue and schedule nothing).
+//   flooding    a turn whose handlers told more than `budget` messages to actors
+//               that were already scheduled ends after that handler (it yields):
+//               no receiver takes more than `budget` per turn, and on one worker
+//               the receiver must get the worker to fall behind visibly at all.
+// Why it cannot deadlock: an actor clears its own overload before it is muted,
+// so a muted actor is never overloaded, and every muted actor waits on one that
+// is overloaded, hence scheduled or running (overloaded actors never idle, park
+// or stop without clearing). That one's next change of state (caught up, parked,
+// stopped, muted) releases its waiters. Tells from outside an actor's turn (a
+// plain thread, a timer, on_stop and Down notices) never pause anyone.
+//
+// Who touches what: `overloaded` is written by the actor's runner only; a sender
+// reads it (relaxed) as a hint after its push. The muted list and the decision
+// to join or empty it are under MutedSenders::mutex, and the runner clears
+// `overloaded` under it too: a sender that joins the list either does so before
+// the clear (and is rescheduled by it) or sees the flag cleared and does not
+// join. The rest (the running actor, the noted receiver, the tell count) is the
+// running thread's own.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "runtime/cell.hpp"
+
+namespace tact::detail {
+
+// In CellExtras: the actors muted on this one.
+struct MutedSenders {
+  std::mutex mutex;
+  std::vector<Cell*> cells;  // guarded by mutex; each holds its mailbox's run rights
+};
+
+// -- the runner, around a turn --------------------------------------------------------------
+// A turn of `cell` starts on this thread (nullptr: none, or no more pausing in
+// this turn: it stops); returns the actor whose turn it replaces. `budget`: the
+// messages a turn handles (the flooding limit); 0 turns backpressure off.
+Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept;
+
+// -- the receiving actor's runner ----------------------------------------------------------
+// A turn handled its whole budget and left mail: senders to it will pause.
+void mark_overloaded(Cell* cell) noexcept;
+// The actor caught up, parks, stops, or is muted: reschedules the senders muted
+// on it. Cheap when it was not overloaded.
+void clear_overloaded_slow(Cell* cell) noexcept;
+inline void clear_overloaded(Cell* cell) noexcept {
+  // relaxed: only this runner writes the flag.
+  if (cell->overloaded.load(relaxed)) clear_overloaded_slow(cell);
+}
+
+// -- the sender: cell_deliver, after a push that found `receiver` already scheduled ----------
+// Inside a turn of another actor: notes an overloaded receiver for muting, or
+// counts the tell against the flooding limit; either may set the running
+// actor's yield_pending (end the turn after this handler).
+void note_tell_to_busy(Cell* receiver) noexcept;
+
+// -- the sending actor's runner, at the end of a turn that had yield_pending ---------------
+// Mail is left: true when `cell` is now muted (its runner must not touch it
+// again); false when no overloaded receiver was noted or it caught up meanwhile
+// (the caller yields as usual).
+bool try_mute(Cell* cell) noexcept;
+// The turn ends otherwise (the mailbox drained, the actor parks or stops):
+// forget the receiver noted for muting, if any.
+void forget_mute() noexcept;
+
+}  // namespace tact::detail
