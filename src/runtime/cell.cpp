@@ -1,6 +1,7 @@
 #include "runtime/cell.hpp"
 
 #include <new>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -109,17 +110,21 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
 // told is forgotten, and the senders it muted go back to the run queue, since
 // it will not catch up meanwhile.
 void end_backpressure(Cell* cell) noexcept {
-  cell->yield_pending = false;
-  forget_mute();
+  if (cell->yield_pending) {  // set with the noted receiver, if any (backpressure.cpp)
+    cell->yield_pending = false;
+    forget_mute();
+  }
   clear_overloaded(cell);
 }
 
 // The runner stops the actor (see the lifecycle in cell.hpp).
 void stop_cell(Cell* cell) noexcept {
   end_backpressure(cell);
-  // A stopping actor is never paused: what on_stop and the Down notices tell
-  // is not noted (the running cell is restored when the turn's RunningCell goes).
-  (void)begin_turn(nullptr, 0);
+  if (cell->runtime()->scheduler().config().mute_senders) {
+    // A stopping actor is never paused: what on_stop and the Down notices tell
+    // is not noted (the turn's RunningCell restores the running cell after).
+    (void)begin_turn(nullptr, 0);
+  }
   if (child_parks_instead_of_stopping(*cell)) return;  // a supervised child restarts in place
   RuntimeCore* runtime = cell->runtime();
   // release: pairs with the acquire load in cell_deliver; senders that see it
@@ -227,7 +232,8 @@ bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
     return false;
   }
   if (!cell->mailbox.push(envelope)) {
-    // Someone else holds the run rights. relaxed: a hint (backpressure.hpp).
+    // Someone else holds the run rights: the receiver is busy, which may
+    // pause the sending actor (backpressure.hpp).
     note_tell_to_busy(cell);
     return true;
   }
@@ -336,7 +342,7 @@ void resume_suspended(Cell* cell) noexcept {
   if (cell_extras_if_any(cell)->suspension.resume()) cell_request_kill_stop(cell);
 }
 
-bool after_handler(Cell* cell) noexcept {
+[[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
   if (cell->become_pending) {
     cell->become_pending = false;
     CellExtras& extras = *cell_extras_if_any(cell);  // cell_become made them
@@ -374,22 +380,25 @@ bool killed_at_turn_start(Cell* cell) noexcept {
 }  // namespace
 
 namespace {
-// Which actor's turn this thread runs, for the duration of the turn (a tell
-// from a handler must know its sender: backpressure.hpp).
+
+// With backpressure on, which actor's turn this thread runs, for the duration
+// of the turn (a tell from a handler must know its sender: backpressure.hpp).
 struct RunningCell {
-  RunningCell(Cell* cell, const Config& config) noexcept
-      : previous(begin_turn(cell, config.mute_senders ? config.budget : 0)) {}
+  RunningCell(Cell* cell, std::uint32_t budget) noexcept : previous(begin_turn(cell, budget)) {}
   ~RunningCell() { (void)begin_turn(previous, 0); }
   Cell* const previous;
   RunningCell(const RunningCell&) = delete;
   RunningCell& operator=(const RunningCell&) = delete;
 };
-}  // namespace
 
-void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
-  Cell* cell = static_cast<Cell*>(task);
-  const Config& config = worker.scheduler().config();
-  const RunningCell running(cell, config);
+// One turn. Two instances: with backpressure off (the default) no sender is
+// ever known, so none is ever paused and no actor is ever overloaded, and the
+// turn compiles to no more than it did before backpressure existed (ring, one
+// message a turn, lost ~6% to the bookkeeping when it was always there).
+template <bool kBackpressure>
+void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
+  [[maybe_unused]] std::optional<RunningCell> running;
+  if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
   if (cell->parked) {
     // Woken (or killed) while parked: finish what the handler awaited first.
@@ -408,11 +417,10 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
     if (after_handler(cell)) return;
   }
   if (killed_at_turn_start(cell)) return;
-  const std::uint32_t budget = config.budget;
   MpscNode* retired = nullptr;
   std::uint32_t handled = 0;
   bool drained = false;  // the mailbox looked empty: the actor caught up
-  if (!cell->yield_pending) {
+  if (!kBackpressure || !cell->yield_pending) {
     // The mailbox cursor stays in a register for the turn (Cell's layout).
     CompactMpscQueue::Reader reader(cell->mailbox);
     for (; handled < budget; ++handled) {
@@ -427,23 +435,27 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
       if (cell->counts_mail) mailbox_uncount(cell);  // out of the mailbox: room for one more
       envelope->fn(envelope, cell, object,
                    cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
-      if (cell->turn_interrupted()) {
+      if (cell->stop_requested || cell->suspend_requested || cell->become_pending ||
+          (kBackpressure && cell->yield_pending)) {
         reader.commit();
         if (after_handler(cell)) return;
-        if (cell->yield_pending) break;  // backpressure.hpp: end the turn here
+        if (kBackpressure && cell->yield_pending) break;  // backpressure.hpp: end the turn here
         // Resumed at once and still running: carry on with a fresh cursor.
         ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
       }
     }
   }
-  const bool yield_asked = std::exchange(cell->yield_pending, false);
-  // Caught up: before the rights can go (then the cell is not ours). The budget
-  // may end exactly at the last message, so an overloaded actor looks again: an
-  // idle actor must never stay overloaded, or its muted senders would wait forever.
-  // relaxed: only this runner writes the flag.
-  const bool caught_up =
-      drained || (cell->overloaded.load(relaxed) && cell->mailbox.empty());
-  if (caught_up) clear_overloaded(cell);
+  bool yield_asked = false;
+  bool caught_up = drained;
+  if constexpr (kBackpressure) {
+    yield_asked = std::exchange(cell->yield_pending, false);
+    // Caught up: before the rights can go (then the cell is not ours). The
+    // budget may end exactly at the last message, so an overloaded actor looks
+    // again: an idle actor must never stay overloaded, or its muted senders
+    // would wait forever. relaxed: only this runner writes the flag.
+    caught_up = drained || (cell->overloaded.load(relaxed) && cell->mailbox.empty());
+    if (caught_up) clear_overloaded(cell);
+  }
   // Give the run rights back if the mailbox is empty; after a successful mark
   // another thread may run (or free) the cell: touch nothing of it.
   if (cell->mailbox.try_mark_empty(retired)) {
@@ -451,10 +463,23 @@ void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
     if (yield_asked) forget_mute();  // nothing left to pause
     return;
   }
-  // Mail is left (or a push is half done).
-  if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
-  if (handled == budget && !caught_up) mark_overloaded(cell);  // behind: senders will pause
+  // Mail is left (budget used up, or a push is half done): run again later.
+  if constexpr (kBackpressure) {
+    if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
+    if (handled == budget && !caught_up) mark_overloaded(cell);  // behind: senders will pause
+  }
   worker.scheduler().yield(cell);
+}
+
+}  // namespace
+
+void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
+  const Config& config = worker.scheduler().config();
+  if (config.mute_senders) [[unlikely]] {
+    run_turn<true>(static_cast<Cell*>(task), worker, config.budget);
+  } else {
+    run_turn<false>(static_cast<Cell*>(task), worker, config.budget);
+  }
 }
 
 // Out-of-line pieces of envelope.hpp.

@@ -99,7 +99,7 @@ struct Cell final : CellBase, Task {
   Cell* registry_next = nullptr;
 
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
-  // What a handler may ask for, checked after each one (turn_interrupted()).
+  // What a handler may ask for, checked after each one (run_turn in cell.cpp).
   bool stop_requested = false;
   bool suspend_requested = false;  // the handler awaits: park after it returns
   bool become_pending = false;     // ctx.become was called: switch after this handler
@@ -112,10 +112,6 @@ struct Cell final : CellBase, Task {
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
 
-  // Did the handler just run ask for anything but the next message?
-  bool turn_interrupted() const noexcept {
-    return stop_requested || suspend_requested || become_pending || yield_pending;
-  }
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).

@@ -209,24 +209,26 @@ TEST(Backpressure, MutedProducersOnTwoWorkersDeliverEverything) {
   EXPECT_EQ(flow->received.load(), kProducers * run.per_producer);
 }
 
+// A fan-in whose consumer parks or stops once it has handled two chunks (by
+// then it has been overloaded and muted producers).
+FanIn with_consumer_event(std::size_t workers, Consumer::Event event) {
+  FanIn run;
+  run.workers = workers;
+  run.event_at = kChunk * 2;
+  run.event = event;
+  return run;
+}
+
 TEST_P(BackpressureWorkers, AConsumerThatParksLetsItsMutedProducersFinish) {
   // It awaits the gate, which opens only once every producer sent everything:
   // were they still muted on it, nothing would move (the watchdog fails the test).
-  FanIn run;
-  run.workers = GetParam();
-  run.event_at = kChunk * 2;
-  run.event = Consumer::Event::kPark;
-  const auto flow = run_fan_in(run);
-  EXPECT_EQ(flow->received.load(), kProducers * run.per_producer);
+  const FanIn run = with_consumer_event(GetParam(), Consumer::Event::kPark);
+  EXPECT_EQ(run_fan_in(run)->received.load(), kProducers * run.per_producer);
 }
 
 TEST_P(BackpressureWorkers, AConsumerThatStopsLetsItsMutedProducersFinish) {
-  FanIn run;
-  run.workers = GetParam();
-  run.event_at = kChunk * 2;
-  run.event = Consumer::Event::kStop;
-  const auto flow = run_fan_in(run);
-  EXPECT_EQ(flow->received.load(), run.event_at);
+  const FanIn run = with_consumer_event(GetParam(), Consumer::Event::kStop);
+  EXPECT_EQ(run_fan_in(run)->received.load(), run.event_at);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, BackpressureWorkers, ::testing::Values(1, 2),
