@@ -42,7 +42,7 @@ struct Config {
   // builds in a slow consumer's mailbox to about one handler's tells. Tells from
   // outside the runtime are never paused. The cost: producer and consumer then
   // take turns closely, so on several workers each message crosses cores while
-  // its cache line is hot (fan-in on 2 workers: ~20x less memory, ~2x lower
+  // its cache line is hot (fan-in on 2 workers: ~20x less memory, ~1.8x lower
   // rate; on 1 worker faster: README, Backpressure). Off by default.
   bool mute_senders = false;
 
