@@ -111,7 +111,6 @@ struct Cell final : CellBase, Task {
   StopReason stop_reason = StopReason::kNormal;  // why it failed: CellExtras::failure
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
-
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).
