@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -229,6 +230,39 @@ TEST_P(BackpressureWorkers, AConsumerThatParksLetsItsMutedProducersFinish) {
 TEST_P(BackpressureWorkers, AConsumerThatStopsLetsItsMutedProducersFinish) {
   const FanIn run = with_consumer_event(GetParam(), Consumer::Event::kStop);
   EXPECT_EQ(run_fan_in(run)->received.load(), run.event_at);
+}
+
+TEST_P(BackpressureWorkers, ShutdownWithProducersMutedStopsEveryActor) {
+  // Producers that never finish, muted on a consumer that is behind when the
+  // runtime shuts down: their Stops wait in muted mailboxes until the consumer
+  // catches up or stops, and then every actor must still stop (no hang, no leak
+  // under ASan).
+  tact::Config config = tact::test::workers(GetParam());
+  config.mute_senders = true;
+  config.shutdown_drain = 20ms;  // the producers never quiesce: stop them soon after
+  auto flow = std::make_shared<Flow>();
+  Watchdog watchdog("shutdown with muted producers", 60s, [flow] { return flow->describe(); });
+  std::uint64_t spawned = 0;
+  std::uint64_t stopped = 0;
+  {
+    tact::Runtime rt(config);
+    auto consumer = rt.spawn<Consumer>(flow, std::uint64_t{0}, Consumer::Event::kNone,
+                                       std::nullopt);
+    std::vector<tact::Reply<void>> never;  // broken at the stop
+    for (std::uint32_t p = 0; p < kProducers; ++p) {
+      auto [promise, reply] = tact::Promise<void>::make();
+      rt.spawn<Producer>(consumer, flow, std::numeric_limits<std::uint64_t>::max(), std::nullopt,
+                         std::move(promise))
+          .tell(Chunk{});
+      never.push_back(std::move(reply));
+    }
+    ASSERT_TRUE(tact::test::eventually([&] { return flow->received.load() >= 4 * kChunk; }, 30s))
+        << flow->describe();
+    rt.shutdown();
+    spawned = rt.stats().actors_spawned;
+    stopped = rt.stats().actors_stopped;
+  }
+  EXPECT_EQ(stopped, spawned);
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, BackpressureWorkers, ::testing::Values(1, 2),
