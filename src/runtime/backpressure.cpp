@@ -44,7 +44,7 @@ void mark_overloaded(Cell* cell) noexcept {
 }
 
 void clear_overloaded_slow(Cell* cell) noexcept {
-  MutedSenders& muted = cell_extras_if_any(cell)->muted;  // mark_overloaded made them
+  MutedSenders& muted = cell_extras_made(cell).muted;  // mark_overloaded made them
   std::vector<Cell*> waiting;
   {
     std::lock_guard<std::mutex> lock(muted.mutex);

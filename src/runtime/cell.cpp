@@ -311,19 +311,19 @@ void cell_become(CellBase* base, BehaviourTable&& table) {
 }
 
 const BehaviourTable& cell_behaviour(CellBase* base) noexcept {
-  return cell_extras_if_any(Cell::from(base))->behaviour;
+  return cell_extras_made(Cell::from(base)).behaviour;
 }
 
 Waker& cell_suspension_waker(CellBase* base) { return cell_extras(Cell::from(base)).suspension; }
 
 void cell_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
   Cell* cell = Cell::from(base);
-  cell_extras_if_any(cell)->suspension.request(resume, ctx);  // the waker made them
+  cell_extras_made(cell).suspension.request(resume, ctx);  // the waker made them
   cell->suspend_requested = true;
 }
 
 void cell_await_wake(CellBase* base) noexcept {
-  cell_extras_if_any(Cell::from(base))->suspension.await_wake();
+  cell_extras_made(Cell::from(base)).suspension.await_wake();
 }
 
 RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime(); }
@@ -339,19 +339,19 @@ namespace {
 // mailbox: parked, it keeps the rights; stopped, it gave them back).
 // Runs what a parked handler awaited (or, killed, drops it and asks for the stop).
 void resume_suspended(Cell* cell) noexcept {
-  if (cell_extras_if_any(cell)->suspension.resume()) cell_request_kill_stop(cell);
+  if (cell_extras_made(cell).suspension.resume()) cell_request_kill_stop(cell);
 }
 
 [[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
   if (cell->become_pending) {
     cell->become_pending = false;
-    CellExtras& extras = *cell_extras_if_any(cell);  // cell_become made them
+    CellExtras& extras = cell_extras_made(cell);  // cell_become made them
     extras.behaviour = std::move(extras.next_behaviour);
     cell->switched = !extras.behaviour.empty();
   }
   while (cell->suspend_requested) {
     cell->suspend_requested = false;
-    Suspension& suspension = cell_extras_if_any(cell)->suspension;  // cell_suspend made it
+    Suspension& suspension = cell_extras_made(cell).suspension;  // cell_suspend made it
     // Written before park(): once parked, a wake may run the actor on another
     // worker at once, and park()'s release is what hands it this flag.
     end_backpressure(cell);

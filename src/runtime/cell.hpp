@@ -55,7 +55,7 @@ struct Cell final : CellBase, Task {
   // Any thread holding a reference. The runtime is one word: in the cell until
   // the extras exist, in the extras after.
   RuntimeCore* runtime() const noexcept {
-    // acquire: pairs with the release store in cell_extras(), so the extras'
+    // acquire: pairs with the release store in cell_extras_allocate(), so the extras'
     // `runtime` is seen built.
     const std::uintptr_t word = runtime_or_extras.load(acquire);
     if (const CellExtrasHead* head = extras_head(word)) return head->runtime;

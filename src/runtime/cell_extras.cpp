@@ -15,8 +15,7 @@ CellExtras* extras_in(std::uintptr_t word) noexcept {
 
 }  // namespace
 
-CellExtras& cell_extras(Cell* cell) {
-  if (CellExtras* extras = cell_extras_if_any(cell)) return *extras;
+CellExtras& cell_extras_allocate(Cell* cell) {
   // Rare (first use): allocated under the registry shard's lock so that two
   // threads asking at once make one.
   RuntimeCore* runtime = cell->runtime();
@@ -32,11 +31,6 @@ CellExtras& cell_extras(Cell* cell) {
         release);
   }
   return *extras;
-}
-
-CellExtras* cell_extras_if_any(Cell* cell) noexcept {
-  // acquire: pairs with the release store in cell_extras.
-  return extras_in(cell->runtime_or_extras.load(acquire));
 }
 
 void cell_extras_on_stop(Cell* cell) noexcept {

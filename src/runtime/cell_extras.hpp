@@ -7,6 +7,7 @@
 // for a feature lives in that feature's folder and is included here.
 #pragma once
 
+#include <cassert>
 #include <exception>
 #include <memory>
 
@@ -44,11 +45,29 @@ struct CellExtras : CellExtrasHead {
   alignas(void*) unsigned char context_storage[sizeof(void*)] = {};
 };
 
+// The extras if some thread allocated them (acquire), else nullptr. Inline: an
+// awaited ask looks them up three times per round trip.
+inline CellExtras* cell_extras_if_any(Cell* cell) noexcept {
+  // acquire: pairs with the release store in cell_extras_allocate.
+  return static_cast<CellExtras*>(
+      Cell::extras_head(cell->runtime_or_extras.load(acquire)));
+}
+// The extras a caller knows exist (made earlier: at spawn, by the waker, by
+// cell_become...): what cell_extras_if_any returns, without the null case.
+inline CellExtras& cell_extras_made(Cell* cell) noexcept {
+  CellExtras* extras = cell_extras_if_any(cell);
+  assert(extras != nullptr && "the cell's extras were expected to exist");
+  if (extras == nullptr) __builtin_unreachable();
+  return *extras;
+}
+// The first call's allocation (cell_extras.cpp).
+CellExtras& cell_extras_allocate(Cell* cell);
 // Any thread, while it holds a reference to the cell: the cell's extras,
 // allocated on the first call. Throws std::bad_alloc.
-CellExtras& cell_extras(Cell* cell);
-// The extras if some thread allocated them (acquire), else nullptr.
-CellExtras* cell_extras_if_any(Cell* cell) noexcept;
+inline CellExtras& cell_extras(Cell* cell) {
+  if (CellExtras* extras = cell_extras_if_any(cell)) [[likely]] return *extras;
+  return cell_extras_allocate(cell);
+}
 // The runner, while stopping the actor (after on_stop, before its mail is
 // rejected): each section lets go of what ties it to the running actor.
 void cell_extras_on_stop(Cell* cell) noexcept;

@@ -31,7 +31,7 @@ struct ResumeEnvelope final : Envelope, Waker {
     auto coroutine = std::coroutine_handle<>::from_address(self->coroutine);
     *self->registered = false;  // the awaiter's flag: the registration is used up
     if (is_handle(op) && !self->dropped) {
-      unlink(cell_extras_if_any(self->cell)->interleaved, self);
+      unlink(cell_extras_made(self->cell).interleaved, self);
       coroutine.resume();
     } else {
       coroutine.destroy();  // the actor stopped (or restarted) first: it unlinked us

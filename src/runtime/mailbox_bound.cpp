@@ -10,7 +10,7 @@ namespace tact::detail {
 namespace {
 
 MailboxBound& bound_of(CellBase* cell) noexcept {
-  return cell_extras_if_any(Cell::from(cell))->bound;  // made at spawn, before publication
+  return cell_extras_made(Cell::from(cell)).bound;  // made at spawn, before publication
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace {
 
 using State = SupervisedChild::State;
 
-CellExtras& extras_of(Cell& cell) noexcept { return *cell_extras_if_any(&cell); }  // made at spawn
+CellExtras& extras_of(Cell& cell) noexcept { return cell_extras_made(&cell); }  // made at spawn
 
 // The failed (or taken down) object goes: the coroutines it left awaiting with
 // interleaving (they point into it), on_stop, then its destructor.

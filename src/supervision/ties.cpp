@@ -63,7 +63,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
   std::vector<std::string> names;
   StopInfo info{&cell, exit_reason_of(cell.stop_reason), nullptr};
   if (info.reason == ExitReason::failed) {
-    info.error = cell_extras_if_any(&cell)->failure;  // these ties live in the extras
+    info.error = cell_extras_made(&cell).failure;  // these ties live in the extras
   }
   {
     std::lock_guard<std::mutex> lock(ties.mutex);
