@@ -52,9 +52,10 @@ struct MutedSenders {
 };
 
 // -- the runner, around a turn --------------------------------------------------------------
-// A turn of `cell` starts on this thread (nullptr: none, or no more pausing in
-// this turn: it stops); returns the actor whose turn it replaces. `budget`: the
-// messages a turn handles (the flooding limit); 0 turns backpressure off.
+// With backpressure on: a turn of `cell` starts on this thread (nullptr: none,
+// or no more pausing in this turn: it stops); returns the actor whose turn it
+// replaces. `budget`: the messages a turn handles, which is also the flooding
+// limit (0: no limit). With it off nothing calls this, so no sender is known.
 Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept;
 
 // -- the receiving actor's runner ----------------------------------------------------------
