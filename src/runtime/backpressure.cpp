@@ -30,7 +30,6 @@ Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept {
 
 void mark_overloaded(Cell* cell) noexcept {
   if (cell->overloaded.load(relaxed)) return;  // relaxed: only this runner writes it
-  if (!cell->runtime()->scheduler().config().mute_senders) return;
   try {
     // The muted list must exist before a sender can see the flag: the runner
     // that clears it finds it through the extras.

@@ -60,6 +60,7 @@ Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept;
 
 // -- the receiving actor's runner ----------------------------------------------------------
 // A turn handled its whole budget and left mail: senders to it will pause.
+// Only the muting turn calls it (with backpressure off nobody is overloaded).
 void mark_overloaded(Cell* cell) noexcept;
 // The actor caught up, parks, stops, or is muted: reschedules the senders muted
 // on it. Cheap when it was not overloaded.

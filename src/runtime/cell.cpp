@@ -352,9 +352,9 @@ void resume_suspended(Cell* cell) noexcept {
   while (cell->suspend_requested) {
     cell->suspend_requested = false;
     Suspension& suspension = cell_extras_made(cell).suspension;  // cell_suspend made it
+    end_backpressure(cell);
     // Written before park(): once parked, a wake may run the actor on another
     // worker at once, and park()'s release is what hands it this flag.
-    end_backpressure(cell);
     cell->parked = true;
     if (suspension.park()) return true;
     cell->parked = false;

@@ -7,14 +7,6 @@
 
 namespace tact::detail {
 
-namespace {
-
-CellExtras* extras_in(std::uintptr_t word) noexcept {
-  return static_cast<CellExtras*>(Cell::extras_head(word));
-}
-
-}  // namespace
-
 CellExtras& cell_extras_allocate(Cell* cell) {
   // Rare (first use): allocated under the registry shard's lock so that two
   // threads asking at once make one.

@@ -45,12 +45,15 @@ struct CellExtras : CellExtrasHead {
   alignas(void*) unsigned char context_storage[sizeof(void*)] = {};
 };
 
+// The extras a cell's runtime_or_extras word names, or nullptr.
+inline CellExtras* extras_in(std::uintptr_t word) noexcept {
+  return static_cast<CellExtras*>(Cell::extras_head(word));
+}
 // The extras if some thread allocated them (acquire), else nullptr. Inline: an
 // awaited ask looks them up three times per round trip.
 inline CellExtras* cell_extras_if_any(Cell* cell) noexcept {
   // acquire: pairs with the release store in cell_extras_allocate.
-  return static_cast<CellExtras*>(
-      Cell::extras_head(cell->runtime_or_extras.load(acquire)));
+  return extras_in(cell->runtime_or_extras.load(acquire));
 }
 // The extras a caller knows exist (made earlier: at spawn, by the waker, by
 // cell_become...): what cell_extras_if_any returns, without the null case.
