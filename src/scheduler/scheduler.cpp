@@ -98,10 +98,17 @@ bool Scheduler::work_visible() const noexcept {
 }
 
 bool Scheduler::quiescent() const {
+  // The queues first, then the flags: a worker flags itself busy before it
+  // takes (Worker::announce_taking), so a task that has left the queues we saw
+  // is in a worker we see busy. Looking the other way round, a worker could be
+  // seen idle, then take the last task and be preempted before flagging.
+  if (work_visible()) return false;
+  fence_seq_cst();  // pairs with the fence in Worker::announce_taking
   for (const auto& worker : workers_) {
-    if (!worker->is_idle_.load(relaxed)) return false;  // relaxed: a snapshot (worker.hpp)
+    // acquire: pairs with the release when the worker went idle (worker.hpp).
+    if (!worker->is_idle_.load(acquire)) return false;
   }
-  return !work_visible();
+  return true;
 }
 
 void Scheduler::stop() {

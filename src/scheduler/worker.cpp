@@ -51,7 +51,8 @@ void Worker::run() {
   while (!scheduler_.stopping()) {
     Task* task = next_task();
     if (task == nullptr) {
-      is_idle_.store(true, relaxed);  // relaxed: see is_idle_
+      // release: what our tasks did is seen by quiescent()'s acquire (worker.hpp).
+      is_idle_.store(true, release);
       task = search();
     }
     if (task != nullptr) {
@@ -59,7 +60,7 @@ void Worker::run() {
       // next_task(): whichever way it came, stop searching before running it, or
       // notifiers would count on a searcher that is busy (idle.hpp).
       if (searching_) end_search();
-      is_idle_.store(false, relaxed);
+      // (is_idle_ is already clear: announce_taking() came before any take.)
       run_task(task);
     } else {
       park();
@@ -196,8 +197,14 @@ Task* Worker::search() {
   const auto& config = scheduler_.config();
   Task* found = nullptr;
   auto look = [&] {
-    found = scheduler_.injector_.pop(*injector_handle_);
-    if (found == nullptr) found = steal_from_others();
+    // Only a look that may take something flags us busy first (a flag that
+    // flapped on every empty look would keep shutdown's drain from seeing quiet).
+    if (scheduler_.work_visible()) {
+      announce_taking();
+      found = scheduler_.injector_.pop(*injector_handle_);
+      if (found == nullptr) found = steal_from_others();
+      if (found == nullptr) is_idle_.store(true, release);  // release: as in run()
+    }
     return found != nullptr || scheduler_.stopping();
   };
   if (config.busy_poll) {
@@ -221,6 +228,15 @@ void Worker::end_search() {
   }
 }
 
+void Worker::announce_taking() noexcept {
+  is_idle_.store(false, relaxed);
+  // Pairs with the fence in Scheduler::quiescent() between its look at the
+  // queues and its look at the flags: if that look saw a queue our take is
+  // about to empty, it sees this flag (fence-fence synchronisation through the
+  // queue's index), so a taken task is never in nobody's hands for shutdown.
+  fence_seq_cst();
+}
+
 // ---- sleeping -------------------------------------------------------------------------
 
 void Worker::park() {
@@ -233,6 +249,7 @@ void Worker::park() {
     // are a searcher now (claimed by a notifier, or by cancel_park).
     (void)idle.cancel_park(index_);
     searching_ = true;
+    announce_taking();  // run() goes on to next_task(), which takes
     return;
   }
   for (;;) {
@@ -246,6 +263,7 @@ void Worker::park() {
     }
   }
   searching_ = true;
+  announce_taking();  // run() goes on to next_task(), which takes
 }
 
 }  // namespace tact::detail

@@ -99,6 +99,8 @@ class Worker {
   void end_search();
   Task* steal_from_others();
   void park();
+  // Before taking a task while flagged idle (is_idle_): flags this worker busy.
+  void announce_taking() noexcept;
   void run_task(Task* task);
   void hand_back_local_tasks();
 
@@ -117,9 +119,11 @@ class Worker {
   // Shared: thieves steal from the deque; notifiers unpark the parker.
   ChaseLevDeque<Task> deque_;
   Parker parker_;
-  // True while this worker runs no task (searching, spinning or asleep); read by
-  // Scheduler::quiescent(). relaxed both ways: a snapshot for shutdown's drain,
-  // which re-checks after a pause.
+  // True while this worker holds no task (searching, spinning or asleep); read by
+  // Scheduler::quiescent(). Cleared before any take that can follow it
+  // (announce_taking, whose fence orders it), so a task is always in a queue or
+  // in a busy worker's hands. Set with release after the tasks it ran, read with
+  // acquire, so what quiescent() reports idle has its tasks' effects seen.
   Atomic<bool> is_idle_{false};
 };
 
