@@ -16,13 +16,13 @@
 
 namespace workloads {
 
-// TACT_MUTE_SENDERS=1 in the environment turns on Config::mute_senders (for
+// TACT_MUTE_SENDERS=0 in the environment turns Config::mute_senders off (for
 // comparing backpressure's cost and memory side by side; README, Backpressure).
 inline tact::Config runtime_config(const Options& opts) {
   tact::Config config;
   config.workers = opts.workers;
   const char* mute = std::getenv("TACT_MUTE_SENDERS");
-  config.mute_senders = mute != nullptr && std::string_view(mute) == "1";
+  if (mute != nullptr) config.mute_senders = std::string_view(mute) != "0";
   return config;
 }
 

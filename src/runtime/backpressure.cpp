@@ -8,25 +8,8 @@
 #include "runtime/runtime_core.hpp"
 
 namespace tact::detail {
-namespace {
 
-// This thread's turn: which actor runs, the overloaded receiver its handlers
-// told (one reference held while noted), and its tells to busy actors.
-struct Turn {
-  Cell* running = nullptr;
-  Cell* mute_on = nullptr;
-  std::uint32_t busy_tells = 0;
-  std::uint32_t busy_limit = 0;
-};
-constinit thread_local Turn t_turn;
-
-}  // namespace
-
-Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept {
-  t_turn.busy_tells = 0;
-  t_turn.busy_limit = budget != 0 ? budget : std::numeric_limits<std::uint32_t>::max();
-  return std::exchange(t_turn.running, cell);
-}
+__thread Turn t_turn;
 
 void mark_overloaded(Cell* cell) noexcept {
   if (cell->overloaded.load(relaxed)) return;  // relaxed: only this runner writes it
@@ -54,7 +37,7 @@ void clear_overloaded_slow(Cell* cell) noexcept {
   // Each still holds its run rights, and has mail: back to the run queue. The
   // mutex hands over their runners' writes (try_mute released it after them).
   Scheduler& scheduler = cell->runtime()->scheduler();
-  for (Cell* sender : waiting) scheduler.schedule_behind(sender);
+  for (Cell* sender : waiting) scheduler.schedule_kept(sender);
 }
 
 void note_tell_to_busy(Cell* receiver) noexcept {

@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -51,12 +52,30 @@ struct MutedSenders {
   std::vector<Cell*> cells;  // guarded by mutex; each holds its mailbox's run rights
 };
 
+// This thread's turn: which actor runs, the overloaded receiver its handlers
+// told (one reference held while noted), and its tells to busy actors.
+struct Turn {
+  Cell* running = nullptr;
+  Cell* mute_on = nullptr;
+  std::uint32_t busy_tells = 0;
+  std::uint32_t busy_limit = 0;
+};
+// __thread, not thread_local: set twice a turn, and an extern thread_local is
+// reached through a TLS wrapper call.
+extern __thread Turn t_turn;
+
 // -- the runner, around a turn --------------------------------------------------------------
 // With backpressure on: a turn of `cell` starts on this thread (nullptr: none,
 // or no more pausing in this turn: it stops); returns the actor whose turn it
 // replaces. `budget`: the messages a turn handles, which is also the flooding
 // limit (0: no limit). With it off nothing calls this, so no sender is known.
-Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept;
+inline Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept {
+  t_turn.busy_tells = 0;
+  t_turn.busy_limit = budget != 0 ? budget : std::numeric_limits<std::uint32_t>::max();
+  Cell* previous = t_turn.running;
+  t_turn.running = cell;
+  return previous;
+}
 
 // -- the receiving actor's runner ----------------------------------------------------------
 // A turn handled its whole budget and left mail: senders to it will pause.

@@ -391,7 +391,7 @@ struct RunningCell {
   RunningCell& operator=(const RunningCell&) = delete;
 };
 
-// One turn. Two instances: with backpressure off (the default) no sender is
+// One turn. Two instances: with backpressure off (mute_senders = false) no sender is
 // ever known, so none is ever paused and no actor is ever overloaded, and the
 // turn compiles to no more than it did before backpressure existed (ring, one
 // message a turn, lost ~6% to the bookkeeping when it was always there).
@@ -466,7 +466,14 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   // Mail is left (budget used up, or a push is half done): run again later.
   if constexpr (kBackpressure) {
     if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
-    if (handled == budget && !caught_up) mark_overloaded(cell);  // behind: senders will pause
+    const bool behind = handled == budget && !caught_up;
+    if (behind) mark_overloaded(cell);  // senders will pause
+    if (behind || yield_asked) {
+      // Flooding or behind: it and those it floods (or who flood it) stay on
+      // this worker, instead of an idle one stealing one side of the pipeline.
+      worker.scheduler().yield_kept(cell);
+      return;
+    }
   }
   worker.scheduler().yield(cell);
 }
@@ -475,7 +482,7 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
 
 void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
   const Config& config = worker.scheduler().config();
-  if (config.mute_senders) [[unlikely]] {
+  if (config.mute_senders) [[likely]] {
     run_turn<true>(static_cast<Cell*>(task), worker, config.budget);
   } else {
     run_turn<false>(static_cast<Cell*>(task), worker, config.budget);

@@ -51,17 +51,22 @@ class Scheduler {
     schedule_from_outside(task);
   }
 
-  // Any thread. As schedule(), but on a worker the task queues behind what the
-  // worker already has (its deque, where idle workers may steal it) instead of
-  // running next, and wakes nobody: the caller's worker is busy and will get to
-  // it (tasks a running actor releases, runtime/backpressure.hpp).
-  void schedule_behind(Task* task) {
+  // Any thread. As schedule(), but on a worker the task stays on that worker,
+  // in its kept queue (kept_queue.hpp), where no other worker takes it, and
+  // nobody is woken: the caller's worker is busy and will get to it (senders a
+  // running actor releases, runtime/backpressure.hpp).
+  void schedule_kept(Task* task) {
     if (Worker* worker = current_worker(); worker != nullptr) {
-      worker->push_to_deque(task);
+      worker->keep_local(task);
       return;
     }
     schedule_from_outside(task);
   }
+
+  // Worker thread only, from inside RunTask: as yield(), but into the kept
+  // queue: the task runs again on this worker (an actor flooding or behind,
+  // runtime/backpressure.hpp).
+  void yield_kept(Task* task);
 
   // Worker thread only, from inside RunTask: `task` still has work but used its
   // budget (or waits on a half-done push): run it again after the others.

@@ -99,6 +99,8 @@ void Worker::hand_back_local_tasks() {
     scheduler_.injector_.push(*injector_handle_, lifo_slot_);
     lifo_slot_ = nullptr;
   }
+  while (!kept_.empty()) scheduler_.injector_.push(*injector_handle_, kept_.pop());
+  kept_runs_ = 0;
   while (Task* task = deque_.pop()) scheduler_.injector_.push(*injector_handle_, task);
   lifo_runs_ = 0;
   take_oldest_next_ = false;
@@ -129,6 +131,10 @@ void Worker::share_displaced(Task* displaced) {
     push_to_deque(displaced);
   }
   scheduler_.notify_one();
+}
+
+void Worker::keep_local(Task* task) {
+  if (guest_ || !kept_.push(task)) push_to_deque(task);  // a guest's deque is private anyway
 }
 
 void Worker::yield_local(Task* task) {
@@ -163,6 +169,14 @@ Task* Worker::next_task() {
     take_oldest_next_ = true;
   }
   lifo_runs_ = 0;
+  if (!kept_.empty()) {
+    if (kept_runs_ < kMaxKeptRuns || deque_.empty()) {
+      ++kept_runs_;
+      return kept_.pop();
+    }
+    take_oldest_next_ = true;  // the deque's turn: its oldest task, as after a yield
+  }
+  kept_runs_ = 0;
   if (take_oldest_next_) {
     take_oldest_next_ = false;
     // The owner may steal from its own deque: it is then one more thief.

@@ -14,6 +14,7 @@
 
 #include "scheduler/chase_lev_deque.hpp"
 #include "scheduler/injector.hpp"
+#include "scheduler/kept_queue.hpp"
 #include "scheduler/task.hpp"
 #include "sync/parker.hpp"
 
@@ -65,10 +66,15 @@ class Worker {
   // ~35M msgs/s with 3, ~41M with 8, ~51M with 16, ~58M with 64 (medians of 4
   // interleaved runs). 16 bounds the wait of the deque's tasks at 16 turns.
   static constexpr std::uint32_t kMaxLifoRuns = 16;
+  // As kMaxLifoRuns, for the kept queue: it goes before the deque, whose tasks
+  // get one turn in this many while it has tasks (or thieves take them).
+  static constexpr std::uint32_t kMaxKeptRuns = 16;
 
   bool is_guest() const noexcept { return guest_; }
   // Only before run_ready() or between its calls (the host thread's own state).
-  bool holds_no_tasks() const noexcept { return lifo_slot_ == nullptr && deque_.empty(); }
+  bool holds_no_tasks() const noexcept {
+    return lifo_slot_ == nullptr && kept_.empty() && deque_.empty();
+  }
 
   std::size_t index() const noexcept { return index_; }
   Scheduler& scheduler() noexcept { return scheduler_; }
@@ -91,6 +97,9 @@ class Worker {
   }
   void share_displaced(Task* displaced);
   void yield_local(Task* task);
+  // The task runs here, after the LIFO slot, where no other worker can take it
+  // (kept_queue.hpp); a guest, or a full kept queue, uses the deque.
+  void keep_local(Task* task);
   void push_to_deque(Task* task);
 
   // -- the loop ------------------------------------------------------------------------
@@ -109,6 +118,8 @@ class Worker {
   // Owner-only fields: touched by this worker's thread only.
   Task* lifo_slot_ = nullptr;
   std::uint32_t lifo_runs_ = 0;
+  KeptQueue kept_;
+  std::uint32_t kept_runs_ = 0;
   std::uint32_t tick_ = 0;
   bool take_oldest_next_ = false;
   bool searching_ = false;
