@@ -43,6 +43,9 @@ void clear_overloaded_slow(Cell* cell) noexcept {
 void note_tell_to_busy(Cell* receiver) noexcept {
   Cell* sender = t_turn.running;
   if (sender == nullptr || sender == receiver) return;
+  // relaxed: a hint for the receiver's runner (cell.hpp); the load first keeps
+  // a flood of tells from writing the line again and again.
+  if (!receiver->fed_by_actors.load(relaxed)) receiver->fed_by_actors.store(true, relaxed);
   // relaxed: a hint; try_mute decides under the receiver's mutex.
   if (receiver->overloaded.load(relaxed)) {
     if (t_turn.mute_on != nullptr) return;  // one receiver is enough to wait on

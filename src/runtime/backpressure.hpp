@@ -21,6 +21,10 @@
 //               that were already scheduled ends after that handler (it yields):
 //               no receiver takes more than `budget` per turn, and on one worker
 //               the receiver must get the worker to fall behind visibly at all.
+// Where they run next (scheduler/kept_queue.hpp): a released sender, a turn that
+// ended flooding, and a turn that ended behind while actors flood it go to the
+// worker's kept queue, where no other worker steals them, so producers and
+// their consumer share one core's cache instead of crossing cores per message.
 // Why it cannot deadlock: an actor clears its own overload before it is muted,
 // so a muted actor is never overloaded, and every muted actor waits on one that
 // is overloaded, hence scheduled or running (overloaded actors never idle, park

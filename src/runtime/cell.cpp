@@ -468,9 +468,11 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
     if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
     const bool behind = handled == budget && !caught_up;
     if (behind) mark_overloaded(cell);  // senders will pause
-    if (behind || yield_asked) {
-      // Flooding or behind: it and those it floods (or who flood it) stay on
-      // this worker, instead of an idle one stealing one side of the pipeline.
+    // relaxed: a hint (cell.hpp); only this runner clears it.
+    const bool fed_by_actors = behind && cell->fed_by_actors.exchange(false, relaxed);
+    if (fed_by_actors || yield_asked) {
+      // Flooding, or behind actors that flood it: it and they stay on this
+      // worker, instead of an idle one stealing one side of the pipeline.
       worker.scheduler().yield_kept(cell);
       return;
     }

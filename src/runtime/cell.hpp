@@ -111,6 +111,14 @@ struct Cell final : CellBase, Task {
   StopReason stop_reason = StopReason::kNormal;  // why it failed: CellExtras::failure
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
+  // -- senders and the runner --------------------------------------------------------------
+  // An actor's tell found it busy since its runner last looked (set by
+  // note_tell_to_busy, cleared by the runner; relaxed both ways: a hint). A turn
+  // that ends behind stays on its worker only then (backpressure.hpp): a
+  // consumer fed from plain threads has no producers to keep near. In line 1's
+  // last byte (line 0 is full): only actors' tells to a busy actor touch it,
+  // and they read it before they write it, so a flood writes it once.
+  Atomic<bool> fed_by_actors{false};
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).
