@@ -224,13 +224,9 @@ bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
   return cell_deliver_reserved(base, envelope);
 }
 
-bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
-  Cell* cell = Cell::from(base);
-  // acquire: pairs with the release store in stop_cell.
-  if (cell->stopped.load(acquire)) {
-    reject_unqueued(cell, envelope);
-    return false;
-  }
+namespace {
+// The push, and what the push's outcome asks for: see cell_deliver_reserved.
+bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
   if (!cell->mailbox.push(envelope)) {
     // Someone else holds the run rights: the receiver is busy, which may
     // pause the sending actor (backpressure.hpp).
@@ -245,6 +241,22 @@ bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
   }
   cell->runtime()->scheduler().schedule(cell);
   return true;
+}
+}  // namespace
+
+bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
+  Cell* cell = Cell::from(base);
+  // acquire: pairs with the release store in stop_cell.
+  if (cell->stopped.load(acquire)) {
+    reject_unqueued(cell, envelope);
+    return false;
+  }
+  return push_and_schedule(cell, envelope);
+}
+
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept {
+  if (cell->bounded) mailbox_count_system(cell);
+  return push_and_schedule(cell, envelope);
 }
 
 // ---- inside a handler ---------------------------------------------------------------------

@@ -127,6 +127,13 @@ void cell_kill(CellBase* cell, StopReason reason) noexcept;
 // The runner: stop after this handler, for the kill's reason.
 void cell_request_kill_stop(Cell* cell) noexcept;
 
+// As cell_deliver, without its early look at `stopped`: the envelope is
+// rejected by whoever holds the run rights once the actor has stopped, so its
+// rejection comes after all the stopping runner did (its own, or ordered by the
+// mailbox's exchange after the runner gave the rights back). For an envelope
+// the stopping runner may still touch (interleaved_await.cpp).
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept;
+
 // The scheduler's RunTask for cells: up to one budget of messages.
 void run_cell(Task* task, Worker& worker, void* runtime_core);
 

@@ -14,11 +14,16 @@ struct ResumeEnvelope final : Envelope, Waker {
       : Envelope(&run), Waker(&deliver), cell(c), slot(s), coroutine(co), registered(reg) {}
 
   // The writer published: into the mailbox. The reference taken at the await
-  // keeps the cell alive for the delivery.
+  // keeps the cell alive for the delivery. Through the mailbox even when the
+  // actor is stopping: its runner may be in drop_interleaved_awaits, touching
+  // this envelope and its slot, and a rejection here (destroying the coroutine,
+  // whose Reply frees the slot) would race it; the runner rejects it instead,
+  // or whoever takes the rights after it (ordered by the mailbox).
   static void deliver(Waker* waker) noexcept {
     auto& self = static_cast<ResumeEnvelope&>(*waker);  // never null: a reference
     Cell* target = self.cell;
-    (void)cell_deliver(target, &self);  // may be handled (and freed) at once: read nothing after
+    // May be handled (and freed) at once: read nothing after.
+    (void)cell_deliver_through_mailbox(target, &self);
     cell_release(target);
   }
 
