@@ -69,16 +69,23 @@ struct Turn {
 extern __thread Turn t_turn;
 
 // -- the runner, around a turn --------------------------------------------------------------
-// With backpressure on: a turn of `cell` starts on this thread (nullptr: none,
-// or no more pausing in this turn: it stops); returns the actor whose turn it
-// replaces. `budget`: the messages a turn handles, which is also the flooding
-// limit (0: no limit). With it off nothing calls this, so no sender is known.
+// With backpressure on: a turn of `cell` starts on this thread; returns the
+// actor whose turn it replaces (restore it with end_turn). `budget`: the
+// messages a turn handles (at least 1: Config checks it), which is also the
+// flooding limit. With it off nothing calls this, so no sender is known.
 inline Cell* begin_turn(Cell* cell, std::uint32_t budget) noexcept {
   t_turn.busy_tells = 0;
-  t_turn.busy_limit = budget != 0 ? budget : std::numeric_limits<std::uint32_t>::max();
+  t_turn.busy_limit = budget;
   Cell* previous = t_turn.running;
   t_turn.running = cell;
   return previous;
+}
+// The turn ends (or, with nullptr, pausing ends within it: the actor stops):
+// `previous` is the running actor again, with no flooding limit for the rest
+// of its turn (its count was reset by the turn that replaced it).
+inline void end_turn(Cell* previous) noexcept {
+  t_turn.running = previous;
+  if (previous != nullptr) [[unlikely]] t_turn.busy_limit = std::numeric_limits<std::uint32_t>::max();
 }
 
 // -- the receiving actor's runner ----------------------------------------------------------
