@@ -1,7 +1,8 @@
 // fanin: 4 producer actors each tell 2,500,000 Inc{1} to one counter actor (no
 // replies); done when the counter has counted 10,000,000. Figures: rate
-// (msgs/s), peak_rss_mb (VmHWM of the process: run it in a fresh one; the
-// counter's mailbox grows when the producers outrun it).
+// (msgs/s), peak_rss_mb (VmHWM of the process: run it in a fresh one; with
+// TACT_MUTE_SENDERS=0 the counter's mailbox grows while the producers outrun it,
+// by default they are muted until it catches up: README, Backpressure).
 //
 // A producer sends in chunks: it handles Produce{n} by telling one chunk, then
 // telling itself Produce{n - chunk}. So it never holds a worker for millions of
