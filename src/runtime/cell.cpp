@@ -487,7 +487,7 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
     if (fed_by_actors || yield_asked) {
       // Flooding, or behind actors that flood it: it and they stay on this
       // worker, instead of an idle one stealing one side of the pipeline.
-      worker.scheduler().yield_kept(cell);
+      worker.scheduler().schedule_kept(cell);
       return;
     }
   }

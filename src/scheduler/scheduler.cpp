@@ -81,12 +81,6 @@ void Scheduler::yield(Task* task) {
   worker->yield_local(task);
 }
 
-void Scheduler::yield_kept(Task* task) {
-  Worker* worker = current_worker();
-  assert(worker != nullptr && "Scheduler::yield_kept is for RunTask, on a worker thread");
-  worker->keep_local(task);
-}
-
 void Scheduler::notify_one() {
   fence_seq_cst();  // P2: pairs with the fence in Worker::park (W2)
   // P3. relaxed: ordered by the fence above.

@@ -54,7 +54,8 @@ class Scheduler {
   // Any thread. As schedule(), but on a worker the task stays on that worker,
   // in its kept queue (kept_queue.hpp), where no other worker takes it, and
   // nobody is woken: the caller's worker is busy and will get to it (senders a
-  // running actor releases, runtime/backpressure.hpp).
+  // running actor releases; from inside RunTask, a task that stays here to run
+  // again: an actor flooding or behind; runtime/backpressure.hpp).
   void schedule_kept(Task* task) {
     if (Worker* worker = current_worker(); worker != nullptr) {
       worker->keep_local(task);
@@ -62,11 +63,6 @@ class Scheduler {
     }
     schedule_from_outside(task);
   }
-
-  // Worker thread only, from inside RunTask: as yield(), but into the kept
-  // queue: the task runs again on this worker (an actor flooding or behind,
-  // runtime/backpressure.hpp).
-  void yield_kept(Task* task);
 
   // Worker thread only, from inside RunTask: `task` still has work but used its
   // budget (or waits on a half-done push): run it again after the others.

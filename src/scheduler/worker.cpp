@@ -99,8 +99,6 @@ void Worker::hand_back_local_tasks() {
     scheduler_.injector_.push(*injector_handle_, lifo_slot_);
     lifo_slot_ = nullptr;
   }
-  while (!kept_.empty()) scheduler_.injector_.push(*injector_handle_, kept_.pop());
-  kept_runs_ = 0;
   while (Task* task = deque_.pop()) scheduler_.injector_.push(*injector_handle_, task);
   lifo_runs_ = 0;
   take_oldest_next_ = false;
@@ -134,7 +132,8 @@ void Worker::share_displaced(Task* displaced) {
 }
 
 void Worker::keep_local(Task* task) {
-  if (guest_ || !kept_.push(task)) push_to_deque(task);  // a guest's deque is private anyway
+  // A guest's deque is private anyway (and handed back whole): it never keeps.
+  if (guest_ || !kept_.push(task)) push_to_deque(task);
 }
 
 void Worker::yield_local(Task* task) {

@@ -72,9 +72,7 @@ class Worker {
 
   bool is_guest() const noexcept { return guest_; }
   // Only before run_ready() or between its calls (the host thread's own state).
-  bool holds_no_tasks() const noexcept {
-    return lifo_slot_ == nullptr && kept_.empty() && deque_.empty();
-  }
+  bool holds_no_tasks() const noexcept { return lifo_slot_ == nullptr && deque_.empty(); }
 
   std::size_t index() const noexcept { return index_; }
   Scheduler& scheduler() noexcept { return scheduler_; }

@@ -54,7 +54,6 @@ struct KeptStage {
   std::atomic<std::uint64_t> runs{0};
   std::atomic<std::uint64_t> away{0};  // runs on another thread than home
   std::atomic<int> finished{0};
-  bool use_kept = true;
 };
 
 struct KeptTask : Task {
@@ -74,11 +73,7 @@ void run_kept(Task* base, Worker& worker, void* context) {
     stage->finished.fetch_add(1, std::memory_order_release);
     return;
   }
-  if (stage->use_kept) {
-    worker.scheduler().yield_kept(task);
-  } else {
-    worker.scheduler().yield(task);
-  }
+  worker.scheduler().schedule_kept(task);
 }
 
 // The first child is scheduled from a plain thread; each run of a kept child
@@ -94,11 +89,7 @@ void run_spawner_or_kept(Task* base, Worker& worker, void* context) {
   if (task->root) {
     stage->home.store(std::this_thread::get_id());
     for (KeptTask& sibling : *static_cast<Spawner*>(task)->siblings) {
-      if (stage->use_kept) {
-        worker.scheduler().schedule_kept(&sibling);
-      } else {
-        worker.scheduler().yield(&sibling);
-      }
+      worker.scheduler().schedule_kept(&sibling);
     }
     return;
   }
@@ -122,7 +113,7 @@ TEST(KeptTasks, StayOnTheirWorkerWhileAnotherLooksForWork) {
   while (stage.finished.load(std::memory_order_acquire) != kKeptChildren) std::this_thread::sleep_for(100us);
   scheduler.stop();
   EXPECT_EQ(stage.runs.load(), static_cast<std::uint64_t>(kKeptChildren) * kRunsEach);
-  // Through the deque (yield) the other worker took some in every run we tried.
+  // Through the deque (yield) the other worker took some in 4 of the 5 runs we tried.
   EXPECT_EQ(stage.away.load(), 0u) << "kept tasks ran on another worker";
 }
 
@@ -152,7 +143,7 @@ void run_loop_or_waiting(Task* base, Worker& worker, void* context) {
     // The waiting task goes to the deque; this one loops through the kept queue.
     task->first = false;
     worker.scheduler().yield(stage->waiting);
-    worker.scheduler().yield_kept(task);
+    worker.scheduler().schedule_kept(task);
     return;
   }
   const std::uint64_t runs = stage->kept_runs_before_waiting.fetch_add(1) + 1;
@@ -160,7 +151,7 @@ void run_loop_or_waiting(Task* base, Worker& worker, void* context) {
     stage->done.store(true, std::memory_order_release);
     return;
   }
-  worker.scheduler().yield_kept(task);
+  worker.scheduler().schedule_kept(task);
 }
 
 TEST(KeptTasks, ATaskLoopingThroughTheKeptQueueDoesNotStarveTheDeque) {
