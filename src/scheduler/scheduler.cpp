@@ -102,8 +102,14 @@ bool Scheduler::quiescent() const {
   // takes (Worker::announce_taking), so a task that has left the queues we saw
   // is in a worker we see busy. Looking the other way round, a worker could be
   // seen idle, then take the last task and be preempted before flagging.
+  // acquire: pairs with the release decrement of a guest leaving run_ready(),
+  // which came after it handed its tasks to the injector: the look below sees them.
+  if (guests_running_.load(acquire) != 0) return false;
   if (work_visible()) return false;
-  fence_seq_cst();  // pairs with the fence in Worker::announce_taking
+  fence_seq_cst();  // pairs with the fences in Worker::announce_taking and run_ready
+  // A guest that took from a queue we saw empty had counted itself first.
+  // relaxed: ordered by the fences.
+  if (guests_running_.load(relaxed) != 0) return false;
   for (const auto& worker : workers_) {
     // acquire: pairs with the release when the worker went idle (worker.hpp).
     if (!worker->is_idle_.load(acquire)) return false;

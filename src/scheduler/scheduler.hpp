@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -73,7 +74,8 @@ class Scheduler {
   void stop();
 
   // True when no task is queued or running: every worker is idle (searching or
-  // asleep) and no queue holds work. A snapshot (for Runtime::shutdown's drain).
+  // asleep), no guest is inside run_ready() and no queue holds work. A
+  // snapshot (for Runtime::shutdown's drain).
   bool quiescent() const;
 
   // Any thread: wakes a sleeper if work is queued anywhere (for shutdown, which
@@ -109,6 +111,9 @@ class Scheduler {
   std::vector<std::thread> threads_;
   // release in stop(), acquire in the workers' loop: they exit after seeing it.
   Atomic<bool> stopping_{false};
+  // Guests inside run_ready(): what a guest takes or schedules there is in no
+  // queue another thread can see, so quiescent() is false while one runs.
+  Atomic<std::uint32_t> guests_running_{0};
   bool started_ = false;
   bool stopped_ = false;
 };

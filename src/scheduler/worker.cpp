@@ -76,6 +76,12 @@ void Worker::run_task(Task* task) { scheduler_.run_(task, *this, scheduler_.run_
 // ---- a guest's turn (tact::Driver) ------------------------------------------------------
 
 std::size_t Worker::run_ready(std::size_t max_tasks) {
+  // Counted before any take, for Scheduler::quiescent(): as announce_taking,
+  // the fence pairs with the one between its look at the queues and at the
+  // count, so a task we take is in a queue it sees or we are counted. relaxed:
+  // ordered by the fence.
+  scheduler_.guests_running_.fetch_add(1, relaxed);
+  fence_seq_cst();
   t_current_worker = this;
   // As on a worker: a handler blocking on a reply here could wait for itself.
   const bool was_forbidden = blocking_forbidden();
@@ -88,6 +94,9 @@ std::size_t Worker::run_ready(std::size_t max_tasks) {
     ++ran;
   }
   hand_back_local_tasks();
+  // release: our tasks' effects and the hand-back happen-before a quiescent()
+  // that reads the count down (its acquire).
+  scheduler_.guests_running_.fetch_sub(1, release);
   set_blocking_forbidden(was_forbidden);
   t_current_worker = nullptr;
   wake_deferred();

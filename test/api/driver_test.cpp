@@ -182,6 +182,53 @@ TEST(Driver, ShutdownFromAnotherThreadDoesNotWaitForAnIdleDriver) {
   host.join();
 }
 
+// Handles Pass on the driver's thread: waits until shutdown has begun (and a
+// little longer: its drain's look for quiet takes two snapshots 200 us apart),
+// then tells the recorder, which lands in the driver's own LIFO slot.
+struct Pass {};
+class SlowRelay {
+ public:
+  SlowRelay(tact::ActorRef<Recorder> to, std::atomic<bool>* entered, std::atomic<bool>* shutting_down)
+      : to_(std::move(to)), entered_(entered), shutting_down_(shutting_down) {}
+  void handle(Pass) {
+    entered_->store(true);
+    while (!shutting_down_->load()) std::this_thread::yield();
+    std::this_thread::sleep_for(50ms);
+    to_.tell(Note{});
+  }
+
+ private:
+  tact::ActorRef<Recorder> to_;
+  std::atomic<bool>* entered_;
+  std::atomic<bool>* shutting_down_;
+};
+
+TEST(Driver, ShutdownFromAnotherThreadWaitsForTheTurnTheDriverIsRunning) {
+  // A turn on a driver's thread, and what it sends, are in no queue the workers
+  // share: shutdown's drain must count the driver busy, or it would stop the
+  // recorder before the relay's tell (which failed this test, a dead letter).
+  Watchdog watchdog("driver: shutdown while it runs a turn", 60s);
+  std::atomic<std::int64_t> handled{0};
+  std::atomic<bool> entered{false};
+  std::atomic<bool> shutting_down{false};
+  tact::Runtime rt(one_sleepy_worker());
+  auto recorder = rt.spawn<Recorder>(&handled);
+  auto relay = rt.spawn<SlowRelay>(recorder, &entered, &shutting_down);
+  let_the_worker_fall_asleep();
+  std::thread host([&] {
+    tact::Driver driver(rt);
+    ASSERT_TRUE(relay.tell(Pass{}));
+    // The relay's turn, then the recorder's: 2, unless shutdown took them.
+    EXPECT_EQ(driver.run_ready(), 2u);
+  });
+  ASSERT_TRUE(eventually([&] { return entered.load(); }));
+  shutting_down.store(true);
+  rt.shutdown();
+  host.join();
+  EXPECT_EQ(handled.load(), 1);
+  EXPECT_EQ(rt.stats().dead_letters, 0u);
+}
+
 TEST(Driver, RunReadyStopsAtMaxTurnsAndTheWorkersTakeTheRest) {
   Watchdog watchdog("driver: max turns", 60s);
   tact::Runtime rt(one_sleepy_worker());
