@@ -51,10 +51,10 @@ void note_tell_to_busy(Cell* receiver) noexcept {
     if (t_turn.mute_on != nullptr) return;  // one receiver is enough to wait on
     cell_retain(receiver);  // kept until the turn ends (try_mute / forget_mute)
     t_turn.mute_on = receiver;
-    sender->yield_pending = true;
+    sender->requests.yield = true;
     return;
   }
-  if (++t_turn.busy_tells > t_turn.busy_limit) sender->yield_pending = true;
+  if (++t_turn.busy_tells > t_turn.busy_limit) sender->requests.yield = true;
 }
 
 bool try_mute(Cell* cell) noexcept {

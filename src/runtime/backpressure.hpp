@@ -103,10 +103,10 @@ inline void clear_overloaded(Cell* cell) noexcept {
 // -- the sender: cell_deliver, after a push that found `receiver` already scheduled ----------
 // Inside a turn of another actor: notes an overloaded receiver for muting, or
 // counts the tell against the flooding limit; either may set the running
-// actor's yield_pending (end the turn after this handler).
+// actor's requests.yield (end the turn after this handler).
 void note_tell_to_busy(Cell* receiver) noexcept;
 
-// -- the sending actor's runner, at the end of a turn that had yield_pending ---------------
+// -- the sending actor's runner, at the end of a turn that had requests.yield -------------
 // Mail is left: true when `cell` is now muted (its runner must not touch it
 // again); false when no overloaded receiver was noted or it caught up meanwhile
 // (the caller yields as usual).

@@ -56,8 +56,8 @@ struct StopEnvelope final : Envelope {
     auto* me = static_cast<StopEnvelope*>(self);
     if (is_handle(op)) {
       Cell* cell = Cell::from(base);
-      if (!cell->stop_requested) cell->stop_reason = me->reason;
-      cell->stop_requested = true;
+      if (!cell->requests.stop) cell->stop_reason = me->reason;
+      cell->requests.stop = true;
     } else if (op == EnvelopeOp::kFree) {
       delete me;
     }
@@ -110,8 +110,8 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
 // told is forgotten, and the senders it muted go back to the run queue, since
 // it will not catch up meanwhile.
 void end_backpressure(Cell* cell) noexcept {
-  if (cell->yield_pending) {  // set with the noted receiver, if any (backpressure.cpp)
-    cell->yield_pending = false;
+  if (cell->requests.yield) {  // set with the noted receiver, if any (backpressure.cpp)
+    cell->requests.yield = false;
     forget_mute();
   }
   clear_overloaded(cell);
@@ -264,12 +264,12 @@ bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept {
 
 void cell_request_stop(CellBase* base) noexcept {
   Cell* cell = Cell::from(base);
-  cell->stop_requested = true;
+  cell->requests.stop = true;
 }
 
 void cell_fail(CellBase* base, std::exception_ptr error) noexcept {
   Cell* cell = Cell::from(base);
-  if (!cell->stop_requested || cell->stop_reason != StopReason::kFailed) {
+  if (!cell->requests.stop || cell->stop_reason != StopReason::kFailed) {
     try {
       cell_extras(cell).failure = std::move(error);
     } catch (...) {
@@ -278,7 +278,7 @@ void cell_fail(CellBase* base, std::exception_ptr error) noexcept {
     }
     cell->stop_reason = StopReason::kFailed;
   }
-  cell->stop_requested = true;
+  cell->requests.stop = true;
 }
 
 void cell_stop_after_queued(CellBase* base, StopReason reason) noexcept {
@@ -311,16 +311,16 @@ void cell_kill(CellBase* base) noexcept { cell_kill(base, StopReason::kKilled); 
 void cell_request_kill_stop(Cell* cell) noexcept {
   // acquire: pairs with cell_kill's release CAS.
   const unsigned char reason = cell->kill_reason.load(acquire);
-  if (!cell->stop_requested || cell->stop_reason == StopReason::kNormal) {
+  if (!cell->requests.stop || cell->stop_reason == StopReason::kNormal) {
     cell->stop_reason = reason != 0 ? static_cast<StopReason>(reason - 1) : StopReason::kKilled;
   }
-  cell->stop_requested = true;
+  cell->requests.stop = true;
 }
 
 void cell_become(CellBase* base, BehaviourTable&& table) {
   Cell* cell = Cell::from(base);
   cell_extras(cell).next_behaviour = std::move(table);
-  cell->become_pending = true;
+  cell->requests.become = true;
 }
 
 const BehaviourTable& cell_behaviour(CellBase* base) noexcept {
@@ -332,7 +332,7 @@ Waker& cell_suspension_waker(CellBase* base) { return cell_extras(Cell::from(bas
 void cell_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
   Cell* cell = Cell::from(base);
   cell_extras_made(cell).suspension.request(resume, ctx);  // the waker made them
-  cell->suspend_requested = true;
+  cell->requests.suspend = true;
 }
 
 void cell_await_wake(CellBase* base) noexcept {
@@ -356,14 +356,14 @@ void resume_suspended(Cell* cell) noexcept {
 }
 
 [[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
-  if (cell->become_pending) {
-    cell->become_pending = false;
+  if (cell->requests.become) {
+    cell->requests.become = false;
     CellExtras& extras = cell_extras_made(cell);  // cell_become made them
     extras.behaviour = std::move(extras.next_behaviour);
     cell->switched = !extras.behaviour.empty();
   }
-  while (cell->suspend_requested) {
-    cell->suspend_requested = false;
+  while (cell->requests.suspend) {
+    cell->requests.suspend = false;
     Suspension& suspension = cell_extras_made(cell).suspension;  // cell_suspend made it
     end_backpressure(cell);
     // Written before park(): once parked, a wake may run the actor on another
@@ -374,7 +374,7 @@ void resume_suspended(Cell* cell) noexcept {
     // The event (or a kill) came first: resume at once, on this thread.
     resume_suspended(cell);
   }
-  if (cell->stop_requested) {
+  if (cell->requests.stop) {
     stop_cell(cell);
     return true;
   }
@@ -433,7 +433,7 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   MpscNode* retired = nullptr;
   std::uint32_t handled = 0;
   bool drained = false;  // the mailbox looked empty: the actor caught up
-  if (!kBackpressure || !cell->yield_pending) {
+  if (!kBackpressure || !cell->requests.yield) {
     // The mailbox cursor stays in a register for the turn (Cell's layout).
     CompactMpscQueue::Reader reader(cell->mailbox);
     for (; handled < budget; ++handled) {
@@ -448,11 +448,10 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
       if (cell->counts_mail) mailbox_uncount(cell);  // out of the mailbox: room for one more
       envelope->fn(envelope, cell, object,
                    cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
-      if (cell->stop_requested || cell->suspend_requested || cell->become_pending ||
-          (kBackpressure && cell->yield_pending)) {
+      if (cell->requests.any()) {  // (yield is set only with backpressure on)
         reader.commit();
         if (after_handler(cell)) return;
-        if (kBackpressure && cell->yield_pending) break;  // backpressure.hpp: end the turn here
+        if (kBackpressure && cell->requests.yield) break;  // backpressure.hpp: end the turn here
         // Resumed at once and still running: carry on with a fresh cursor.
         ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
       }
@@ -461,8 +460,8 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   bool yield_asked = false;
   bool caught_up = drained;
   if constexpr (kBackpressure) {
-    yield_asked = cell->yield_pending;
-    if (yield_asked) cell->yield_pending = false;
+    yield_asked = cell->requests.yield;
+    if (yield_asked) cell->requests.yield = false;
     // Caught up: before the rights can go (then the cell is not ours). The
     // budget may end exactly at the last message, so an overloaded actor looks
     // again: an idle actor must never stay overloaded, or its muted senders

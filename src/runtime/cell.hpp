@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "mailbox/mpsc_queue.hpp"
 #include "scheduler/task.hpp"
@@ -44,6 +45,23 @@ struct CellExtrasHead {
 };
 
 enum class StopReason : unsigned char { kNormal, kFailed, kShutdown, kKilled };
+
+// What a handler asked of its runner (runner-only). Four bytes read as one
+// word after every handler: the check that nothing was asked is one load and
+// one compare, not four.
+struct HandlerRequests {
+  bool stop = false;     // ctx.stop(), a failure, a Stop: stop after this handler
+  bool suspend = false;  // the handler awaits: park after it returns
+  bool become = false;   // ctx.become was called: switch after this handler
+  bool yield = false;    // end the turn after this handler (backpressure.hpp)
+
+  bool any() const noexcept {
+    std::uint32_t word;
+    std::memcpy(&word, this, sizeof word);
+    return word != 0;
+  }
+};
+static_assert(sizeof(HandlerRequests) == sizeof(std::uint32_t));
 
 struct Cell final : CellBase, Task {
   Cell(RuntimeCore* rt, const ActorVTable* vt) noexcept
@@ -100,10 +118,7 @@ struct Cell final : CellBase, Task {
 
   // -- runner-only (touched by whoever holds the mailbox's consumer rights) ---------------
   // What a handler may ask for, checked after each one (run_turn in cell.cpp).
-  bool stop_requested = false;
-  bool suspend_requested = false;  // the handler awaits: park after it returns
-  bool become_pending = false;     // ctx.become was called: switch after this handler
-  bool yield_pending = false;      // end the turn after this handler (backpressure.hpp)
+  HandlerRequests requests;
   bool started : 1 = false;
   bool parked : 1 = false;       // the runner returned parked: resume first
   bool counts_mail : 1 = false;  // bounded: uncount each message taken out

@@ -156,8 +156,8 @@ void Worker::yield_local(Task* task) {
 // ---- picking the next task ----------------------------------------------------------
 
 Task* Worker::next_task() {
-  ++tick_;
-  if (tick_ % kInjectorInterval == 0) {
+  if (--injector_countdown_ == 0) {
+    injector_countdown_ = kInjectorInterval;
     if (Task* task = scheduler_.injector_.pop(*injector_handle_)) return task;
   }
   if (lifo_slot_ != nullptr) {

@@ -118,7 +118,7 @@ class Worker {
   std::uint32_t lifo_runs_ = 0;
   KeptQueue kept_;
   std::uint32_t kept_runs_ = 0;
-  std::uint32_t tick_ = 0;
+  std::uint32_t injector_countdown_ = kInjectorInterval;  // the injector's turn at 0
   bool take_oldest_next_ = false;
   bool searching_ = false;
   const bool guest_ = false;

@@ -72,7 +72,7 @@ void resume_parked_child(CellBase* base, void* /*ctx*/, bool killed) noexcept {
     rebuild_object(cell, child);
   } else if (!killed) {
     cell.stop_reason = StopReason::kShutdown;  // its supervisor stops it
-    cell.stop_requested = true;
+    cell.requests.stop = true;
   }
 }
 
@@ -98,7 +98,7 @@ struct TakeDownEnvelope final : Envelope {
       if (child.incarnation != self->incarnation || child.state != State::kRunning) return;
     }
     child.takedown_requested = true;
-    cell.stop_requested = true;
+    cell.requests.stop = true;
   }
 
   std::uint32_t incarnation;
@@ -135,7 +135,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
     child.state = State::kParked;
   }
   // Ready for the next incarnation (runner-only fields: we still run it).
-  cell.stop_requested = false;
+  cell.requests.stop = false;
   cell.stop_reason = StopReason::kNormal;
   extras->failure = nullptr;
   child.takedown_requested = false;
