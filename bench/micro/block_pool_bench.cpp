@@ -22,6 +22,7 @@
 
 #include "memory/block_pool.hpp"
 #include "min_max.hpp"
+#include "sync/spin.hpp"
 #include "tact/detail/atomic.hpp"
 
 namespace {

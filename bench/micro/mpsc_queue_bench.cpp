@@ -41,6 +41,7 @@
 
 #include "mailbox/mpsc_queue.hpp"
 #include "min_max.hpp"
+#include "sync/spin.hpp"
 
 namespace {
 

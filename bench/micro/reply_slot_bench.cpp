@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tact/detail/atomic.hpp"
+#include "sync/spin.hpp"
 #include "tact/reply.hpp"
 #include "min_max.hpp"
 

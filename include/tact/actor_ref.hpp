@@ -108,7 +108,7 @@ class ActorRef {
   // Any thread. A graceful stop: the actor handles the messages sent before this
   // call, then stops (on_stop runs; later messages are dead letters). No-op on
   // an actor already stopped. Throws tact::Error on an empty ref.
-  void stop() const { detail::cell_stop_after_queued(checked_cell()); }
+  void stop() const { detail::cell_stop(checked_cell()); }
 
   // Any thread. An immediate stop: the actor stops before its next batch of
   // messages (at most Config::budget more are handled, and none if it is idle or
@@ -140,17 +140,17 @@ class ActorRef {
                                            : std::chrono::steady_clock::time_point{};
       if (deadline != nullptr && now >= deadline->at) {
         detail::cell_count_expired(cell);
-        slot->store_error(detail::make_timeout());
+        slot->store_error(detail::error_timeout());
         slot->publish();
         return reply;
       }
       if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
         if (place == detail::Reserve::kStopped) {
           detail::cell_count_dead_letter(cell);
-          slot->store_error(detail::make_actor_stopped());
+          slot->store_error(detail::error_actor_stopped());
         } else {
           detail::cell_count_refused(cell);
-          slot->store_error(detail::make_mailbox_full());
+          slot->store_error(detail::error_mailbox_full());
         }
         slot->publish();
         return reply;
@@ -188,7 +188,7 @@ class ActorRef {
       throw;
     }
     try {
-      envelope->timer = detail::schedule_timer(runtime, nullptr, at - now,
+      envelope->timer = detail::timer_schedule(runtime, nullptr, at - now,
                                                detail::TimerClock::duration::zero(),
                                                &detail::DeadlineClaim<R>::kCallbacks, claim);
     } catch (...) {

@@ -35,6 +35,7 @@
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/handle_message.hpp"
 #include "tact/detail/reply_slot.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/fwd.hpp"
 
 namespace tact {
@@ -88,11 +89,6 @@ class BehaviourTable {
   std::vector<BehaviourEntry> entries_;
 };
 
-// The runner: switches the actor's behaviour from its next message (an empty
-// table: back to A's own handlers). Throws std::bad_alloc.
-void cell_become(CellBase* cell, BehaviourTable&& table);
-// The runner, for an envelope handled with EnvelopeOp::kHandleSwitched.
-const BehaviourTable& cell_behaviour(CellBase* cell) noexcept;
 
 // What a handler callable takes: its message type and whether it wants the context.
 template <class F>

@@ -35,7 +35,7 @@ struct Config {
   std::uint32_t mailbox_bound = 0;
 
   // Backpressure for unbounded mailboxes (after Pony's muting;
-  // src/runtime/backpressure.hpp): an actor whose handler tells an actor that is
+  // src/actor/backpressure.hpp): an actor whose handler tells an actor that is
   // behind (its last turn used the whole budget and left mail) is not run again
   // until that actor has caught up, and a turn that tells more than `budget`
   // messages to busy actors ends early. Bounds the backlog a fast producer

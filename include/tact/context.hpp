@@ -49,22 +49,22 @@ class Context {
   // Stops this actor once the current handler returns: on_stop runs, the object
   // is destroyed, and messages still queued become dead letters (their asks
   // resolve with tact::ActorStopped).
-  void stop() const noexcept { detail::cell_request_stop(cell_); }
+  void stop() const noexcept { detail::handler_stop(cell_); }
 
   // From the next message on, handle messages with `behaviour`'s handlers where
   // it has one (A's own handle() overloads for the rest). See tact/behaviour.hpp.
   void become(Behaviour<A> behaviour) const {
-    detail::cell_become(cell_, std::move(behaviour.table_));
+    detail::handler_become(cell_, std::move(behaviour.table_));
   }
   // Back to A's own handlers, from the next message on.
-  void unbecome() const { detail::cell_become(cell_, detail::BehaviourTable{}); }
+  void unbecome() const { detail::handler_become(cell_, detail::BehaviourTable{}); }
 
   // In a handler returning tact::Delegated<R>: the Promise that answers this
   // ask; hand it to whoever will answer (see tact/delegated.hpp). Once per
   // message. Throws tact::Error elsewhere, twice, or for a different R.
   template <class R>
   Promise<R> promise() const {
-    detail::CurrentRequest& request = detail::current_request();
+    detail::CurrentRequest& request = detail::handler_current_request();
     using State = detail::CurrentRequest::State;
     if (request.state == State::kNone) {
       throw Error("tact: ctx.promise<R>() is for handlers returning tact::Delegated<R>");

@@ -15,6 +15,7 @@
 #include <exception>
 
 #include "tact/detail/reply_slot.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/errors.hpp"
 
 namespace tact {
@@ -32,7 +33,6 @@ struct CurrentRequest {
   const void* type = nullptr;  // &ReplyTypeTag<R>::id
   State state = State::kNone;
 };
-CurrentRequest& current_request() noexcept;  // thread_local (src/reply/current_request.cpp)
 
 template <class R>
 struct ReplyTypeTag {
@@ -44,18 +44,18 @@ template <class R>
 class DelegationScope {
  public:
   explicit DelegationScope(ReplySlot<R>* slot) noexcept {
-    CurrentRequest& request = current_request();
+    CurrentRequest& request = handler_current_request();
     request.slot = slot;
     request.type = &ReplyTypeTag<R>::id;
     request.state = slot != nullptr ? CurrentRequest::State::kAsk : CurrentRequest::State::kTell;
   }
   DelegationScope(const DelegationScope&) = delete;
   DelegationScope& operator=(const DelegationScope&) = delete;
-  ~DelegationScope() { current_request() = CurrentRequest{}; }
+  ~DelegationScope() { handler_current_request() = CurrentRequest{}; }
 
   // True while the slot was not taken: the envelope still answers it.
   bool slot_still_ours() const noexcept {
-    return current_request().state == CurrentRequest::State::kAsk;
+    return handler_current_request().state == CurrentRequest::State::kAsk;
   }
 };
 

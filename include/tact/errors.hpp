@@ -54,12 +54,6 @@ class HandlerFailed : public Error {
   std::exception_ptr cause_;
 };
 
-namespace detail {
-// what() of the exception inside, for messages ("(no exception)", "(a
-// non-std::exception)" otherwise).
-std::string describe_exception(const std::exception_ptr& error);
-}  // namespace detail
-
 // A call that would block a runtime worker thread (for example Reply::get() inside
 // a handler, which deadlocks a one-worker runtime). Use co_await or then() there.
 class WouldBlockWorker : public Error {

@@ -86,7 +86,7 @@ class RestartLimitExceeded : public Error {
 
 namespace detail {
 struct SupervisorState;
-// System messages between a supervisor and its children (src/supervision/).
+// System messages between a supervisor and its children (src/actor/supervision/).
 struct ChildDown {  // a child parked: failed, or taken down on our order
   ActorAddress who;
   std::uint32_t incarnation;

@@ -38,6 +38,7 @@
 #include "tact/detail/cell.hpp"
 #include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/errors.hpp"
 #include "tact/reply.hpp"
 
@@ -78,8 +79,8 @@ struct TaskFinish {
   void await_suspend(std::coroutine_handle<P> handle) const noexcept {
     P& promise = handle.promise();
     if (promise.failure) {
-      if (promise.reply != nullptr) promise.reply->store_error(make_handler_failed(promise.failure));
-      cell_fail(promise.cell, std::move(promise.failure));
+      if (promise.reply != nullptr) promise.reply->store_error(error_handler_failed(promise.failure));
+      handler_fail(promise.cell, std::move(promise.failure));
     }
     if (auto* reply = std::exchange(promise.reply, nullptr)) reply->publish();
     handle.destroy();
@@ -98,7 +99,7 @@ struct TaskPromise final : TaskReturn<R>, PoolAllocated {
   // ask still resolves, exactly once.
   ~TaskPromise() {
     if (auto* pending = std::exchange(this->reply, nullptr)) {
-      pending->store_error(make_actor_stopped());
+      pending->store_error(error_actor_stopped());
       pending->publish();
     }
   }
@@ -122,10 +123,6 @@ inline void resume_coroutine(CellBase* /*cell*/, void* coroutine, bool killed) n
   }
 }
 
-// Interleaved awaits (src/runtime/interleaved_await.cpp): registers a resume
-// envelope as the slot's waker. False if the reply is already there (do not
-// suspend). `registered` is cleared when the registration is used up.
-bool cell_await_interleaved(CellBase* cell, ReplySlotBase* slot, void* coroutine, bool* registered);
 
 template <class R>
 struct TaskAccess;
@@ -149,7 +146,7 @@ class ReplyAwaiter {
     // Destroyed while registered: the actor was killed as it waited. If the
     // reply got in before we took the registration back, its wake is on the
     // way: wait for it before the slot (and the actor) can go.
-    if (registered_ && ReplyAccess<R>::slot(reply_)->withdraw_waker()) cell_await_wake(cell_);
+    if (registered_ && ReplyAccess<R>::slot(reply_)->withdraw_waker()) handler_await_wake(cell_);
   }
 
   bool await_ready() const {
@@ -159,7 +156,7 @@ class ReplyAwaiter {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> handle) {
     if (!register_waker(handle)) return false;  // it came meanwhile
-    cell_suspend(cell_, &resume_coroutine, handle.address());
+    handler_suspend(cell_, &resume_coroutine, handle.address());
     return true;
   }
   R await_resume() {
@@ -172,7 +169,7 @@ class ReplyAwaiter {
   template <class P>
   bool register_waker(std::coroutine_handle<P> handle) {
     cell_ = awaiting_cell(handle);
-    waker_ = &cell_suspension_waker(cell_);
+    waker_ = &handler_waker(cell_);
     if (!ReplyAccess<R>::slot(reply_)->register_waker(*waker_)) return false;
     registered_ = true;
     return true;
@@ -198,7 +195,7 @@ class InterleavedReplyAwaiter {
   }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> handle) {
-    return cell_await_interleaved(awaiting_cell(handle), ReplyAccess<R>::slot(reply_),
+    return handler_await_interleaved(awaiting_cell(handle), ReplyAccess<R>::slot(reply_),
                                   handle.address(), &registered_);
   }
   R await_resume() { return ReplyAccess<R>::consume(reply_); }

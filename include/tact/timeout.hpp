@@ -14,8 +14,8 @@
 #include <utility>
 
 #include "tact/detail/cell.hpp"
-#include "tact/detail/timer_callbacks.hpp"
 #include "tact/detail/timed_send.hpp"
+#include "tact/detail/timer_callbacks.hpp"
 #include "tact/errors.hpp"
 #include "tact/reply.hpp"
 #include "tact/task.hpp"
@@ -37,9 +37,9 @@ class TimedReplyAwaiter : public ReplyAwaiter<R> {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> handle) {
     if (!this->register_waker(handle)) return false;
-    timer_ = schedule_timer(cell_runtime(this->cell_), nullptr, timeout_,
+    timer_ = timer_schedule(cell_runtime(this->cell_), nullptr, timeout_,
                             TimerClock::duration::zero(), &kCallbacks, this);
-    cell_suspend(this->cell_, &resume_coroutine, handle.address());
+    handler_suspend(this->cell_, &resume_coroutine, handle.address());
     return true;
   }
   R await_resume() {

@@ -18,14 +18,13 @@
 
 #include <utility>
 
+#include "tact/detail/runtime_abi.hpp"
+
 namespace tact {
 
 namespace detail {
 struct Timer;
 struct TimerHandleAccess;
-bool timer_cancel(Timer* timer) noexcept;
-bool timer_active(Timer* timer) noexcept;
-void timer_release(Timer* timer) noexcept;
 }  // namespace detail
 
 class TimerHandle {

@@ -177,7 +177,7 @@ inline bool BasicMpscQueue<kLayout>::push(MpscNode* node) noexcept {
   // release: pairs with the acquire of the next exchange of head_, whose producer
   // then links to `node`: our null store is ordered before that link.
   const std::uintptr_t prev = head_.exchange(reinterpret_cast<std::uintptr_t>(node), acq_rel);
-  TACT_YIELD_POINT();  // the cut window: head_ moved, prev->next not yet linked
+  // (The cut window: head_ has moved, prev->next is not linked yet.)
   // release: pairs with the acquire loads of next in pop(); publishes the node
   // and its payload to the consumer.
   as_node(prev)->next.store(node, release);

@@ -2,7 +2,7 @@
 
 namespace tact::detail {
 
-CurrentRequest& current_request() noexcept {
+CurrentRequest& handler_current_request() noexcept {
   thread_local CurrentRequest request;
   return request;
 }

@@ -2,20 +2,13 @@
 
 #include <cassert>
 
-#include "scheduler/worker.hpp"
+#include "sync/blocking.hpp"
 #include "sync/parker.hpp"
 #include "sync/spin.hpp"
 
 namespace tact::detail {
-namespace {
-thread_local bool t_blocking_forbidden = false;
-}  // namespace
-
 // The waiter's Waker* shares the word with the four flags.
 static_assert(alignof(Waker) > 15, "a Waker's low 4 address bits must be free for the flags");
-
-void set_blocking_forbidden(bool forbidden) noexcept { t_blocking_forbidden = forbidden; }
-bool blocking_forbidden() noexcept { return t_blocking_forbidden; }
 
 // ===== writer ==========================================================================
 
@@ -68,7 +61,7 @@ bool ReplySlotBase::withdraw_waker() noexcept {
 }
 
 void ReplySlotBase::wait() noexcept {
-  wake_deferred_on_this_thread();  // a Driver's thread: what it sent may be what we wait for
+  run_before_blocking();  // a Driver's host: what it sent may be what we wait for
   if (spin_until_ready(std::chrono::steady_clock::time_point::max())) return;
   Parker& parker = Parker::current();
   if (!register_waker(parker)) return;
@@ -82,7 +75,7 @@ void ReplySlotBase::wait() noexcept {
 }
 
 bool ReplySlotBase::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
-  wake_deferred_on_this_thread();  // as in wait()
+  run_before_blocking();  // as in wait()
   if (spin_until_ready(deadline)) return true;
   if (std::chrono::steady_clock::now() >= deadline) return false;
   Parker& parker = Parker::current();

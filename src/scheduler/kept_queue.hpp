@@ -1,7 +1,7 @@
 // KeptQueue: a worker's private FIFO of tasks that should stay on its thread
 // (Worker::keep_local): no other thread sees it, so nobody steals from it.
 //
-// Why: under backpressure (runtime/backpressure.hpp) a consumer and the senders
+// Why: under backpressure (actor/backpressure.hpp) a consumer and the senders
 // muted on it take turns closely. Run on one worker they pass each message
 // through its cache (fan-in, 1 worker: ~70M msgs/s); when an idle worker steals
 // the senders or the consumer from the deque, every message crosses cores

@@ -56,7 +56,7 @@ class Scheduler {
   // in its kept queue (kept_queue.hpp), where no other worker takes it, and
   // nobody is woken: the caller's worker is busy and will get to it (senders a
   // running actor releases; from inside RunTask, a task that stays here to run
-  // again: an actor flooding or behind; runtime/backpressure.hpp).
+  // again: an actor flooding or behind; actor/backpressure.hpp).
   void schedule_kept(Task* task) {
     if (Worker* worker = current_worker(); worker != nullptr) {
       worker->keep_local(task);

@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "scheduler/scheduler.hpp"
+#include "sync/blocking.hpp"
 #include "sync/spin.hpp"
-#include "tact/detail/reply_slot_base.hpp"
 
 namespace tact::detail {
 __thread Worker* t_current_worker = nullptr;
@@ -24,10 +24,16 @@ std::uint64_t next_random(std::uint64_t& state) noexcept {
 }  // namespace
 
 Worker* driver_guest() noexcept { return t_driver_guest; }
-void set_driver_guest(Worker* guest) noexcept { t_driver_guest = guest; }
+void set_driver_guest(Worker* guest) noexcept {
+  t_driver_guest = guest;
+  // Before the host blocks, the workers must run what its Driver deferred,
+  // since the host will not (sync/blocking.hpp).
+  set_before_blocking(guest != nullptr ? &Worker::wake_deferred_before_blocking : nullptr, guest);
+}
 
-void wake_deferred_on_this_thread() noexcept {
-  if (t_driver_guest != nullptr && t_driver_guest->wake_deferred_) t_driver_guest->wake_deferred();
+void Worker::wake_deferred_before_blocking(void* guest) noexcept {
+  auto* worker = static_cast<Worker*>(guest);
+  if (worker->wake_deferred_) worker->wake_deferred();
 }
 
 Worker::Worker(Scheduler& scheduler, std::size_t index)

@@ -33,9 +33,6 @@ inline Worker* current_worker_any() noexcept { return t_current_worker; }
 // The calling thread's Driver guest (tact/driver.hpp), of any scheduler, or nullptr.
 Worker* driver_guest() noexcept;
 void set_driver_guest(Worker* guest) noexcept;
-// Before a host thread blocks (Reply::get(), shutdown): the workers must run
-// what its Driver deferred, since the thread will not (Worker::wake_deferred).
-void wake_deferred_on_this_thread() noexcept;
 
 class Worker {
  public:
@@ -57,6 +54,9 @@ class Worker {
   // now if any of that is still waiting (before the host blocks, or leaves).
   void wake_deferred() noexcept;
   void defer_wake() noexcept { wake_deferred_ = true; }
+  // set_driver_guest's hook for sync/blocking.hpp: wake_deferred(), if the
+  // guest deferred anything.
+  static void wake_deferred_before_blocking(void* guest) noexcept;
 
   // How many times in a row the LIFO slot may be taken before the deque gets a
   // turn (when it has tasks): two actors messaging each other through the slot
@@ -79,7 +79,6 @@ class Worker {
 
  private:
   friend class Scheduler;
-  friend void wake_deferred_on_this_thread() noexcept;
 
   // Every this many tasks the injector is polled first, even when local work
   // remains, so external work and overflow are not starved (tokio: 61).

@@ -6,7 +6,21 @@
 
 #include "tact/detail/atomic.hpp"
 
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace tact::detail {
+
+// One iteration of a spin-wait: tells the core we are spinning (frees the
+// sibling hyper-thread, avoids the memory-order mis-speculation exit penalty).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
 
 // How long a blocked get() waits actively before parking its thread. A reply from
 // an actor on the other core lands within a few microseconds; parking costs a

@@ -1,4 +1,4 @@
-// Backpressure on unbounded mailboxes (Config::mute_senders, src/runtime/
+// Backpressure on unbounded mailboxes (Config::mute_senders, src/actor/
 // backpressure.hpp): producers inside the runtime that outrun their consumer are
 // paused, so the consumer's backlog stays near one handler's worth per producer;
 // a consumer that parks or stops lets them go; cycles of actors flooding each

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "support/watchdog.hpp"
+#include "sync/spin.hpp"
 
 namespace tact::detail {
 namespace {

@@ -38,8 +38,7 @@
 // is reading) while it retires the one before.
 //
 // Anything that stops making progress fails after kStallLimit with a dump; the
-// Watchdog is the backstop for a thread that never returns. A schedule-fuzzing
-// build (TACT_SCHED_FUZZ) widens the cut windows through TACT_YIELD_POINT.
+// Watchdog is the backstop for a thread that never returns.
 #include "mailbox/mpsc_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -61,6 +60,7 @@
 #include <vector>
 
 #include "support/watchdog.hpp"
+#include "sync/spin.hpp"
 
 namespace tact::detail {
 namespace {

@@ -20,6 +20,7 @@
 
 #include "support/random.hpp"
 #include "support/watchdog.hpp"
+#include "sync/spin.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/reply.hpp"
 

@@ -98,7 +98,7 @@ const std::vector<NamedConfig>& configs() {
       {"NoSpin", make_config(2, 128, 256, 0us)},
       {"OneWorkerNoSpin", make_config(1, 128, 256, 0us)},
       {"FourWorkersAllTiny", make_config(4, 1, 2, 0us)},
-      // Backpressure (runtime/backpressure.hpp): senders paused and released.
+      // Backpressure (actor/backpressure.hpp): senders paused and released.
       {"Muting", make_config(2, 128, 256, 50us, true)},
       {"MutingBudget1", make_config(2, 1, 256, 50us, true)},
       {"MutingOneWorkerTiny", make_config(1, 1, 2, 0us, true)},

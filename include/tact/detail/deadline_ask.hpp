@@ -17,6 +17,7 @@
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/envelope.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/detail/timer_callbacks.hpp"
 #include "tact/timer.hpp"
 
@@ -35,12 +36,6 @@ struct Deadline {
 
 namespace detail {
 
-std::exception_ptr make_timeout() noexcept;
-// An ask answered tact::Timeout (RuntimeStats::requests_expired), counted by
-// whoever answers, before the answer is published: an asker that sees Timeout
-// sees the count too.
-void cell_count_expired(CellBase* cell) noexcept;
-void runtime_count_expired(RuntimeCore* runtime) noexcept;
 
 template <class R>
 struct DeadlineClaim {
@@ -58,7 +53,7 @@ struct DeadlineClaim {
   }
   void answer_timeout() noexcept {
     runtime_count_expired(runtime);  // the timer runs only while the runtime does
-    slot->store_error(make_timeout());
+    slot->store_error(error_timeout());
     slot->publish();
   }
 
@@ -94,11 +89,11 @@ struct DeadlineAskEnvelope final : Envelope {
       // The timer answered Timeout already (and counted it).
     } else if (!is_handle(op)) {
       cell_count_dead_letter(cell);
-      self->claim->slot->store_error(make_actor_stopped());
+      self->claim->slot->store_error(error_actor_stopped());
       publish = true;
     } else if (std::chrono::steady_clock::now() >= self->deadline) {
       cell_count_expired(cell);  // its timer is late: answer as it would
-      self->claim->slot->store_error(make_timeout());
+      self->claim->slot->store_error(error_timeout());
       publish = true;
     } else {
       self->timer.cancel();  // handled in time: the timer goes now, not at the deadline

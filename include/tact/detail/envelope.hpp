@@ -36,7 +36,7 @@ inline bool is_handle(EnvelopeOp op) noexcept {
 // idle retires it: the payload (and what it holds: refs, promises, buffers) goes
 // at once, the few bytes of the shell a little later.
 struct Envelope : MpscNode, PoolAllocated {
-  // Never throws: a handler's exception fails the actor (cell_fail) and, for an
+  // Never throws: a handler's exception fails the actor (handler_fail) and, for an
   // ask, answers HandlerFailed. Each op is applied once, kFree last. The
   // consumer owns everything but `next` (mpsc_queue.hpp, I2), so a handled
   // envelope may swap fn for a cheaper one that only frees (free_shell).
@@ -70,7 +70,7 @@ template <class A, class M, class R>
 bool dispatch_message(CellBase* cell, void* object, M& msg, ReplySlot<R>* slot,
                       EnvelopeOp op) noexcept {
   if (op == EnvelopeOp::kHandleSwitched) {
-    if (const BehaviourEntry* entry = cell_behaviour(cell).find(&MessageTag<M>::id)) {
+    if (const BehaviourEntry* entry = handler_behaviour(cell).find(&MessageTag<M>::id)) {
       return entry->invoke(entry->fn, cell, &msg, slot);
     }
   }
@@ -137,7 +137,7 @@ struct AskEnvelope final : Envelope {
       publish = dispatch_message<A, M, R>(cell, object, self->payload.msg, slot, op);
     } else {
       cell_count_dead_letter(cell);
-      slot->store_error(make_actor_stopped());
+      slot->store_error(error_actor_stopped());
     }
     self->payload.msg.~M();      // the message first: its destructor runs before the asker wakes
     self->fn = &free_shell<AskEnvelope>;  // only kFree is left

@@ -21,7 +21,7 @@ namespace tact::detail {
 template <class A>
 Context<A>& stable_context(CellBase* cell) {
   static_assert(sizeof(Context<A>) <= sizeof(void*) && std::is_trivially_destructible_v<Context<A>>);
-  return *::new (cell_context_storage(cell)) Context<A>(cell);
+  return *::new (handler_context_storage(cell)) Context<A>(cell);
 }
 
 // Runs a handler of actor A — `call(std::move(msg), ctx)` — and answers
@@ -40,8 +40,8 @@ bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noe
       return false;
     } catch (...) {  // the frame could not be allocated
       std::exception_ptr error = std::current_exception();
-      if (slot != nullptr) slot->store_error(make_handler_failed(error));
-      cell_fail(cell, std::move(error));
+      if (slot != nullptr) slot->store_error(error_handler_failed(error));
+      handler_fail(cell, std::move(error));
       return slot != nullptr;
     }
   } else if constexpr (IsDelegated<Ret>::value) {
@@ -53,8 +53,8 @@ bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noe
       if (slot != nullptr) slot->store_error(std::make_exception_ptr(BrokenPromise()));
     } catch (...) {
       std::exception_ptr error = std::current_exception();
-      if (slot != nullptr && scope.slot_still_ours()) slot->store_error(make_handler_failed(error));
-      cell_fail(cell, std::move(error));
+      if (slot != nullptr && scope.slot_still_ours()) slot->store_error(error_handler_failed(error));
+      handler_fail(cell, std::move(error));
       if (!scope.slot_still_ours()) return false;
     }
     return slot != nullptr;
@@ -71,8 +71,8 @@ bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noe
       }
     } catch (...) {
       std::exception_ptr error = std::current_exception();
-      if (slot != nullptr) slot->store_error(make_handler_failed(error));
-      cell_fail(cell, std::move(error));
+      if (slot != nullptr) slot->store_error(error_handler_failed(error));
+      handler_fail(cell, std::move(error));
     }
     return slot != nullptr;
   }

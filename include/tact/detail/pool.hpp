@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <new>
 
+#include "tact/detail/runtime_abi.hpp"
+
 namespace tact::detail {
 
 inline constexpr std::size_t kPoolGranule = 16;
@@ -44,10 +46,6 @@ constexpr std::size_t pool_class_of(std::size_t bytes) noexcept {
   return (bytes - 1) / kPoolGranule;  // 1..16 -> 0, 17..32 -> 1, ...
 }
 
-// The slow paths: a thread's first use, an empty or full list, sizes outside
-// the pool, thread exit, AddressSanitizer builds.
-void* pool_allocate_slow(std::size_t bytes);
-void pool_free_slow(void* block, std::size_t bytes) noexcept;
 
 // Any thread. 16-byte aligned memory for `bytes`; throws std::bad_alloc.
 inline void* pool_allocate(std::size_t bytes) {

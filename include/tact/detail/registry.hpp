@@ -1,4 +1,4 @@
-// The registry's entry points for Runtime and Context (src/registry/).
+// The registry's entry points for Runtime and Context (src/actor/names/).
 #pragma once
 
 #include <optional>
@@ -6,16 +6,13 @@
 
 #include "tact/actor_ref.hpp"
 #include "tact/detail/cell.hpp"
+#include "tact/detail/runtime_abi.hpp"
 
 namespace tact::detail {
 
 template <class A>
 struct ActorClass;
 
-bool registry_add(RuntimeCore* runtime, std::string_view name, CellBase* cell);
-// The named actor, counted, if its class is `vtable`'s (nullptr: any); else nullptr.
-CellBase* registry_find(RuntimeCore* runtime, std::string_view name, const ActorVTable* vtable);
-bool registry_remove(RuntimeCore* runtime, std::string_view name);
 
 // Typed means checked: an actor of another class under that name is not found.
 template <class A>

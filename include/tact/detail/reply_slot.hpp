@@ -7,14 +7,11 @@
 #include <utility>
 
 #include "tact/detail/reply_slot_base.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/outcome.hpp"
 
 namespace tact::detail {
 
-// Out of line (cell.cpp): building an exception_ptr is not for the hot path.
-std::exception_ptr make_actor_stopped() noexcept;
-std::exception_ptr make_handler_failed(std::exception_ptr cause) noexcept;
-std::exception_ptr make_mailbox_full() noexcept;
 
 template <class R>
 class ReplySlot final : public ReplySlotBase {

@@ -117,9 +117,4 @@ class ReplySlotBase : public PoolAllocated {
   void* cont_ctx_ = nullptr;     // idem
 };
 
-// Blocking waits on runtime worker threads deadlock a small runtime: the
-// scheduler marks its workers, and Reply::get() refuses to block there.
-void set_blocking_forbidden(bool forbidden) noexcept;
-bool blocking_forbidden() noexcept;
-
 }  // namespace tact::detail

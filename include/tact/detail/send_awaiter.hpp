@@ -25,7 +25,7 @@ class SendAwaiter {
   ~SendAwaiter() {
     // Destroyed while registered: our actor was killed as it waited. A
     // registration the target already took is being woken: wait for that.
-    if (registered_ && !cell_cancel_wait_for_room(target_, *waker_)) cell_await_wake(self_);
+    if (registered_ && !cell_cancel_wait_for_room(target_, *waker_)) handler_await_wake(self_);
     cell_release(target_);
   }
 
@@ -34,7 +34,7 @@ class SendAwaiter {
   bool await_suspend(std::coroutine_handle<P> handle) {
     self_ = awaiting_cell(handle);
     coroutine_ = handle.address();
-    waker_ = &cell_suspension_waker(self_);
+    waker_ = &handler_waker(self_);
     return register_and_retry();
   }
   // Throws tact::ActorStopped if the target stopped before taking the message.
@@ -49,13 +49,13 @@ class SendAwaiter {
       case Reserve::kFull:
         return false;
       case Reserve::kStopped:
-        error_ = make_actor_stopped();
+        error_ = error_actor_stopped();
         return done_ = true;
       case Reserve::kOk:
         break;
     }
     if (!deliver_reserved_new<TellEnvelope<A, M>>(target_, std::move(msg_))) {
-      error_ = make_actor_stopped();
+      error_ = error_actor_stopped();
     }
     return done_ = true;
   }
@@ -70,7 +70,7 @@ class SendAwaiter {
       return false;  // sent, and no wake is coming
     }
     // Not sent: wait. Or sent, but a wake is already on its way: take it first.
-    cell_suspend(self_, &on_wake, this);
+    handler_suspend(self_, &on_wake, this);
     return true;
   }
 

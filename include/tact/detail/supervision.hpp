@@ -1,6 +1,6 @@
 // Spawning a supervised child: like spawn_actor, but the object comes from a
 // factory that is kept (in the child's CellExtras) to build it again, in the
-// same cell, at each restart (src/supervision/child.hpp).
+// same cell, at each restart (src/actor/supervision/child.hpp).
 #pragma once
 
 #include <functional>
@@ -9,13 +9,11 @@
 
 #include "tact/actor_ref.hpp"
 #include "tact/detail/cell.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/detail/spawn.hpp"
 
 namespace tact::detail {
 
-// Before the child goes live: records its supervisor and factory, and ties the
-// supervisor to the child's stop.
-void child_attach(CellBase* child, CellBase* supervisor, std::function<void(void*)> build);
 
 template <class A>
 ActorRef<A> spawn_child(CellBase* supervisor, std::function<A()> factory) {

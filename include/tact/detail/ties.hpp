@@ -1,6 +1,6 @@
 // Ties: who hears of an actor's stop. A watcher (ctx.watch), a linked actor
 // (ctx.link), a supervisor: each adds a tie to the target's cell; when the
-// target stops for good, every tie is notified once (src/supervision/ties.hpp
+// target stops for good, every tie is notified once (src/actor/supervision/ties.hpp
 // holds the protocol). The templates here build the typed notifications.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/envelope.hpp"
+#include "tact/detail/runtime_abi.hpp"
 #include "tact/down.hpp"
 #include "tact/exit.hpp"
 
@@ -23,9 +24,7 @@ struct StopInfo {
   std::exception_ptr error;
 };
 
-// Runs on the stopping actor's thread (or on a thread that found it stopped);
-// must not block. `peer` is the actor holding the tie.
-using TieNotify = void (*)(CellBase* peer, const StopInfo& info) noexcept;
+// TieNotify (runtime_abi.hpp) is what a tie runs when its target stops.
 
 enum class TieKind : unsigned char {
   kWatch,       // peer watches the target: Down
@@ -33,12 +32,6 @@ enum class TieKind : unsigned char {
   kSupervisor,  // peer supervises the target: it forgets the child
 };
 
-// Any thread, holding a reference to both cells. Ties `peer` to `target`'s stop
-// (once per (peer, kind): adding again is a no-op). If `target` has already
-// stopped, `notify` runs now, here, and false is returned.
-bool tie_add(CellBase* target, CellBase* peer, TieKind kind, TieNotify notify);
-// Any thread. Unties; false if there was no such tie (or the target stopped).
-bool tie_remove(CellBase* target, CellBase* peer, TieKind kind) noexcept;
 
 // A system message: queued like a tell, but never refused by a mailbox bound and
 // not counted as a dead letter when the receiver has stopped (it is dropped).
@@ -70,9 +63,6 @@ void notify_down(CellBase* watcher, const StopInfo& info) noexcept {
   deliver_system<W>(watcher, Down{AddressAccess::of(info.who), info.reason, info.error});
 }
 
-// Stops a linked actor that does not trap exits: it fails with tact::LinkedExit
-// when the message is handled (src/supervision/links.cpp).
-void deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept;
 
 // A linked actor of class B hears: an Exit if it traps exits (has handle(Exit)),
 // else a linked exit for an abnormal stop, else nothing.
@@ -81,7 +71,7 @@ void notify_linked(CellBase* peer, const StopInfo& info) noexcept {
   if constexpr (kHandles<B, Exit>) {
     deliver_system<B>(peer, Exit{AddressAccess::of(info.who), info.reason, info.error});
   } else if (is_abnormal(info.reason)) {
-    deliver_linked_exit(peer, info);
+    cell_deliver_linked_exit(peer, info);
   }
 }
 

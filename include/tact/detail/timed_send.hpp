@@ -4,7 +4,7 @@
 // (cell_deliver: a timer tick is a system-lane message, never refused by a
 // mailbox bound), disposing frees it. The timer service itself is private to
 // libtact.a (src/timer/timer_service.hpp); templates reach it through
-// schedule_timer() (timer_callbacks.hpp).
+// timer_schedule() (timer_callbacks.hpp).
 #pragma once
 
 #include <chrono>
@@ -86,7 +86,7 @@ TimerHandle send_timed(RuntimeCore* runtime, CellBase* owner, TimerClock::durati
     auto* ctx = new TimedSend<A, Msg>{target, std::forward<M>(msg)};
     const TimerCallbacks* callbacks =
         period == TimerClock::duration::zero() ? &TimedSend<A, Msg>::kOnce : &TimedSend<A, Msg>::kEvery;
-    return schedule_timer(runtime, owner, delay, period, callbacks, ctx);
+    return timer_schedule(runtime, owner, delay, period, callbacks, ctx);
   }
 }
 

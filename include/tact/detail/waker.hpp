@@ -1,5 +1,5 @@
 // Waker: something a reply writer (or any one-shot event) wakes without knowing
-// what it is: a thread's Parker, a parked actor (src/runtime/suspension.hpp), a
+// what it is: a thread's Parker, a parked actor (src/actor/suspension.hpp), a
 // coroutine's resume envelope. One function pointer, no virtual table.
 //
 // The rule every waker keeps (see reply_slot_base.hpp): the waking side touches

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "support/watchdog.hpp"
+#include "sync/blocking.hpp"
 #include "sync/parker.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/reply.hpp"

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "runtime/suspension.hpp"
+#include "actor/suspension.hpp"
 
 namespace tact::detail {
 

@@ -1,12 +1,12 @@
-#include "supervision/ties.hpp"
+#include "actor/supervision/ties.hpp"
 
 #include <algorithm>
 #include <utility>
 
-#include "registry/name_registry.hpp"
-#include "runtime/cell.hpp"
-#include "runtime/cell_extras.hpp"
-#include "runtime/runtime_core.hpp"
+#include "actor/cell.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/names/name_registry.hpp"
+#include "actor/runtime_core.hpp"
 
 namespace tact::detail {
 namespace {
@@ -49,21 +49,21 @@ Ties::~Ties() {
 bool stopped_after_fence(const Cell& cell) noexcept {
   // seq_cst fence: orders our earlier store of the extras pointer (or of the
   // section's contents) before this load of `stopped`; pairs with the fence in
-  // cell_extras_on_stop (see ties.hpp). relaxed load: the fence orders it; what
+  // extras_on_stop (see ties.hpp). relaxed load: the fence orders it; what
   // we then read of a stopped cell is ordered by the acquire in close_ties.
   fence_seq_cst();
   return cell.stopped.load(relaxed);
 }
 
 void close_ties(Cell& cell, Ties& ties) noexcept {
-  // acquire: pairs with the release store of `stopped` in stop_cell, which comes
+  // acquire: pairs with the release store of `stopped` in runner_stop, which comes
   // after the stop reason and failure were written (they are final then).
   (void)cell.stopped.load(acquire);
   std::vector<Ties::Tie> to_notify;
   std::vector<std::string> names;
   StopInfo info{&cell, exit_reason_of(cell.stop_reason), nullptr};
   if (info.reason == ExitReason::failed) {
-    info.error = cell_extras_made(&cell).failure;  // these ties live in the extras
+    info.error = extras_known(&cell).failure;  // these ties live in the extras
   }
   {
     std::lock_guard<std::mutex> lock(ties.mutex);
@@ -86,7 +86,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
 
 bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify notify) {
   Cell& target = *Cell::from(target_base);
-  Ties& ties = cell_extras(&target).ties;  // may allocate: before any lock
+  Ties& ties = extras_or_make(&target).ties;  // may allocate: before any lock
   StopInfo info{&target, ExitReason::normal, nullptr};
   {
     std::unique_lock<std::mutex> lock(ties.mutex);
@@ -114,7 +114,7 @@ bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify noti
 }
 
 bool tie_remove(CellBase* target_base, CellBase* peer, TieKind kind) noexcept {
-  CellExtras* extras = cell_extras_if_any(Cell::from(target_base));
+  CellExtras* extras = extras_if_any(Cell::from(target_base));
   if (extras == nullptr) return false;
   Ties& ties = extras->ties;
   std::lock_guard<std::mutex> lock(ties.mutex);

@@ -1,12 +1,12 @@
-// ActorTimers, and schedule_timer(): where ctx.send_after/send_every and
+// ActorTimers, and timer_schedule(): where ctx.send_after/send_every and
 // rt.send_after/send_every reach the runtime's TimerService.
-#include "timer/actor_timers.hpp"
+#include "actor/timers/actor_timers.hpp"
 
 #include <algorithm>
 
-#include "runtime/cell.hpp"
-#include "runtime/cell_extras.hpp"
-#include "runtime/runtime_core.hpp"
+#include "actor/cell.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/runtime_core.hpp"
 #include "timer/timer_service.hpp"
 
 namespace tact::detail {
@@ -29,12 +29,12 @@ void ActorTimers::cancel_all() noexcept {
   handles_.clear();
 }
 
-TimerHandle schedule_timer(RuntimeCore* runtime, CellBase* owner, TimerClock::duration delay,
+TimerHandle timer_schedule(RuntimeCore* runtime, CellBase* owner, TimerClock::duration delay,
                            TimerClock::duration period, const TimerCallbacks* callbacks, void* ctx) {
   ActorTimers* timers = nullptr;
   if (owner != nullptr) {
     try {
-      timers = &cell_extras(Cell::from(owner)).timers;
+      timers = &extras_or_make(Cell::from(owner)).timers;
       timers->reserve_one();
     } catch (...) {
       callbacks->dispose(ctx);

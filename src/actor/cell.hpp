@@ -73,7 +73,7 @@ struct Cell final : CellBase, Task {
   // Any thread holding a reference. The runtime is one word: in the cell until
   // the extras exist, in the extras after.
   RuntimeCore* runtime() const noexcept {
-    // acquire: pairs with the release store in cell_extras_allocate(), so the extras'
+    // acquire: pairs with the release store in extras_make(), so the extras'
     // `runtime` is seen built.
     const std::uintptr_t word = runtime_or_extras.load(acquire);
     if (const CellExtrasHead* head = extras_head(word)) return head->runtime;
@@ -99,7 +99,7 @@ struct Cell final : CellBase, Task {
   // A kill's reason + 1 (0: none), set once by the first cell_kill (release);
   // the runner checks it at the start of each turn (acquire).
   Atomic<unsigned char> kill_reason{0};
-  // Its last turn used the whole budget and left mail (runtime/backpressure.hpp).
+  // Its last turn used the whole budget and left mail (actor/backpressure.hpp).
   // Written by the runner only; senders read it after their push, on the line
   // the push already brought in (relaxed: a hint; the muted list's mutex decides).
   Atomic<bool> overloaded{false};
@@ -109,7 +109,7 @@ struct Cell final : CellBase, Task {
   // The runtime (bit 0 clear) until the extras are allocated on first use
   // (cell_extras.hpp: timers, watchers, bound, suspension, a failure); then
   // the extras' CellExtrasHead, with bit 0 set. Set once more, under the
-  // registry shard's mutex (cell_extras()); never cleared.
+  // registry shard's mutex (extras_or_make()); never cleared.
   static constexpr std::uintptr_t kHasExtras = 1;
   Atomic<std::uintptr_t> runtime_or_extras;
   // -- guarded by the registry shard's mutex ------------------------------------------------
@@ -137,10 +137,10 @@ struct Cell final : CellBase, Task {
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).
-void cell_stop_after_queued(CellBase* cell, StopReason reason) noexcept;
+void cell_stop(CellBase* cell, StopReason reason) noexcept;
 void cell_kill(CellBase* cell, StopReason reason) noexcept;
 // The runner: stop after this handler, for the kill's reason.
-void cell_request_kill_stop(Cell* cell) noexcept;
+void runner_stop_for_kill(Cell* cell) noexcept;
 
 // As cell_deliver, without its early look at `stopped`: the envelope is
 // rejected by whoever holds the run rights once the actor has stopped, so its
@@ -149,7 +149,19 @@ void cell_request_kill_stop(Cell* cell) noexcept;
 // the stopping runner may still touch (interleaved_await.cpp).
 bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept;
 
-// The scheduler's RunTask for cells: up to one budget of messages.
+// Frees an envelope the mailbox retired (mpsc_queue.hpp, I2), if any.
+inline void free_retired(MpscNode* retired) noexcept {
+  if (retired == nullptr) return;
+  auto* envelope = static_cast<Envelope*>(retired);
+  envelope->fn(envelope, nullptr, nullptr, EnvelopeOp::kFree);
+}
+
+// Holding the run rights on a stopped cell: rejects everything queued, then
+// gives the rights back (cell.cpp).
+void reject_all_and_release_rights(Cell* cell) noexcept;
+
+// The scheduler's RunTask for cells: one turn, up to one budget of messages
+// (turn.cpp).
 void run_cell(Task* task, Worker& worker, void* runtime_core);
 
 }  // namespace tact::detail

@@ -1,9 +1,10 @@
-#include "runtime/suspension.hpp"
+#include "actor/suspension.hpp"
 
 #include <thread>
 
-#include "runtime/cell.hpp"
-#include "runtime/runtime_core.hpp"
+#include "actor/cell.hpp"
+#include "actor/runtime_core.hpp"
+#include "sync/spin.hpp"
 
 namespace tact::detail {
 

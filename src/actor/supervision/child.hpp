@@ -11,14 +11,14 @@
 //   any ──(the supervisor stops it for good, or a kill)──> stopping
 //
 // Parked: the failed object is gone (on_stop ran, then its destructor), and the
-// runner parks on the cell's Suspension (runtime/suspension.hpp): it keeps the
+// runner parks on the cell's Suspension (actor/suspension.hpp): it keeps the
 // mailbox's consumer rights and handles nothing, so senders keep queueing and
 // no worker spins on it. The supervisor's wake (or a kill) schedules it again;
 // the resume step (on a worker, as a handler) then builds the new object in
 // place and runs on_start, or stops the actor for good. The queued messages are
 // then handled, in order, by the new object.
 //
-// The child learns it must park in stop_cell's first step
+// The child learns it must park in runner_stop's first step
 // (child_parks_instead_of_stopping), so a restart never sets `stopped`: the
 // actor never looks stopped to senders, watchers or the registry.
 #pragma once
@@ -53,12 +53,12 @@ struct SupervisedChild {
   const std::function<void(void*)> build;
 };
 
-// stop_cell's first step, by the runner: a supervised child that failed, or was
+// runner_stop's first step, by the runner: a supervised child that failed, or was
 // taken down for a restart, parks (see above), tells its supervisor, and
-// returns true; stop_cell then returns at once. False: stop as usual.
+// returns true; runner_stop then returns at once. False: stop as usual.
 bool child_parks_instead_of_stopping(Cell& cell) noexcept;
 
-// stop_cell, by the runner: true for a supervised child between restarts, whose
+// runner_stop, by the runner: true for a supervised child between restarts, whose
 // object is already gone (no on_stop, no destructor then).
 bool child_object_gone(Cell& cell) noexcept;
 

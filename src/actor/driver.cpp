@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/runtime_core.hpp"
+#include "actor/runtime_core.hpp"
 #include "scheduler/worker.hpp"
 #include "tact/runtime.hpp"
 

@@ -46,7 +46,7 @@
 #include <mutex>
 #include <vector>
 
-#include "runtime/cell.hpp"
+#include "actor/cell.hpp"
 
 namespace tact::detail {
 

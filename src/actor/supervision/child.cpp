@@ -1,12 +1,12 @@
-#include "supervision/child.hpp"
+#include "actor/supervision/child.hpp"
 
 #include <exception>
 #include <utility>
 
-#include "runtime/cell.hpp"
-#include "runtime/cell_extras.hpp"
-#include "runtime/runtime_core.hpp"
-#include "supervision/child_control.hpp"
+#include "actor/cell.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/runtime_core.hpp"
+#include "actor/supervision/child_control.hpp"
 #include "tact/detail/ties.hpp"
 #include "tact/supervisor.hpp"
 
@@ -15,7 +15,7 @@ namespace {
 
 using State = SupervisedChild::State;
 
-CellExtras& extras_of(Cell& cell) noexcept { return cell_extras_made(&cell); }  // made at spawn
+CellExtras& extras_of(Cell& cell) noexcept { return extras_known(&cell); }  // made at spawn
 
 // The failed (or taken down) object goes: the coroutines it left awaiting with
 // interleaving (they point into it), on_stop, then its destructor.
@@ -27,7 +27,7 @@ void destroy_object(Cell& cell, SupervisedChild& child) noexcept {
     try {
       cell.vtable->on_stop(object, &cell);
     } catch (...) {
-      // As in stop_cell: a failing on_stop does not stop the restart.
+      // As in runner_stop: a failing on_stop does not stop the restart.
     }
   }
   cell.vtable->destroy(object);
@@ -40,7 +40,7 @@ void rebuild_object(Cell& cell, SupervisedChild& child) noexcept {
   try {
     child.build(cell.object());
   } catch (...) {
-    cell_fail(&cell, std::current_exception());
+    handler_fail(&cell, std::current_exception());
     return;
   }
   child.object_gone = false;
@@ -48,7 +48,7 @@ void rebuild_object(Cell& cell, SupervisedChild& child) noexcept {
   try {
     cell.vtable->on_start(cell.object(), &cell);
   } catch (...) {
-    cell_fail(&cell, std::current_exception());
+    handler_fail(&cell, std::current_exception());
   }
 }
 
@@ -119,7 +119,7 @@ SupervisedChild::SupervisedChild(CellBase* supervisor_cell, std::function<void(v
 SupervisedChild::~SupervisedChild() { cell_release(supervisor); }
 
 bool child_parks_instead_of_stopping(Cell& cell) noexcept {
-  CellExtras* extras = cell_extras_if_any(&cell);
+  CellExtras* extras = extras_if_any(&cell);
   if (extras == nullptr || extras->child == nullptr) return false;
   SupervisedChild& child = *extras->child;
   const bool failed = cell.stop_reason == StopReason::kFailed;
@@ -148,7 +148,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
     // A kill came first: resume now (it marks the child stopping) and stop.
     cell.parked = false;
     (void)suspension.resume();
-    cell_request_kill_stop(&cell);
+    runner_stop_for_kill(&cell);
     return false;
   }
   // Parked: a wake may resume (and stop, and free) the cell on another worker
@@ -161,7 +161,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
 }
 
 bool child_object_gone(Cell& cell) noexcept {
-  CellExtras* extras = cell_extras_if_any(&cell);
+  CellExtras* extras = extras_if_any(&cell);
   return extras != nullptr && extras->child != nullptr && extras->child->object_gone;
 }
 
@@ -169,7 +169,7 @@ bool child_object_gone(Cell& cell) noexcept {
 
 void child_attach(CellBase* child_base, CellBase* supervisor, std::function<void(void*)> build) {
   Cell& cell = *Cell::from(child_base);
-  cell_extras(&cell).child = std::make_unique<SupervisedChild>(supervisor, std::move(build));
+  extras_or_make(&cell).child = std::make_unique<SupervisedChild>(supervisor, std::move(build));
   (void)tie_add(child_base, supervisor, TieKind::kSupervisor, &notify_child_stopped);
 }
 
@@ -201,7 +201,7 @@ void child_stop(CellBase* child_base) noexcept {
   if (before == State::kParked) {
     extras.suspension.wake();  // it resumes stopping (resume_parked_child)
   } else if (before != State::kStopping) {
-    cell_stop_after_queued(child_base, StopReason::kShutdown);
+    cell_stop(child_base, StopReason::kShutdown);
   }
 }
 

@@ -2,7 +2,7 @@
 // links, a mailbox bound, a suspended coroutine), kept out of the Cell so that
 // the many idle actors stay small (README: "bytes per idle actor").
 //
-// Allocated on first use by any thread (cell_extras()), freed with the cell's
+// Allocated on first use by any thread (extras_or_make()), freed with the cell's
 // memory (cell_free). Each section states who may touch it; a section added
 // for a feature lives in that feature's folder and is included here.
 #pragma once
@@ -11,15 +11,15 @@
 #include <exception>
 #include <memory>
 
-#include "runtime/backpressure.hpp"
-#include "runtime/cell.hpp"  // CellExtrasHead
-#include "runtime/interleaved_await.hpp"
-#include "runtime/mailbox_bound.hpp"
-#include "runtime/suspension.hpp"
-#include "supervision/child.hpp"
-#include "supervision/ties.hpp"
+#include "actor/backpressure.hpp"
+#include "actor/cell.hpp"  // CellExtrasHead
+#include "actor/interleaved_await.hpp"
+#include "actor/mailbox_bound.hpp"
+#include "actor/supervision/child.hpp"
+#include "actor/supervision/ties.hpp"
+#include "actor/suspension.hpp"
+#include "actor/timers/actor_timers.hpp"
 #include "tact/behaviour.hpp"
-#include "timer/actor_timers.hpp"
 
 namespace tact::detail {
 
@@ -28,15 +28,15 @@ namespace tact::detail {
 struct CellExtras : CellExtrasHead {
   CellExtras(Cell* cell, RuntimeCore* rt) noexcept : CellExtrasHead{rt}, suspension(cell) {}
 
-  Suspension suspension;           // a parked handler (src/runtime/suspension.hpp)
+  Suspension suspension;           // a parked handler (src/actor/suspension.hpp)
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
-  ActorTimers timers;              // src/timer/actor_timers.hpp
-  MailboxBound bound;              // src/runtime/mailbox_bound.hpp (when bounded)
-  MutedSenders muted;              // src/runtime/backpressure.hpp (once overloaded)
+  ActorTimers timers;              // src/actor/timers/actor_timers.hpp
+  MailboxBound bound;              // src/actor/mailbox_bound.hpp (when bounded)
+  MutedSenders muted;              // src/actor/backpressure.hpp (once overloaded)
   BehaviourTable behaviour;          // ctx.become: the active handler set (runner-only)
   BehaviourTable next_behaviour;     // set by become, active from the next message
-  Ties ties;                       // src/supervision/ties.hpp: watchers, links, registry names
-  std::unique_ptr<SupervisedChild> child;  // src/supervision/child.hpp: set at spawn
+  Ties ties;                       // src/actor/supervision/ties.hpp: watchers, links, registry names
+  std::unique_ptr<SupervisedChild> child;  // src/actor/supervision/child.hpp: set at spawn
   // Why the actor failed (runner-only; final once `stopped` is set): what its
   // watchers, links and supervisor are told. Here, not in the cell: rare.
   std::exception_ptr failure;
@@ -46,35 +46,35 @@ struct CellExtras : CellExtrasHead {
 };
 
 // The extras a cell's runtime_or_extras word names, or nullptr.
-inline CellExtras* extras_in(std::uintptr_t word) noexcept {
+inline CellExtras* extras_from_word(std::uintptr_t word) noexcept {
   return static_cast<CellExtras*>(Cell::extras_head(word));
 }
 // The extras if some thread allocated them (acquire), else nullptr. Inline: an
 // awaited ask looks them up three times per round trip.
-inline CellExtras* cell_extras_if_any(Cell* cell) noexcept {
-  // acquire: pairs with the release store in cell_extras_allocate.
-  return extras_in(cell->runtime_or_extras.load(acquire));
+inline CellExtras* extras_if_any(Cell* cell) noexcept {
+  // acquire: pairs with the release store in extras_make.
+  return extras_from_word(cell->runtime_or_extras.load(acquire));
 }
 // The extras a caller knows exist (made earlier: at spawn, by the waker, by
-// cell_become...): what cell_extras_if_any returns, without the null case.
-inline CellExtras& cell_extras_made(Cell* cell) noexcept {
-  CellExtras* extras = cell_extras_if_any(cell);
+// handler_become...): what extras_if_any returns, without the null case.
+inline CellExtras& extras_known(Cell* cell) noexcept {
+  CellExtras* extras = extras_if_any(cell);
   assert(extras != nullptr && "the cell's extras were expected to exist");
   if (extras == nullptr) __builtin_unreachable();
   return *extras;
 }
 // The first call's allocation (cell_extras.cpp).
-CellExtras& cell_extras_allocate(Cell* cell);
+CellExtras& extras_make(Cell* cell);
 // Any thread, while it holds a reference to the cell: the cell's extras,
 // allocated on the first call. Throws std::bad_alloc.
-inline CellExtras& cell_extras(Cell* cell) {
-  if (CellExtras* extras = cell_extras_if_any(cell)) [[likely]] return *extras;
-  return cell_extras_allocate(cell);
+inline CellExtras& extras_or_make(Cell* cell) {
+  if (CellExtras* extras = extras_if_any(cell)) [[likely]] return *extras;
+  return extras_make(cell);
 }
 // The runner, while stopping the actor (after on_stop, before its mail is
 // rejected): each section lets go of what ties it to the running actor.
-void cell_extras_on_stop(Cell* cell) noexcept;
+void extras_on_stop(Cell* cell) noexcept;
 // The cell's memory goes (cell_free): frees the extras.
-void cell_extras_free(Cell* cell) noexcept;
+void extras_free(Cell* cell) noexcept;
 
 }  // namespace tact::detail

@@ -1,7 +1,7 @@
 // tact::Runtime: the public face of RuntimeCore.
 #include "tact/runtime.hpp"
 
-#include "runtime/runtime_core.hpp"
+#include "actor/runtime_core.hpp"
 #include "tact/detail/registry.hpp"
 
 namespace tact {

@@ -4,9 +4,10 @@
 #include <string>
 #include <utility>
 
-#include "runtime/cell.hpp"
+#include "actor/cell.hpp"
 #include "tact/detail/ties.hpp"
 #include "tact/exit.hpp"
+#include "reply/errors.hpp"
 
 namespace tact {
 
@@ -51,7 +52,7 @@ struct LinkedExitEnvelope final : Envelope {
   static void run(Envelope* base, CellBase* cell, void*, EnvelopeOp op) noexcept {
     auto* self = static_cast<LinkedExitEnvelope*>(base);
     if (op == EnvelopeOp::kHandle) {
-      cell_fail(cell, std::make_exception_ptr(LinkedExit(std::move(self->who), self->reason,
+      handler_fail(cell, std::make_exception_ptr(LinkedExit(std::move(self->who), self->reason,
                                                          std::move(self->error))));
     } else if (op == EnvelopeOp::kReject) {
       // Dropped with the stopped actor (a system message: no dead letter).
@@ -69,7 +70,7 @@ struct LinkedExitEnvelope final : Envelope {
 
 }  // namespace
 
-void deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept {
+void cell_deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept {
   (void)cell_deliver(peer, new LinkedExitEnvelope(info));
 }
 

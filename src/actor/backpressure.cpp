@@ -1,11 +1,11 @@
-#include "runtime/backpressure.hpp"
+#include "actor/backpressure.hpp"
 
 #include <limits>
 #include <new>
 #include <utility>
 
-#include "runtime/cell_extras.hpp"
-#include "runtime/runtime_core.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/runtime_core.hpp"
 
 namespace tact::detail {
 
@@ -16,17 +16,17 @@ void mark_overloaded(Cell* cell) noexcept {
   try {
     // The muted list must exist before a sender can see the flag: the runner
     // that clears it finds it through the extras.
-    (void)cell_extras(cell);
+    (void)extras_or_make(cell);
   } catch (const std::bad_alloc&) {
     return;  // no memory for the list: nobody is muted on this actor
   }
   // relaxed: a hint for senders; the extras pointer it relies on was published
-  // by cell_extras (release), which the sender's cell_extras call acquires.
+  // by extras_or_make (release), which the sender's extras_or_make call acquires.
   cell->overloaded.store(true, relaxed);
 }
 
 void clear_overloaded_slow(Cell* cell) noexcept {
-  MutedSenders& muted = cell_extras_made(cell).muted;  // mark_overloaded made them
+  MutedSenders& muted = extras_known(cell).muted;  // mark_overloaded made them
   std::vector<Cell*> waiting;
   {
     std::lock_guard<std::mutex> lock(muted.mutex);
@@ -65,9 +65,9 @@ bool try_mute(Cell* cell) noexcept {
   clear_overloaded(cell);
   bool muted = false;
   try {
-    // cell_extras, not _if_any: the flag we saw was relaxed, so only its lock
+    // extras_or_make, not _if_any: the flag we saw was relaxed, so only its lock
     // (the one mark_overloaded's allocation took) shows us the extras for sure.
-    MutedSenders& list = cell_extras(receiver).muted;
+    MutedSenders& list = extras_or_make(receiver).muted;
     std::lock_guard<std::mutex> lock(list.mutex);
     // relaxed: under the mutex, which clear_overloaded_slow writes it under.
     if (receiver->overloaded.load(relaxed)) {

@@ -1,22 +1,22 @@
-#include "runtime/cell_extras.hpp"
+#include "actor/cell_extras.hpp"
 
 #include <mutex>
 
-#include "runtime/cell.hpp"
-#include "runtime/runtime_core.hpp"
+#include "actor/cell.hpp"
+#include "actor/runtime_core.hpp"
 
 namespace tact::detail {
 
-CellExtras& cell_extras_allocate(Cell* cell) {
+CellExtras& extras_make(Cell* cell) {
   // Rare (first use): allocated under the registry shard's lock so that two
   // threads asking at once make one.
   RuntimeCore* runtime = cell->runtime();
   std::lock_guard<std::mutex> lock(runtime->cell_mutex(cell));
   // relaxed: the lock orders it against the other writer.
-  CellExtras* extras = extras_in(cell->runtime_or_extras.load(relaxed));
+  CellExtras* extras = extras_from_word(cell->runtime_or_extras.load(relaxed));
   if (extras == nullptr) {
     extras = new CellExtras(cell, runtime);
-    // release: pairs with the acquire loads in cell_extras_if_any and
+    // release: pairs with the acquire loads in extras_if_any and
     // Cell::runtime(), so a reader that sees the pointer sees the built extras.
     cell->runtime_or_extras.store(
         reinterpret_cast<std::uintptr_t>(static_cast<CellExtrasHead*>(extras)) | Cell::kHasExtras,
@@ -25,13 +25,13 @@ CellExtras& cell_extras_allocate(Cell* cell) {
   return *extras;
 }
 
-void cell_extras_on_stop(Cell* cell) noexcept {
-  // seq_cst fence: orders stop_cell's store of `stopped` before this load of the
+void extras_on_stop(Cell* cell) noexcept {
+  // seq_cst fence: orders runner_stop's store of `stopped` before this load of the
   // extras pointer; pairs with the fence in stopped_after_fence, so a thread that
   // allocates the extras meanwhile either is seen here or sees `stopped`
-  // (src/supervision/ties.hpp).
+  // (src/actor/supervision/ties.hpp).
   fence_seq_cst();
-  CellExtras* extras = cell_extras_if_any(cell);
+  CellExtras* extras = extras_if_any(cell);
   if (extras == nullptr) return;
   drop_interleaved_awaits(extras->interleaved);
   // Senders waiting for room try again and find the actor stopped.
@@ -40,13 +40,13 @@ void cell_extras_on_stop(Cell* cell) noexcept {
   close_ties(*cell, extras->ties);  // watchers, links, names, the supervisor
 }
 
-void* cell_context_storage(CellBase* cell) {
-  return cell_extras(Cell::from(cell)).context_storage;
+void* handler_context_storage(CellBase* cell) {
+  return extras_or_make(Cell::from(cell)).context_storage;
 }
 
-void cell_extras_free(Cell* cell) noexcept {
+void extras_free(Cell* cell) noexcept {
   // relaxed: the last reference's acq_rel decrement ordered every use before this.
-  delete extras_in(cell->runtime_or_extras.load(relaxed));
+  delete extras_from_word(cell->runtime_or_extras.load(relaxed));
 }
 
 }  // namespace tact::detail

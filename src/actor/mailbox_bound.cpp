@@ -1,16 +1,16 @@
-#include "runtime/mailbox_bound.hpp"
+#include "actor/mailbox_bound.hpp"
 
 #include <algorithm>
 
-#include "runtime/cell.hpp"
-#include "runtime/cell_extras.hpp"
-#include "runtime/runtime_core.hpp"
+#include "actor/cell.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/runtime_core.hpp"
 
 namespace tact::detail {
 namespace {
 
 MailboxBound& bound_of(CellBase* cell) noexcept {
-  return cell_extras_made(Cell::from(cell)).bound;  // made at spawn, before publication
+  return extras_known(Cell::from(cell)).bound;  // made at spawn, before publication
 }
 
 }  // namespace
@@ -24,7 +24,7 @@ Reserve cell_reserve_bounded(CellBase* base) noexcept {
   while (queued < b.bound) {
     if (b.queued.compare_exchange_weak(queued, queued + 1, seq_cst, seq_cst)) return Reserve::kOk;
   }
-  // acquire: pairs with stop_cell's release store; a stopped actor never makes room.
+  // acquire: pairs with runner_stop's release store; a stopped actor never makes room.
   return Cell::from(base)->stopped.load(acquire) ? Reserve::kStopped : Reserve::kFull;
 }
 

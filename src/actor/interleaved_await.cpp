@@ -1,9 +1,9 @@
-#include "runtime/interleaved_await.hpp"
+#include "actor/interleaved_await.hpp"
 
 #include <coroutine>
 
-#include "runtime/cell.hpp"
-#include "runtime/cell_extras.hpp"
+#include "actor/cell.hpp"
+#include "actor/cell_extras.hpp"
 
 namespace tact::detail {
 
@@ -36,7 +36,7 @@ struct ResumeEnvelope final : Envelope, Waker {
     auto coroutine = std::coroutine_handle<>::from_address(self->coroutine);
     *self->registered = false;  // the awaiter's flag: the registration is used up
     if (is_handle(op) && !self->dropped) {
-      unlink(cell_extras_made(self->cell).interleaved, self);
+      unlink(extras_known(self->cell).interleaved, self);
       coroutine.resume();
     } else {
       coroutine.destroy();  // the actor stopped (or restarted) first: it unlinked us
@@ -69,9 +69,9 @@ struct ResumeEnvelope final : Envelope, Waker {
   ResumeEnvelope* next = nullptr;
 };
 
-bool cell_await_interleaved(CellBase* base, ReplySlotBase* slot, void* coroutine, bool* registered) {
+bool handler_await_interleaved(CellBase* base, ReplySlotBase* slot, void* coroutine, bool* registered) {
   Cell* cell = Cell::from(base);
-  InterleavedAwaits& awaits = cell_extras(cell).interleaved;  // may throw: before anything else
+  InterleavedAwaits& awaits = extras_or_make(cell).interleaved;  // may throw: before anything else
   auto* envelope = new ResumeEnvelope(cell, slot, coroutine, registered);
   ResumeEnvelope::link(awaits, envelope);
   cell_retain(cell);  // for the delivery (released in deliver)

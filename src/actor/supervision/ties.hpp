@@ -4,7 +4,7 @@
 //
 // Protocol (the section's mutex guards every field):
 //   - the section is *closed* exactly once, by close_ties(): the stopping runner
-//     calls it (cell_extras_on_stop), and so does any thread that finds the actor
+//     calls it (extras_on_stop), and so does any thread that finds the actor
 //     stopped while the section is still open. Whoever closes it takes the ties
 //     and names, records the final reason, and after unlocking notifies every tie
 //     once and removes the names from the registry;
@@ -18,7 +18,7 @@
 // Why a late visitor may have to close the section itself: the stopping runner
 // sets `stopped` and later reads the extras pointer; a visitor allocates the
 // extras and later reads `stopped`. With a seq_cst fence on both sides between
-// the store and the load (cell_extras_on_stop, tie_add, registry_add), at least
+// the store and the load (extras_on_stop, tie_add, registry_add), at least
 // one side sees the other's store: the runner sees the section (and closes it),
 // or the visitor sees `stopped` (and closes it). Neither may miss both.
 #pragma once

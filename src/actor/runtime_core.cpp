@@ -1,4 +1,4 @@
-#include "runtime/runtime_core.hpp"
+#include "actor/runtime_core.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "scheduler/worker.hpp"
-#include "tact/detail/reply_slot_base.hpp"
+#include "sync/blocking.hpp"
 
 namespace tact::detail {
 
@@ -165,7 +165,7 @@ void RuntimeCore::shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mutex_);
   if (shut_down_) return;
   shut_down_ = true;
-  wake_deferred_on_this_thread();
+  run_before_blocking();  // a Driver's host: its deferred sends are part of the drain
   drain_until_quiet();
   // release: pairs with the acquire in accepting_spawns() (the early check in
   // cell_allocate). A spawn past that check is decided in register_live(), under

@@ -32,13 +32,13 @@
 #include <mutex>
 #include <vector>
 
-#include "registry/name_registry.hpp"
-#include "runtime/cell.hpp"
+#include "actor/cell.hpp"
+#include "actor/names/name_registry.hpp"
 #include "scheduler/scheduler.hpp"
-#include "timer/timer_service.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/runtime.hpp"
+#include "timer/timer_service.hpp"
 
 namespace tact::detail {
 
@@ -72,7 +72,7 @@ class RuntimeCore {
   bool register_live(Cell* cell);
   void unregister_live(Cell* cell, StopReason reason);
 
-  // Guards rare per-cell set-up (cell_extras allocation): a mutex picked by
+  // Guards rare per-cell set-up (extras_or_make allocation): a mutex picked by
   // the cell's address (any thread may ask, before or after registration).
   std::mutex& cell_mutex(const Cell* cell) noexcept {
     return shards_[address_shard(cell)].mutex;
@@ -80,7 +80,7 @@ class RuntimeCore {
 
   void shutdown();
   RuntimeStats stats() const noexcept;
-  NameRegistry& names() noexcept { return names_; }  // rt.register_name (src/registry/)
+  NameRegistry& names() noexcept { return names_; }  // rt.register_name (src/actor/names/)
 
   // Counters (relaxed: statistics, read as a snapshot). Spawns and stops are
   // counted by the registry shards, under their locks.

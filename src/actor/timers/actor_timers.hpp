@@ -1,7 +1,7 @@
 // ActorTimers: the timers an actor started (ctx.send_after / send_every), so
 // that they are cancelled when the actor stops. A section of CellExtras.
 //
-// Touched by the actor's runner only (handlers, on_start/on_stop, stop_cell).
+// Touched by the actor's runner only (handlers, on_start/on_stop, runner_stop).
 // Each entry is a handle of its own (a counted reference: the user's handle may
 // be dropped or outlive the actor). A one-shot timer that fired, or a periodic
 // one whose target stopped, finishes on the timer thread and leaves its entry

@@ -1,22 +1,22 @@
-#include "registry/name_registry.hpp"
+#include "actor/names/name_registry.hpp"
 
 #include <algorithm>
 
-#include "runtime/cell.hpp"
-#include "runtime/cell_extras.hpp"
-#include "runtime/runtime_core.hpp"
-#include "supervision/ties.hpp"
+#include "actor/cell.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/runtime_core.hpp"
+#include "actor/supervision/ties.hpp"
 #include "tact/errors.hpp"
 
 namespace tact::detail {
 
 bool NameRegistry::add(std::string_view name, Cell& cell) {
-  Ties& ties = cell_extras(&cell).ties;  // before the lock: it may allocate (and throw)
+  Ties& ties = extras_or_make(&cell).ties;  // before the lock: it may allocate (and throw)
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = names_.find(name);
   // A name whose actor has stopped is free: its own close_ties will not remove
   // the new entry (it drops only names still mapped to it). acquire: pairs with
-  // the release store in stop_cell.
+  // the release store in runner_stop.
   if (it != names_.end() && !it->second->stopped.load(acquire)) return false;
   {
     std::lock_guard<std::mutex> ties_lock(ties.mutex);
@@ -45,7 +45,7 @@ bool NameRegistry::remove(std::string_view name) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = names_.find(name);
   if (it == names_.end()) return false;
-  if (CellExtras* extras = cell_extras_if_any(it->second)) {
+  if (CellExtras* extras = extras_if_any(it->second)) {
     std::lock_guard<std::mutex> ties_lock(extras->ties.mutex);
     auto& names = extras->ties.names;
     auto mine = std::find(names.begin(), names.end(), name);

@@ -1,4 +1,4 @@
-#include "supervision/restart_timer.hpp"
+#include "actor/supervision/restart_timer.hpp"
 
 #include "tact/detail/ties.hpp"
 #include "tact/detail/timer_callbacks.hpp"
@@ -24,7 +24,7 @@ void RestartTimer::wake_at(Clock::time_point at) {
   cell_retain(supervisor_);  // dropped by release_supervisor, even if scheduling throws
   // Owned by the supervisor: cancelled when it stops. The handle is not kept:
   // a supervisor never cancels a wake-up (a spare RestartDue finds nothing due).
-  (void)schedule_timer(cell_runtime(supervisor_), supervisor_, delay, Clock::duration::zero(),
+  (void)timer_schedule(cell_runtime(supervisor_), supervisor_, delay, Clock::duration::zero(),
                        &kRestartDue, supervisor_);
 }
 

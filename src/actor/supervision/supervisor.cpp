@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "supervision/child_control.hpp"
-#include "supervision/restart_timer.hpp"
+#include "actor/supervision/child_control.hpp"
+#include "actor/supervision/restart_timer.hpp"
+#include "reply/errors.hpp"
 
 namespace tact {
 namespace detail {

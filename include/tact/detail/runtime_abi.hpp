@@ -1,0 +1,176 @@
+// The boundary between tact's header templates and libtact.a: every function the
+// public headers call out of line is declared here, and only here. The templates
+// see cells, reply slots and timers as opaque pointers plus these calls, so the
+// lock-free parts (mailbox, scheduler, cell layout) stay private to the library.
+//
+// One naming scheme: <what>_<verb>, where <what> says whose it is and who may call:
+//   cell_      any thread holding a reference to the actor
+//   handler_   the actor's runner only, inside a handler (ctx.* and coroutine awaits)
+//   runtime_, registry_, tie_, child_, timer_, pool_   that part of the runtime
+//   error_     builds the exception_ptr of one of tact's errors (kept off the hot path)
+// The inline fast paths these back (cell_retain/cell_release, pool_allocate/pool_free,
+// cell_reserve) live beside their types in cell.hpp and pool.hpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <string_view>
+
+#include "tact/fwd.hpp"
+
+namespace tact {
+class TimerHandle;
+}  // namespace tact
+
+namespace tact::detail {
+
+struct ActorVTable;
+class BehaviourTable;
+struct CurrentRequest;
+struct StopInfo;
+struct Timer;
+struct TimerCallbacks;
+class ReplySlotBase;
+struct Waker;
+enum class Reserve : unsigned char;  // cell.hpp
+enum class TieKind : unsigned char;  // ties.hpp
+
+using TimerClock = std::chrono::steady_clock;
+// Called when a parked handler is woken: resume it, or (killed) drop it.
+using ResumeFn = void (*)(CellBase* cell, void* ctx, bool killed) noexcept;
+// Runs on the stopping actor's thread (or on a thread that found it stopped);
+// must not block. `peer` is the actor holding the tie.
+using TieNotify = void (*)(CellBase* peer, const StopInfo& info) noexcept;
+
+// ===== spawning (src/actor/cell.cpp) ========================================================
+// Allocates a cell for one object of the table's class; throws tact::Error when
+// the runtime is shutting down. The cell holds no references yet.
+CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable);
+// Where the object goes (placement new).
+void* cell_object(CellBase* cell) noexcept;
+// The object's constructor threw: free the raw cell.
+void cell_abandon(CellBase* cell) noexcept;
+// The object is built: the actor goes live. Returns the cell with one reference
+// for the caller's ActorRef. If shutdown began meanwhile, destroys the object,
+// frees the cell and throws tact::Error.
+CellBase* cell_activate(CellBase* cell);
+// The last reference went (cell_release).
+void cell_free(CellBase* cell) noexcept;
+RuntimeCore* cell_runtime(CellBase* cell) noexcept;
+
+// ===== messages, any thread (src/actor/cell.cpp, mailbox_bound.cpp) ===============================
+// Queues `envelope`, scheduling the actor when its mailbox was idle. Not refused
+// by a mailbox bound. Returns false when the actor had stopped: the envelope was
+// rejected (a dead letter; an ask resolves with tact::ActorStopped).
+bool cell_deliver(CellBase* cell, Envelope* envelope) noexcept;
+// A place in a bounded mailbox (cell_reserve, cell.hpp, checks `bounded` first).
+Reserve cell_reserve_bounded(CellBase* cell) noexcept;
+// Gives a reserved place back unused.
+void cell_unreserve(CellBase* cell) noexcept;
+// As cell_deliver, for a user message whose place was reserved.
+bool cell_deliver_reserved(CellBase* cell, Envelope* envelope) noexcept;
+// co_await ref.send(): `waker` is woken once when the bounded mailbox of `cell`
+// has room again (or the actor stopped). May throw std::bad_alloc.
+void cell_wait_for_room(CellBase* cell, Waker& waker);
+// Takes a registration back: true if it was still there (no wake will come).
+bool cell_cancel_wait_for_room(CellBase* cell, Waker& waker) noexcept;
+// Stops a linked actor that does not trap exits: it fails with tact::LinkedExit
+// when the message is handled (src/actor/supervision/links.cpp).
+void cell_deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept;
+
+// ===== counters (RuntimeStats) ================================================================
+// A user message reached a stopped actor (system messages are not counted).
+void cell_count_dead_letter(CellBase* cell) noexcept;
+// A user message refused by a full mailbox.
+void cell_count_refused(CellBase* cell) noexcept;
+// An ask answered tact::Timeout, counted by whoever answers, before the answer is
+// published: an asker that sees Timeout sees the count too.
+void cell_count_expired(CellBase* cell) noexcept;
+void runtime_count_expired(RuntimeCore* runtime) noexcept;
+
+// ===== stopping, any thread (ActorRef::stop / kill) =============================================
+// A stop queued behind the mail already sent: the actor handles that, then stops.
+void cell_stop(CellBase* cell) noexcept;
+// Stops the actor before its next turn (a suspended handler is woken and
+// dropped); what is queued becomes dead letters.
+void cell_kill(CellBase* cell) noexcept;
+
+// ===== inside a handler: the actor's runner only (src/actor/) =================================
+void handler_stop(CellBase* cell) noexcept;                          // ctx.stop()
+void handler_fail(CellBase* cell, std::exception_ptr error) noexcept;  // the handler threw
+// Switches the actor's behaviour from its next message (an empty table: back to
+// A's own handlers). Throws std::bad_alloc.
+void handler_become(CellBase* cell, BehaviourTable&& table);
+// The active table, for an envelope handled with EnvelopeOp::kHandleSwitched.
+const BehaviourTable& handler_behaviour(CellBase* cell) noexcept;
+// The Waker an awaited event must wake (the actor's Suspension; allocated on
+// first use, throws std::bad_alloc).
+Waker& handler_waker(CellBase* cell);
+// Once the handler returns, the actor handles nothing more until the waker is
+// woken (or the actor is killed); then `resume(cell, ctx, killed)` runs on a
+// worker, as a handler would.
+void handler_suspend(CellBase* cell, ResumeFn resume, void* ctx) noexcept;
+// A killed resume that could not take back its waker registration (the event is
+// in flight): waits until the wake has happened.
+void handler_await_wake(CellBase* cell) noexcept;
+// Where a coroutine handler's Context lives (in the actor's extras, so the
+// reference it holds stays valid across suspensions): one pointer's room.
+void* handler_context_storage(CellBase* cell);
+// Interleaved awaits (src/actor/interleaved_await.cpp): registers a resume
+// envelope as the slot's waker. False if the reply is already there (do not
+// suspend). `registered` is cleared when the registration is used up.
+bool handler_await_interleaved(CellBase* cell, ReplySlotBase* slot, void* coroutine,
+                               bool* registered);
+// The request whose handler runs on this thread now (a Delegated handler's;
+// thread_local, src/reply/current_request.cpp).
+CurrentRequest& handler_current_request() noexcept;
+
+// ===== blocking (src/sync/blocking.cpp) =========================================================
+// True on a runtime worker and inside a Driver's run_ready(): Reply::get() there
+// throws tact::WouldBlockWorker instead of deadlocking.
+bool blocking_forbidden() noexcept;
+
+// ===== names (src/actor/names/) ===================================================================
+bool registry_add(RuntimeCore* runtime, std::string_view name, CellBase* cell);
+// The named actor, counted, if its class is `vtable`'s (nullptr: any); else nullptr.
+CellBase* registry_find(RuntimeCore* runtime, std::string_view name, const ActorVTable* vtable);
+bool registry_remove(RuntimeCore* runtime, std::string_view name);
+
+// ===== ties: watches, links, supervision (src/actor/supervision/) ========================================
+// Any thread, holding a reference to both cells. Ties `peer` to `target`'s stop
+// (once per (peer, kind): adding again is a no-op). If `target` has already
+// stopped, `notify` runs now, here, and false is returned.
+bool tie_add(CellBase* target, CellBase* peer, TieKind kind, TieNotify notify);
+// Any thread. Unties; false if there was no such tie (or the target stopped).
+bool tie_remove(CellBase* target, CellBase* peer, TieKind kind) noexcept;
+// Before a supervised child goes live: records its supervisor and factory, and
+// ties the supervisor to the child's stop.
+void child_attach(CellBase* child, CellBase* supervisor, std::function<void(void*)> build);
+
+// ===== timers (src/timer/timer_service.cpp) ======================================================
+// Any thread (with `owner`: the owner's runner only). Starts a timer on
+// `runtime`'s service firing `delay` from now, then every `period` (zero: once).
+// With an `owner`, the timer is cancelled when that actor stops. Takes `ctx`:
+// when it throws, dispose(ctx) has run. After shutdown: disposes at once and
+// returns an inert handle.
+TimerHandle timer_schedule(RuntimeCore* runtime, CellBase* owner, TimerClock::duration delay,
+                           TimerClock::duration period, const TimerCallbacks* callbacks, void* ctx);
+bool timer_cancel(Timer* timer) noexcept;
+bool timer_active(Timer* timer) noexcept;
+void timer_release(Timer* timer) noexcept;
+
+// ===== memory (src/memory/block_pool.cpp) =========================================================
+// The pool's slow paths: a thread's first use, an empty or full list, sizes
+// outside the pool, thread exit, AddressSanitizer builds.
+void* pool_allocate_slow(std::size_t bytes);
+void pool_free_slow(void* block, std::size_t bytes) noexcept;
+
+// ===== errors (src/reply/errors.cpp) =================================================================
+std::exception_ptr error_actor_stopped() noexcept;
+std::exception_ptr error_timeout() noexcept;
+std::exception_ptr error_mailbox_full() noexcept;
+std::exception_ptr error_handler_failed(std::exception_ptr cause) noexcept;
+
+}  // namespace tact::detail

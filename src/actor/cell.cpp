@@ -1,0 +1,303 @@
+#include "actor/cell.hpp"
+
+#include <new>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "actor/backpressure.hpp"
+#include "actor/cell_extras.hpp"
+#include "actor/runtime_core.hpp"
+#include "actor/supervision/child.hpp"
+#include "memory/block_pool.hpp"
+#include "scheduler/worker.hpp"
+#include "sync/spin.hpp"
+#include "tact/errors.hpp"
+
+namespace tact::detail {
+namespace {
+
+// Idle actors are many (README: bytes per idle actor): with an 8-byte actor a
+// cell is one 80-byte pool block. Grow it only knowingly.
+static_assert(sizeof(void*) != 8 || sizeof(Cell) <= 72, "tact: Cell grew past 72 bytes");
+
+std::size_t object_offset(std::size_t align) noexcept {
+  return (sizeof(Cell) + align - 1) & ~(align - 1);
+}
+
+std::size_t allocation_align(const ActorVTable* vtable) noexcept {
+  return vtable->align > alignof(Cell) ? vtable->align : alignof(Cell);
+}
+
+std::size_t allocation_size(const ActorVTable* vtable) noexcept {
+  return object_offset(vtable->align) + vtable->size;
+}
+
+// Cells come from the block pool (one allocation, no malloc header) unless the
+// actor class is over-aligned for it.
+constexpr std::size_t kPoolAlign = 16;
+
+[[noreturn]] void throw_spawn_refused() { throw Error("tact: spawn after Runtime::shutdown() began"); }
+
+// A no-op message whose only job is to get a fresh actor scheduled, so on_start
+// runs before its first real message even if none comes.
+struct StartEnvelope final : Envelope {
+  StartEnvelope() noexcept : Envelope(&run) {}
+  static void run(Envelope* self, CellBase*, void*, EnvelopeOp op) noexcept {
+    if (op == EnvelopeOp::kFree) delete static_cast<StartEnvelope*>(self);
+  }
+};
+
+// A stop request handled in turn like any message (ActorRef::stop, shutdown).
+// A kill is the same envelope with the kill's reason, there only to get an idle
+// actor scheduled: the runner sees the kill at the start of its turn.
+struct StopEnvelope final : Envelope {
+  explicit StopEnvelope(StopReason r) noexcept : Envelope(&run), reason(r) {}
+  static void run(Envelope* self, CellBase* base, void*, EnvelopeOp op) noexcept {
+    auto* me = static_cast<StopEnvelope*>(self);
+    if (is_handle(op)) {
+      Cell* cell = Cell::from(base);
+      if (!cell->requests.stop) cell->stop_reason = me->reason;
+      cell->requests.stop = true;
+    } else if (op == EnvelopeOp::kFree) {
+      delete me;
+    }
+  }
+  StopReason reason;
+};
+
+void reject(Cell* cell, Envelope* envelope) noexcept {
+  envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
+}
+
+// An envelope that never entered a mailbox: reject and free it at once.
+void reject_unqueued(Cell* cell, Envelope* envelope) noexcept {
+  reject(cell, envelope);
+  envelope->fn(envelope, nullptr, nullptr, EnvelopeOp::kFree);
+}
+
+
+}  // namespace
+
+// Holding consumer rights on a stopped cell: reject everything queued, then give
+// the rights back. A push half done (exchanged, not yet linked) is waited for:
+// it completes within a few instructions unless its thread was preempted.
+void reject_all_and_release_rights(Cell* cell) noexcept {
+  unsigned spins = 0;
+  MpscNode* retired = nullptr;
+  for (;;) {
+    if (MpscNode* node = cell->mailbox.pop(retired)) {
+      free_retired(retired);
+      reject(cell, static_cast<Envelope*>(node));
+      continue;
+    }
+    if (cell->mailbox.try_mark_empty(retired)) {
+      free_retired(retired);
+      return;
+    }
+    if (++spins % 64 == 0) {
+      std::this_thread::yield();
+    } else {
+      cpu_relax();
+    }
+  }
+}
+
+void* Cell::object() noexcept {
+  return reinterpret_cast<std::byte*>(this) + object_offset(vtable->align);
+}
+
+// ---- spawning ---------------------------------------------------------------------------
+
+CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable) {
+  if (!runtime->accepting_spawns()) throw_spawn_refused();
+  const std::size_t bytes = allocation_size(vtable);
+  const std::size_t align = allocation_align(vtable);
+  void* memory = align <= kPoolAlign ? pool_allocate(bytes)
+                                     : ::operator new(bytes, std::align_val_t(align));
+  runtime->take_cell_ref();  // given back in cell_free
+  return ::new (memory) Cell(runtime, vtable);
+}
+
+void* cell_object(CellBase* cell) noexcept { return Cell::from(cell)->object(); }
+
+void cell_abandon(CellBase* base) noexcept {
+  Cell* cell = Cell::from(base);
+  RuntimeCore* runtime = cell->runtime();
+  const ActorVTable* vtable = cell->vtable;
+  const std::size_t bytes = allocation_size(vtable);
+  const std::size_t align = allocation_align(vtable);
+  extras_free(cell);
+  cell->~Cell();
+  if (align <= kPoolAlign) {
+    pool_free(cell, bytes);
+  } else {
+    ::operator delete(cell, bytes, std::align_val_t(align));
+  }
+  runtime->put_cell_ref();
+}
+
+CellBase* cell_activate(CellBase* base) {
+  Cell* cell = Cell::from(base);
+  // One reference for the registry (dropped when the actor stops), one for the
+  // caller's ActorRef. relaxed: the cell is not shared yet; registering
+  // publishes it (the registry's mutex).
+  cell->refs.store(2, relaxed);
+  RuntimeCore* runtime = cell->runtime();
+  const std::uint32_t bound = cell->vtable->mailbox_bound != 0
+                                  ? cell->vtable->mailbox_bound
+                                  : runtime->scheduler().config().mailbox_bound;
+  if (bound != 0) {
+    try {
+      extras_or_make(cell).bound.bound = bound;
+    } catch (...) {
+      cell->vtable->destroy(cell->object());
+      cell_abandon(cell);
+      throw;
+    }
+    cell->bounded = true;  // published with the cell (the registry's lock, then the ref)
+    cell->counts_mail = true;
+  }
+  if (!runtime->register_live(cell)) {
+    // Shutdown began while the object was being built: nothing will ever run or
+    // stop this actor, so it is refused like a spawn after shutdown.
+    cell->vtable->destroy(cell->object());
+    cell_abandon(cell);
+    throw_spawn_refused();
+  }
+  if (cell->vtable->on_start != nullptr) (void)cell_deliver(cell, new StartEnvelope());
+  return cell;
+}
+
+void cell_free(CellBase* base) noexcept { cell_abandon(base); }
+
+// ---- messages -----------------------------------------------------------------------------
+
+bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
+  if (base->bounded) mailbox_count_system(Cell::from(base));
+  return cell_deliver_reserved(base, envelope);
+}
+
+namespace {
+// The push, and what the push's outcome asks for: see cell_deliver_reserved.
+// Inlined: every tell comes here.
+[[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
+  if (!cell->mailbox.push(envelope)) {
+    // Someone else holds the run rights: the receiver is busy, which may
+    // pause the sending actor (backpressure.hpp).
+    note_tell_to_busy(cell);
+    return true;
+  }
+  // We got the run rights. The push's acquire exchange pairs with the stopping
+  // runner's release CAS, so `stopped` is exact here. relaxed: ordered by it.
+  if (cell->stopped.load(relaxed)) {
+    reject_all_and_release_rights(cell);
+    return false;
+  }
+  cell->runtime()->scheduler().schedule(cell);
+  return true;
+}
+}  // namespace
+
+bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
+  Cell* cell = Cell::from(base);
+  // acquire: pairs with the release store in runner_stop.
+  if (cell->stopped.load(acquire)) {
+    reject_unqueued(cell, envelope);
+    return false;
+  }
+  return push_and_schedule(cell, envelope);
+}
+
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept {
+  if (cell->bounded) mailbox_count_system(cell);
+  return push_and_schedule(cell, envelope);
+}
+
+// ---- inside a handler ---------------------------------------------------------------------
+
+void handler_stop(CellBase* base) noexcept {
+  Cell* cell = Cell::from(base);
+  cell->requests.stop = true;
+}
+
+void handler_fail(CellBase* base, std::exception_ptr error) noexcept {
+  Cell* cell = Cell::from(base);
+  if (!cell->requests.stop || cell->stop_reason != StopReason::kFailed) {
+    try {
+      extras_or_make(cell).failure = std::move(error);
+    } catch (...) {
+      // No memory for the extras: the actor still fails; its watchers are told
+      // ExitReason::failed without the exception.
+    }
+    cell->stop_reason = StopReason::kFailed;
+  }
+  cell->requests.stop = true;
+}
+
+void cell_stop(CellBase* base, StopReason reason) noexcept {
+  (void)cell_deliver(base, new StopEnvelope(reason));
+}
+
+void cell_stop(CellBase* base) noexcept {
+  cell_stop(base, StopReason::kNormal);
+}
+
+void cell_kill(CellBase* base, StopReason reason) noexcept {
+  Cell* cell = Cell::from(base);
+  unsigned char none = 0;
+  // release: the reason is read by the runner's acquire (turn start, or after
+  // Suspension::kill's RMW, which this store happens-before). First kill wins.
+  (void)cell->kill_reason.compare_exchange_strong(
+      none, static_cast<unsigned char>(static_cast<unsigned char>(reason) + 1), release, relaxed);
+  try {
+    extras_or_make(cell).suspension.kill();  // a parked handler is woken, dropped
+  } catch (...) {
+    // No memory for the extras: then nothing ever parked (parking allocates
+    // them first); the envelope below and the turn-start check do the kill.
+  }
+  // An idle actor must run to see the kill: any envelope schedules it.
+  (void)cell_deliver(base, new StopEnvelope(reason));
+}
+
+void cell_kill(CellBase* base) noexcept { cell_kill(base, StopReason::kKilled); }
+
+void runner_stop_for_kill(Cell* cell) noexcept {
+  // acquire: pairs with cell_kill's release CAS.
+  const unsigned char reason = cell->kill_reason.load(acquire);
+  if (!cell->requests.stop || cell->stop_reason == StopReason::kNormal) {
+    cell->stop_reason = reason != 0 ? static_cast<StopReason>(reason - 1) : StopReason::kKilled;
+  }
+  cell->requests.stop = true;
+}
+
+void handler_become(CellBase* base, BehaviourTable&& table) {
+  Cell* cell = Cell::from(base);
+  extras_or_make(cell).next_behaviour = std::move(table);
+  cell->requests.become = true;
+}
+
+const BehaviourTable& handler_behaviour(CellBase* base) noexcept {
+  return extras_known(Cell::from(base)).behaviour;
+}
+
+Waker& handler_waker(CellBase* base) { return extras_or_make(Cell::from(base)).suspension; }
+
+void handler_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
+  Cell* cell = Cell::from(base);
+  extras_known(cell).suspension.request(resume, ctx);  // the waker made them
+  cell->requests.suspend = true;
+}
+
+void handler_await_wake(CellBase* base) noexcept {
+  extras_known(Cell::from(base)).suspension.await_wake();
+}
+
+RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime(); }
+
+void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime()->count_dead_letter(); }
+
+void cell_count_expired(CellBase* cell) noexcept { runtime_count_expired(Cell::from(cell)->runtime()); }
+void runtime_count_expired(RuntimeCore* runtime) noexcept { runtime->count_expired(); }
+
+}  // namespace tact::detail
