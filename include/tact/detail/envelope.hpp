@@ -47,9 +47,9 @@ struct Envelope : MpscNode, PoolAllocated {
 };
 
 // What a handled (or rejected) E's fn becomes: its kFree alone. The handling
-// function saves and restores the registers its handler needs; called again
-// just to free the shell it ran ~44 instructions, this leaf ~14 (a ring hop:
-// 331 -> 317 in all, callgrind): the sized delete and nothing else.
+// function saves and restores the registers its handler needs, so calling it
+// again just to free the shell costs about three times this leaf, which is the
+// sized delete and nothing else.
 template <class E>
 void free_shell(Envelope* self, CellBase* /*cell*/, void* /*object*/, EnvelopeOp /*op*/) noexcept {
   delete static_cast<E*>(self);
