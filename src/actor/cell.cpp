@@ -17,7 +17,7 @@
 namespace tact::detail {
 namespace {
 
-// Idle actors are many (README: bytes per idle actor): with an 8-byte actor a
+// Idle actors are many (docs/performance.md: bytes per idle actor): with an 8-byte actor a
 // cell is one 80-byte pool block. Grow it only knowingly.
 static_assert(sizeof(void*) != 8 || sizeof(Cell) <= 72, "tact: Cell grew past 72 bytes");
 
