@@ -132,7 +132,7 @@ void cell_abandon(CellBase* base) noexcept {
   if (align <= kPoolAlign) {
     pool_free(cell, bytes);
   } else {
-    ::operator delete(cell, bytes, std::align_val_t(align));
+    ::operator delete(cell, std::align_val_t(align));  // unsized: clang 14 has no sized delete by default
   }
   runtime->put_cell_ref();
 }
