@@ -80,6 +80,15 @@ bool cell_cancel_wait_for_room(CellBase* cell, Waker& waker) noexcept;
 // when the message is handled (src/actor/supervision/links.cpp).
 void cell_deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept;
 
+// ===== proxies (src/actor/proxy.cpp; include/tact/detail/proxy.hpp) ============================
+// A proxy cell stands for an actor elsewhere (another process): its object is a
+// ProxyObject, built by the caller at cell_object() of a cell from cell_allocate.
+// Makes the cell a proxy and returns it with one reference for the caller's ref.
+// Every envelope delivered to it goes to the object's forward(), on the sender's
+// thread; the cell is never scheduled, never registered as live, and its object
+// is destroyed with its memory (the last reference).
+CellBase* proxy_activate(CellBase* cell) noexcept;
+
 // ===== counters (RuntimeStats) ================================================================
 // A user message reached a stopped actor (system messages are not counted).
 void cell_count_dead_letter(CellBase* cell) noexcept;
