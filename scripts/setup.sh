@@ -15,10 +15,11 @@
 # Unix Makefiles), GoogleTest, Google Benchmark, moodycamel ConcurrentQueue, python3
 # for scripts/bench_report.py, and Redis's server and tools: the tact-kv example's
 # tests drive it with redis-cli, and scripts/bench_kv.sh measures it with
-# redis-benchmark beside a redis-server. (Installing redis-server may start the
+# redis-benchmark beside a redis-server; NATS's server, its C client and msgpack-cxx
+# for tact::nats and its tests. (Installing redis-server may start the
 # system service on 6379 where systemd runs; nothing here uses that port.)
 TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3
-  redis-server redis-tools)
+  redis-server redis-tools nats-server libnats-dev libmsgpack-cxx-dev)
 # TACT_SETUP_PACKAGES="a b": check (and install) these instead; scripts/bench.sh
 # asks for the peers' packages this way.
 if [[ -n "${TACT_SETUP_PACKAGES:-}" ]]; then

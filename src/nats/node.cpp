@@ -1,0 +1,521 @@
+// tact::nats::Node: one NATS connection per node, and on it
+//   - one subscription per exposed name, tact.<cluster>.actor.<name>.* (a queue
+//     group by default): its nats.c delivery thread decodes each message and puts
+//     it straight into the actor's mailbox (tell), or asks the actor and answers
+//     the request's reply subject from the reply's continuation (ask);
+//   - one inbox subscription, _INBOX.<nuid>.*, for the answers to this node's
+//     asks: each ask gets <inbox>.<id>, and its entry in `pending_`, removed by
+//     whoever resolves it first: the answer, "no responders", the deadline (the
+//     reaper thread), a failed publish, or close(). Removal under `mutex_` is what
+//     makes every ask resolve exactly once.
+// The wire format is in docs/remote.md.
+#include "nats/node_impl.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "tact/nats/node.hpp"
+
+namespace tact::nats::detail {
+namespace {
+
+constexpr const char* kErrorHeader = "Tact-Error";
+
+const char* kind_name(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::kStopped:
+      return "stopped";
+    case ErrorKind::kFull:
+      return "full";
+    case ErrorKind::kFailed:
+      return "failed";
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kNodeDown:
+      return "node-down";
+    case ErrorKind::kBadMessage:
+    case ErrorKind::kNone:
+      break;
+  }
+  return "bad-message";
+}
+
+ErrorKind kind_from(const char* name) noexcept {
+  const std::string_view n(name);
+  if (n == "stopped") return ErrorKind::kStopped;
+  if (n == "full") return ErrorKind::kFull;
+  if (n == "failed") return ErrorKind::kFailed;
+  if (n == "timeout") return ErrorKind::kTimeout;
+  if (n == "node-down") return ErrorKind::kNodeDown;
+  return ErrorKind::kBadMessage;
+}
+
+void bump(tact::detail::Atomic<std::uint64_t>& counter) noexcept {
+  // relaxed: a statistic; nothing is published through it.
+  counter.fetch_add(1, tact::detail::relaxed);
+}
+
+std::uint64_t read(const tact::detail::Atomic<std::uint64_t>& counter) noexcept {
+  return counter.load(tact::detail::relaxed);
+}
+
+void complete(const PendingReply& reply, ErrorKind kind, std::string_view text) noexcept {
+  reply.complete(reply.slot, ReplyResult{kind, text.data(), text.size()});
+}
+
+[[noreturn]] void fail(const char* what, natsStatus status) {
+  throw Error(std::string("tact::nats: ") + what + ": " + natsStatus_GetText(status));
+}
+
+}  // namespace
+
+// ---- connecting and closing ------------------------------------------------------------
+
+NodeImpl::NodeImpl(tact::detail::RuntimeCore* runtime, NodeOptions options)
+    : runtime_(runtime), options_(std::move(options)) {
+  actor_prefix_ = "tact." + options_.cluster + ".actor.";
+}
+
+void NodeImpl::connect() {
+  natsOptions* opts = nullptr;
+  natsStatus s = natsOptions_Create(&opts);
+  if (s != NATS_OK) fail("options", s);
+  std::vector<const char*> servers;
+  for (const std::string& url : options_.servers) servers.push_back(url.c_str());
+  s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts, options_.name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, options_.send_asap);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, options_.connect_timeout.count());
+  if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, options_.ping_interval.count());
+  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, options_.max_pings_out);
+  if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, options_.max_reconnects);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, options_.reconnect_wait.count());
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, &NodeImpl::on_error, this);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &NodeImpl::on_disconnected, this);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &NodeImpl::on_reconnected, this);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &NodeImpl::on_closed, this);
+  if (s == NATS_OK) s = natsConnection_Connect(&conn_, opts);
+  natsOptions_Destroy(opts);
+  if (s != NATS_OK) fail("cannot connect", s);
+
+  natsInbox* inbox = nullptr;
+  s = natsInbox_Create(&inbox);
+  if (s != NATS_OK) fail("inbox", s);
+  inbox_prefix_ = inbox;
+  inbox_prefix_ += '.';
+  natsInbox_Destroy(inbox);
+  const std::string subject = inbox_prefix_ + "*";
+  inbox_.node = this;
+  s = natsConnection_Subscribe(&inbox_.sub, conn_, subject.c_str(), &NodeImpl::on_reply, this);
+  if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(inbox_.sub, &NodeImpl::on_complete, &inbox_);
+  if (s == NATS_OK) s = natsSubscription_SetPendingLimits(inbox_.sub, -1, -1);
+  if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
+  if (s != NATS_OK) fail("inbox subscription", s);
+  reaper_ = std::thread([this] { reap(); });
+}
+
+NodeImpl::~NodeImpl() {
+  close();
+  if (conn_ != nullptr) natsConnection_Destroy(conn_);
+}
+
+void NodeImpl::close() noexcept {
+  if (closed_.exchange(true, tact::detail::acq_rel)) return;
+  // 1. Withdraw every exposed name; no delivery callback runs after this.
+  std::map<std::string, std::unique_ptr<Subscribed>, std::less<>> exposed;
+  {
+    std::lock_guard<std::mutex> lock(expose_mutex_);
+    exposed.swap(exposed_);
+  }
+  for (auto& [name, subscribed] : exposed) end_subscription(*subscribed);
+  // Once the PONG is back the server has the UNSUBs: a request from elsewhere
+  // finds no responders rather than a subscription about to go.
+  if (!exposed.empty()) (void)natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
+  // 2. Every outstanding ask resolves NodeDown; the reaper ends.
+  std::vector<PendingReply> outstanding;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, pending] : pending_) outstanding.push_back(pending.reply);
+    pending_.clear();
+    deadlines_.clear();
+    reaper_stop_ = true;
+  }
+  cv_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
+  for (const PendingReply& reply : outstanding) {
+    bump(asks_node_down_);
+    complete(reply, ErrorKind::kNodeDown, "the node closed");
+  }
+  // 3. The inbox, then the connection (what is buffered is written first).
+  if (inbox_.sub != nullptr) end_subscription(inbox_);
+  if (conn_ != nullptr) {
+    (void)natsConnection_FlushTimeout(conn_, 500);
+    natsConnection_Close(conn_);
+    // nats.c runs on_closed on its own thread: this node must outlive it.
+    std::unique_lock<std::mutex> lock(complete_mutex_);
+    (void)complete_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return connection_closed_; });
+  }
+}
+
+void NodeImpl::end_subscription(Subscribed& subscribed) noexcept {
+  if (natsSubscription_Unsubscribe(subscribed.sub) == NATS_OK) {
+    // on_complete runs once the last callback has returned.
+    std::unique_lock<std::mutex> lock(complete_mutex_);
+    (void)complete_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return subscribed.done; });
+  }
+  natsSubscription_Destroy(subscribed.sub);
+  subscribed.sub = nullptr;
+}
+
+void NodeImpl::on_complete(void* closure) {
+  auto* subscribed = static_cast<Subscribed*>(closure);
+  NodeImpl* node = subscribed->node;
+  {
+    std::lock_guard<std::mutex> lock(node->complete_mutex_);
+    subscribed->done = true;
+  }
+  node->complete_cv_.notify_all();
+}
+
+// ---- connection events (nats.c's threads) ------------------------------------------------
+
+void NodeImpl::on_error(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsStatus err, void* closure) {
+  auto* node = static_cast<NodeImpl*>(closure);
+  if (err == NATS_SLOW_CONSUMER) bump(node->slow_consumer_events_);
+}
+
+void NodeImpl::on_disconnected(natsConnection* /*conn*/, void* closure) {
+  bump(static_cast<NodeImpl*>(closure)->disconnects_);
+}
+
+void NodeImpl::on_reconnected(natsConnection* /*conn*/, void* closure) {
+  bump(static_cast<NodeImpl*>(closure)->reconnects_);
+}
+
+void NodeImpl::on_closed(natsConnection* /*conn*/, void* closure) {
+  // The connection is gone for good (reconnects ran out, or close()): what is
+  // still outstanding can no longer be answered.
+  auto* node = static_cast<NodeImpl*>(closure);
+  std::vector<PendingReply> outstanding;
+  {
+    std::lock_guard<std::mutex> lock(node->mutex_);
+    for (auto& [id, pending] : node->pending_) outstanding.push_back(pending.reply);
+    node->pending_.clear();
+    node->deadlines_.clear();
+  }
+  for (const PendingReply& reply : outstanding) {
+    bump(node->asks_node_down_);
+    complete(reply, ErrorKind::kNodeDown, "the connection closed");
+  }
+  {
+    std::lock_guard<std::mutex> lock(node->complete_mutex_);
+    node->connection_closed_ = true;  // the last this callback touches of the node
+  }
+  node->complete_cv_.notify_all();
+}
+
+// ---- outgoing ------------------------------------------------------------------------------
+
+namespace {
+// <prefix>.<type> in a buffer of this thread's (no allocation once warm).
+const char* subject_of(const std::string& prefix, const std::string& type) {
+  thread_local std::string subject;
+  subject.assign(prefix);
+  subject += '.';
+  subject += type;
+  return subject.c_str();
+}
+}  // namespace
+
+bool NodeImpl::tell(const std::string& prefix, const std::string& type, const char* data,
+                    std::size_t size) noexcept {
+  if (closed_.load(tact::detail::acquire)) return false;
+  const natsStatus s =
+      natsConnection_Publish(conn_, subject_of(prefix, type), data, static_cast<int>(size));
+  if (s != NATS_OK) {
+    bump(publish_errors_);
+    return false;
+  }
+  bump(tells_sent_);
+  return true;
+}
+
+void NodeImpl::ask(const std::string& prefix, const std::string& type, const char* data,
+                   std::size_t size, std::chrono::steady_clock::time_point deadline,
+                   PendingReply reply) noexcept {
+  std::uint64_t id = 0;
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!closed_.load(tact::detail::relaxed)) {
+      id = next_id_++;
+      auto at = deadlines_.emplace(deadline, id);
+      try {
+        pending_.emplace(id, Pending{reply, at});
+      } catch (...) {
+        deadlines_.erase(at);
+        throw;
+      }
+      if (at == deadlines_.begin()) cv_.notify_one();
+    }
+  } catch (...) {
+    complete(reply, ErrorKind::kBadMessage, "out of memory");
+    return;
+  }
+  if (id == 0) {
+    bump(asks_node_down_);
+    complete(reply, ErrorKind::kNodeDown, "the node is closed");
+    return;
+  }
+  thread_local std::string reply_to;
+  reply_to.assign(inbox_prefix_);
+  reply_to += std::to_string(id);
+  const natsStatus s = natsConnection_PublishRequest(conn_, subject_of(prefix, type), reply_to.c_str(),
+                                                     data, static_cast<int>(size));
+  if (s != NATS_OK) {
+    bump(publish_errors_);
+    if (std::optional<PendingReply> taken = take(id)) {
+      const bool gone = s == NATS_CONNECTION_CLOSED || closed_.load(tact::detail::relaxed);
+      if (gone) bump(asks_node_down_);
+      complete(*taken, gone ? ErrorKind::kNodeDown : ErrorKind::kBadMessage, natsStatus_GetText(s));
+    }
+    return;
+  }
+  bump(asks_sent_);
+}
+
+std::optional<PendingReply> NodeImpl::take(std::uint64_t id) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  PendingReply reply = it->second.reply;
+  deadlines_.erase(it->second.at);
+  pending_.erase(it);
+  return reply;
+}
+
+void NodeImpl::reap() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  std::vector<PendingReply> expired;
+  while (!reaper_stop_) {
+    if (deadlines_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    const auto first = deadlines_.begin()->first;
+    if (std::chrono::steady_clock::now() < first) {
+      cv_.wait_until(lock, first);
+      continue;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto it = pending_.find(deadlines_.begin()->second);
+      expired.push_back(it->second.reply);
+      pending_.erase(it);
+      deadlines_.erase(deadlines_.begin());
+    }
+    lock.unlock();
+    for (const PendingReply& reply : expired) {
+      bump(asks_timed_out_);
+      complete(reply, ErrorKind::kTimeout, "deadline");
+    }
+    expired.clear();
+    lock.lock();
+  }
+}
+
+// ---- incoming ------------------------------------------------------------------------------
+
+void NodeImpl::on_reply(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
+  auto* node = static_cast<NodeImpl*>(closure);
+  const char* subject = natsMsg_GetSubject(msg);
+  const char* dot = std::strrchr(subject, '.');
+  std::uint64_t id = 0;
+  for (const char* p = dot != nullptr ? dot + 1 : subject; *p >= '0' && *p <= '9'; ++p) {
+    id = id * 10 + static_cast<std::uint64_t>(*p - '0');
+  }
+  std::optional<PendingReply> reply = node->take(id);
+  if (!reply) {
+    bump(node->late_replies_);
+    natsMsg_Destroy(msg);
+    return;
+  }
+  bump(node->replies_received_);
+  if (natsMsg_IsNoResponders(msg)) {
+    bump(node->asks_no_responders_);
+    complete(*reply, ErrorKind::kStopped, "no responders");
+  } else {
+    ReplyResult result{ErrorKind::kNone, natsMsg_GetData(msg),
+                       static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
+    const char* kind = nullptr;
+    if (natsMsgHeader_Get(msg, kErrorHeader, &kind) == NATS_OK && kind != nullptr) {
+      result.kind = kind_from(kind);
+    }
+    if (result.data == nullptr) result.data = "";
+    reply->complete(reply->slot, result);
+  }
+  natsMsg_Destroy(msg);
+}
+
+void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
+  auto* subscribed = static_cast<Subscribed*>(closure);
+  NodeImpl* node = subscribed->node;
+  bump(node->messages_received_);
+  const char* subject = natsMsg_GetSubject(msg);
+  const char* dot = std::strrchr(subject, '.');
+  const std::string_view type = dot != nullptr ? std::string_view(dot + 1) : std::string_view();
+  const char* reply = natsMsg_GetReply(msg);
+  if (reply != nullptr && *reply == '\0') reply = nullptr;
+  const char* data = natsMsg_GetData(msg);
+  subscribed->exposure->deliver(type, data != nullptr ? data : "",
+                                static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply);
+  natsMsg_Destroy(msg);
+}
+
+void NodeImpl::reply_value(const char* to, const char* data, std::size_t size) noexcept {
+  const natsStatus s = natsConnection_Publish(conn_, to, data, static_cast<int>(size));
+  bump(s == NATS_OK ? replies_sent_ : publish_errors_);
+}
+
+void NodeImpl::reply_error(const char* to, ErrorKind kind, std::string_view text) noexcept {
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, to, nullptr, text.data(), static_cast<int>(text.size()));
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg, kErrorHeader, kind_name(kind));
+  if (s == NATS_OK) s = natsConnection_PublishMsg(conn_, msg);
+  if (msg != nullptr) natsMsg_Destroy(msg);
+  bump(s == NATS_OK ? replies_sent_ : publish_errors_);
+}
+
+bool NodeImpl::expose(std::string_view name, std::unique_ptr<Exposure> exposure, bool queue) {
+  std::lock_guard<std::mutex> lock(expose_mutex_);
+  if (closed_.load(tact::detail::acquire)) return false;
+  if (exposed_.find(name) != exposed_.end()) return false;
+  auto subscribed = std::make_unique<Subscribed>();
+  subscribed->node = this;
+  subscribed->exposure = std::move(exposure);
+  const std::string subject = actor_prefix_ + std::string(name) + ".*";
+  const std::string group = "tact." + std::string(name);
+  natsStatus s = queue ? natsConnection_QueueSubscribe(&subscribed->sub, conn_, subject.c_str(),
+                                                       group.c_str(), &NodeImpl::on_message,
+                                                       subscribed.get())
+                       : natsConnection_Subscribe(&subscribed->sub, conn_, subject.c_str(),
+                                                  &NodeImpl::on_message, subscribed.get());
+  if (s != NATS_OK) fail("subscribe", s);
+  s = natsSubscription_SetOnCompleteCB(subscribed->sub, &NodeImpl::on_complete, subscribed.get());
+  if (s == NATS_OK) {
+    s = natsSubscription_SetPendingLimits(subscribed->sub, options_.pending_messages_limit, -1);
+  }
+  // The server knows the subscription once the flush's PONG is back.
+  if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
+  if (s != NATS_OK) {
+    end_subscription(*subscribed);
+    fail("subscribe", s);
+  }
+  exposed_.emplace(std::string(name), std::move(subscribed));
+  return true;
+}
+
+bool NodeImpl::withdraw(std::string_view name) {
+  std::unique_ptr<Subscribed> subscribed;
+  {
+    std::lock_guard<std::mutex> lock(expose_mutex_);
+    auto it = exposed_.find(name);
+    if (it == exposed_.end()) return false;
+    subscribed = std::move(it->second);
+    exposed_.erase(it);
+  }
+  end_subscription(*subscribed);
+  (void)natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());  // as in close()
+  return true;
+}
+
+NodeStats NodeImpl::stats() const {
+  NodeStats s;
+  s.tells_sent = read(tells_sent_);
+  s.asks_sent = read(asks_sent_);
+  s.replies_received = read(replies_received_);
+  s.late_replies = read(late_replies_);
+  s.asks_timed_out = read(asks_timed_out_);
+  s.asks_no_responders = read(asks_no_responders_);
+  s.asks_node_down = read(asks_node_down_);
+  s.messages_received = read(messages_received_);
+  s.replies_sent = read(replies_sent_);
+  s.bad_messages = read(bad_messages_);
+  s.encode_errors = read(encode_errors_);
+  s.publish_errors = read(publish_errors_);
+  s.disconnects = read(disconnects_);
+  s.reconnects = read(reconnects_);
+  std::uint64_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(expose_mutex_);
+    for (const auto& [name, subscribed] : exposed_) {
+      std::int64_t n = 0;
+      if (subscribed->sub != nullptr && natsSubscription_GetDropped(subscribed->sub, &n) == NATS_OK) {
+        dropped += static_cast<std::uint64_t>(n);
+      }
+    }
+  }
+  std::int64_t n = 0;
+  if (!closed_.load(tact::detail::acquire) && inbox_.sub != nullptr &&
+      natsSubscription_GetDropped(inbox_.sub, &n) == NATS_OK) {
+    dropped += static_cast<std::uint64_t>(n);
+  }
+  s.slow_consumer_drops = dropped;
+  return s;
+}
+
+// ---- the templates' calls (node_abi.hpp) ------------------------------------------------------
+
+tact::detail::RuntimeCore* node_runtime(NodeImpl* node) noexcept { return node->runtime(); }
+std::shared_ptr<NodeImpl> node_share(NodeImpl* node) noexcept { return node->shared_from_this(); }
+std::string node_actor_subject(NodeImpl* node, std::string_view name) {
+  return node->actor_prefix() + std::string(name);
+}
+std::chrono::steady_clock::duration node_ask_timeout(NodeImpl* node) noexcept {
+  return node->options().ask_timeout;
+}
+bool node_tell(NodeImpl* node, const std::string& prefix, const std::string& type, const char* data,
+               std::size_t size) noexcept {
+  return node->tell(prefix, type, data, size);
+}
+void node_ask(NodeImpl* node, const std::string& prefix, const std::string& type, const char* data,
+              std::size_t size, std::chrono::steady_clock::time_point deadline,
+              PendingReply reply) noexcept {
+  node->ask(prefix, type, data, size, deadline, reply);
+}
+void node_reply_value(NodeImpl* node, const char* reply, const char* data, std::size_t size) noexcept {
+  node->reply_value(reply, data, size);
+}
+void node_reply_error(NodeImpl* node, const char* reply, ErrorKind kind, std::string_view text) noexcept {
+  node->reply_error(reply, kind, text);
+}
+void node_count_bad_message(NodeImpl* node) noexcept { node->count_bad_message(); }
+void node_count_encode_error(NodeImpl* node) noexcept { node->count_encode_error(); }
+bool node_expose(NodeImpl* node, std::string_view name, std::unique_ptr<Exposure> exposure, bool queue) {
+  return node->expose(name, std::move(exposure), queue);
+}
+
+}  // namespace tact::nats::detail
+
+// ---- Node ---------------------------------------------------------------------------------------
+
+namespace tact::nats {
+
+Node::Node(Runtime& runtime, NodeOptions options)
+    : impl_(std::make_shared<detail::NodeImpl>(tact::detail::RuntimeAccess::core(runtime),
+                                               std::move(options))) {
+  impl_->connect();
+}
+
+Node::~Node() { close(); }
+
+void Node::close() { impl_->close(); }
+
+bool Node::withdraw(std::string_view name) { return impl_->withdraw(name); }
+
+NodeStats Node::stats() const { return impl_->stats(); }
+
+const std::string& Node::name() const noexcept { return impl_->options().name; }
+
+}  // namespace tact::nats
