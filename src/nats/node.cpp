@@ -21,6 +21,9 @@ namespace tact::nats::detail {
 namespace {
 
 constexpr const char* kErrorHeader = "Tact-Error";
+// A delivery thread running its actors (run_on_delivery_thread) runs them at
+// least once per this many messages while more are waiting.
+constexpr int kRunEvery = 64;
 
 const char* kind_name(ErrorKind kind) noexcept {
   switch (kind) {
@@ -72,8 +75,8 @@ void complete(const PendingReply& reply, ErrorKind kind, std::string_view text) 
 
 // ---- connecting and closing ------------------------------------------------------------
 
-NodeImpl::NodeImpl(tact::detail::RuntimeCore* runtime, NodeOptions options)
-    : runtime_(runtime), options_(std::move(options)) {
+NodeImpl::NodeImpl(Runtime& runtime, NodeOptions options)
+    : rt_(runtime), runtime_(tact::detail::RuntimeAccess::core(runtime)), options_(std::move(options)) {
   actor_prefix_ = "tact." + options_.cluster + ".actor.";
 }
 
@@ -172,6 +175,7 @@ void NodeImpl::end_subscription(Subscribed& subscribed) noexcept {
 void NodeImpl::on_complete(void* closure) {
   auto* subscribed = static_cast<Subscribed*>(closure);
   NodeImpl* node = subscribed->node;
+  subscribed->driver.reset();  // on the delivery thread, as its Driver must be
   {
     std::lock_guard<std::mutex> lock(node->complete_mutex_);
     subscribed->done = true;
@@ -257,7 +261,10 @@ void NodeImpl::ask(const std::string& prefix, const std::string& type, const cha
         deadlines_.erase(at);
         throw;
       }
-      if (at == deadlines_.begin()) cv_.notify_one();
+      // The reaper is woken only for a deadline before the one it sleeps until:
+      // with one deadline for all asks, that is almost never (a wake per ask
+      // would be one more thread to run per ask).
+      if (deadline < reaper_wakes_at_) cv_.notify_one();
     }
   } catch (...) {
     complete(reply, ErrorKind::kBadMessage, "out of memory");
@@ -300,12 +307,15 @@ void NodeImpl::reap() {
   std::vector<PendingReply> expired;
   while (!reaper_stop_) {
     if (deadlines_.empty()) {
+      reaper_wakes_at_ = std::chrono::steady_clock::time_point::max();
       cv_.wait(lock);
       continue;
     }
     const auto first = deadlines_.begin()->first;
     if (std::chrono::steady_clock::now() < first) {
+      reaper_wakes_at_ = first;
       cv_.wait_until(lock, first);
+      reaper_wakes_at_ = std::chrono::steady_clock::time_point::min();  // awake: looks anyway
       continue;
     }
     const auto now = std::chrono::steady_clock::now();
@@ -368,9 +378,28 @@ void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, n
   const char* reply = natsMsg_GetReply(msg);
   if (reply != nullptr && *reply == '\0') reply = nullptr;
   const char* data = natsMsg_GetData(msg);
+  if (node->options_.run_on_delivery_thread && subscribed->driver == nullptr) {
+    try {
+      subscribed->driver = std::make_unique<Driver>(node->rt_);
+    } catch (...) {
+      // No Driver (shutdown began, or no memory): the workers run the actor.
+    }
+  }
   subscribed->exposure->deliver(type, data != nullptr ? data : "",
                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply);
   natsMsg_Destroy(msg);
+  // The actor this message woke runs here, now, and an ask's answer is
+  // published from here: no worker is woken for it.
+  // While more messages wait, they are pushed first (at most kRunEvery), so
+  // that a burst is handled in turns of many messages, not one turn each.
+  if (subscribed->driver != nullptr) {
+    int waiting = 0;
+    if (++subscribed->since_run >= kRunEvery ||
+        natsSubscription_GetPending(subscribed->sub, &waiting, nullptr) != NATS_OK || waiting == 0) {
+      subscribed->since_run = 0;
+      (void)subscribed->driver->run_ready();
+    }
+  }
 }
 
 void NodeImpl::reply_value(const char* to, const char* data, std::size_t size) noexcept {
@@ -503,8 +532,7 @@ bool node_expose(NodeImpl* node, std::string_view name, std::unique_ptr<Exposure
 namespace tact::nats {
 
 Node::Node(Runtime& runtime, NodeOptions options)
-    : impl_(std::make_shared<detail::NodeImpl>(tact::detail::RuntimeAccess::core(runtime),
-                                               std::move(options))) {
+    : impl_(std::make_shared<detail::NodeImpl>(runtime, std::move(options))) {
   impl_->connect();
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tact/detail/atomic.hpp"
+#include "tact/driver.hpp"
 #include "tact/nats/detail/node_abi.hpp"
 #include "tact/nats/node.hpp"
 
@@ -26,7 +27,7 @@ namespace tact::nats::detail {
 
 class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
  public:
-  NodeImpl(tact::detail::RuntimeCore* runtime, NodeOptions options);
+  NodeImpl(Runtime& runtime, NodeOptions options);
   ~NodeImpl();
   NodeImpl(const NodeImpl&) = delete;
   NodeImpl& operator=(const NodeImpl&) = delete;
@@ -55,7 +56,12 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
     NodeImpl* node = nullptr;
     natsSubscription* sub = nullptr;
     std::unique_ptr<Exposure> exposure;  // null for the inbox
-    bool done = false;                   // on_complete ran (complete_mutex_)
+    // NodeOptions::run_on_delivery_thread: the delivery thread runs the actors
+    // its messages wake (made by its first message, destroyed by on_complete:
+    // both on that thread).
+    std::unique_ptr<Driver> driver;
+    int since_run = 0;  // messages pushed since the driver last ran (delivery thread)
+    bool done = false;  // on_complete ran (complete_mutex_)
   };
   struct Pending {
     PendingReply reply;
@@ -77,6 +83,7 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   static void on_reconnected(natsConnection* conn, void* closure);
   static void on_closed(natsConnection* conn, void* closure);
 
+  Runtime& rt_;
   tact::detail::RuntimeCore* const runtime_;
   const NodeOptions options_;
   std::string actor_prefix_;  // tact.<cluster>.actor.
@@ -88,6 +95,8 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool reaper_stop_ = false;
+  // Until when the reaper sleeps (max: no deadline; min: it is awake).
+  std::chrono::steady_clock::time_point reaper_wakes_at_ = std::chrono::steady_clock::time_point::min();
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::multimap<std::chrono::steady_clock::time_point, std::uint64_t> deadlines_;

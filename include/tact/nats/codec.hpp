@@ -70,8 +70,13 @@ template <class T>
 struct Codec<T> {
   static void encode(msgpack::sbuffer& out, const T& value) { msgpack::pack(out, value); }
   static T decode(const char* data, std::size_t size) {
-    msgpack::object_handle handle = msgpack::unpack(data, size);
-    return handle.get().as<T>();
+    // One zone per thread, emptied after each message: no allocation per
+    // message once it has grown to the messages' size.
+    thread_local msgpack::zone zone;
+    struct Clear {
+      ~Clear() { zone.clear(); }
+    } clear;
+    return msgpack::unpack(zone, data, size).template as<T>();
   }
 };
 

@@ -42,6 +42,10 @@ struct NodeOptions {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds reconnect_wait{100};
   int max_reconnects = -1;  // -1: forever
+  // The nats.c thread that delivers an exposed actor's messages runs the actor
+  // too (a tact::Driver on it), and publishes an ask's answer: no worker is
+  // woken per message. Off: the runtime's workers run it, as for local sends.
+  bool run_on_delivery_thread = true;
   // Per exposed name: messages NATS may hold for its delivery thread before it
   // drops (counted in NodeStats::slow_consumer_drops).
   int pending_messages_limit = 1 << 20;
