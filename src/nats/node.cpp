@@ -363,6 +363,7 @@ void NodeImpl::on_reply(natsConnection* /*conn*/, natsSubscription* /*sub*/, nat
       result.kind = kind_from(kind);
     }
     if (result.data == nullptr) result.data = "";
+    CurrentNode current(node);  // refs inside the answer become this node's proxies
     reply->complete(reply->slot, result);
   }
   natsMsg_Destroy(msg);
@@ -445,6 +446,18 @@ bool NodeImpl::expose(std::string_view name, std::unique_ptr<Exposure> exposure,
   return true;
 }
 
+std::string NodeImpl::ref_subject(tact::detail::CellBase* cell, std::unique_ptr<Exposure> exposure) {
+  std::lock_guard<std::mutex> lock(refs_mutex_);
+  auto it = ref_names_.find(cell);
+  if (it != ref_names_.end()) return actor_prefix_ + it->second;
+  // _ref.<this node's nuid>.<n>: unique in the cluster.
+  std::string name = "_ref." + inbox_prefix_.substr(7, inbox_prefix_.size() - 8) + "." +
+                     std::to_string(ref_names_.size() + 1);
+  if (!expose(name, std::move(exposure), false)) throw BadMessage("tact::nats: the node is closed");
+  ref_names_.emplace(cell, name);  // the exposure's ref keeps the cell (no reuse of the key)
+  return actor_prefix_ + name;
+}
+
 bool NodeImpl::withdraw(std::string_view name) {
   std::unique_ptr<Subscribed> subscribed;
   {
@@ -523,6 +536,9 @@ void node_count_bad_message(NodeImpl* node) noexcept { node->count_bad_message()
 void node_count_encode_error(NodeImpl* node) noexcept { node->count_encode_error(); }
 bool node_expose(NodeImpl* node, std::string_view name, std::unique_ptr<Exposure> exposure, bool queue) {
   return node->expose(name, std::move(exposure), queue);
+}
+std::string node_ref_subject(NodeImpl* node, tact::detail::CellBase* cell, std::unique_ptr<Exposure> exposure) {
+  return node->ref_subject(cell, std::move(exposure));
 }
 
 }  // namespace tact::nats::detail

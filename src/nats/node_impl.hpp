@@ -46,6 +46,7 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   void reply_error(const char* to, ErrorKind kind, std::string_view text) noexcept;
   bool expose(std::string_view name, std::unique_ptr<Exposure> exposure, bool queue);
   bool withdraw(std::string_view name);
+  std::string ref_subject(tact::detail::CellBase* cell, std::unique_ptr<Exposure> exposure);
   void count_bad_message() noexcept { bad_messages_.fetch_add(1, tact::detail::relaxed); }
   void count_encode_error() noexcept { encode_errors_.fetch_add(1, tact::detail::relaxed); }
   NodeStats stats() const;
@@ -106,6 +107,9 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   mutable std::mutex expose_mutex_;
   std::map<std::string, std::unique_ptr<Subscribed>, std::less<>> exposed_;
   Subscribed inbox_;
+  // Local actors sent inside messages, and the names they were exposed under.
+  std::mutex refs_mutex_;
+  std::unordered_map<tact::detail::CellBase*, std::string> ref_names_;
   std::mutex complete_mutex_;
   std::condition_variable complete_cv_;
   bool connection_closed_ = false;  // on_closed ran (complete_mutex_)

@@ -80,6 +80,25 @@ class Named {
   std::string name_;
 };
 
+struct Hello {
+  tact::ActorRef<Counter> reply_to;
+  std::int64_t amount;
+  MSGPACK_DEFINE(reply_to, amount)
+};
+struct YourCounter {};
+
+// Talks to the counters it is sent, and hands out its own.
+class Greeter {
+ public:
+  using remote_messages = tact::nats::messages<Hello, YourCounter>;
+  explicit Greeter(tact::ActorRef<Counter> own) : own_(std::move(own)) {}
+  bool handle(Hello msg) { return msg.reply_to.tell(Inc{msg.amount}); }
+  tact::ActorRef<Counter> handle(YourCounter) { return own_; }
+
+ private:
+  tact::ActorRef<Counter> own_;
+};
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -327,6 +346,30 @@ TEST_F(Remote, AnActorAsksARemoteActorWithCoAwait) {
   };
   auto caller = rt.spawn<Caller>(b.lookup<Counter>("counter"));
   EXPECT_EQ(caller.ask(Go{}).get(), 41);
+}
+
+TEST_F(Remote, RefsTravelInsideMessages) {
+  Watchdog dog("Refs", 60s);
+  tact::nats::Node a(rt, options_for(server, "a"));
+  tact::nats::Node b(rt, options_for(server, "b"));
+  auto a_counter = rt.spawn<Counter>();
+  ASSERT_TRUE(a.expose("greeter", rt.spawn<Greeter>(a_counter)));
+  auto greeter = b.lookup<Greeter>("greeter");
+  // A local actor of b's, never exposed by name: it travels as a ref, and a's
+  // greeter tells it through the ref it received.
+  auto b_counter = rt.spawn<Counter>();
+  EXPECT_TRUE(greeter.ask(Hello{b_counter, 5}).get());
+  EXPECT_TRUE(greeter.ask(Hello{b_counter, 6}).get());  // exposed once, reused
+  for (int i = 0; i < 200 && b_counter.ask(Get{}).get() != 11; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(b_counter.ask(Get{}).get(), 11);
+  // A ref in an answer: a's own counter, reached from b through it.
+  tact::ActorRef<Counter> theirs = greeter.ask(YourCounter{}).get();
+  EXPECT_EQ(theirs.ask(Inc{7}).get(), 7);
+  EXPECT_EQ(a_counter.ask(Get{}).get(), 7);
+  // A remote ref passed on keeps pointing at the same actor.
+  EXPECT_TRUE(greeter.ask(Hello{theirs, 1}).get());
+  for (int i = 0; i < 200 && a_counter.ask(Get{}).get() != 8; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(a_counter.ask(Get{}).get(), 8);
 }
 
 }  // namespace

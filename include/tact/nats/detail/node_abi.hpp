@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "tact/detail/cell.hpp"
 #include "tact/fwd.hpp"
 
 namespace tact::nats::detail {
@@ -76,5 +77,10 @@ void node_count_encode_error(NodeImpl* node) noexcept;
 // `queue`, in the queue group of that name (load balancing). False if the name
 // is already exposed by this node, or the node is closed.
 bool node_expose(NodeImpl* node, std::string_view name, std::unique_ptr<Exposure> exposure, bool queue);
+
+// The subject of a local actor sent inside a message: exposed under a name of
+// its own (once per actor, for as long as the node is open; `exposure` is used
+// the first time only).
+std::string node_ref_subject(NodeImpl* node, tact::detail::CellBase* cell, std::unique_ptr<Exposure> exposure);
 
 }  // namespace tact::nats::detail

@@ -115,6 +115,20 @@ inline msgpack::sbuffer& scratch() noexcept {
   return buffer;
 }
 
+// The node whose message this thread encodes or decodes: a ref inside a
+// message is exposed on it (encode) or becomes one of its proxies (decode).
+inline NodeImpl*& current_node() noexcept {
+  thread_local NodeImpl* node = nullptr;
+  return node;
+}
+struct CurrentNode {
+  explicit CurrentNode(NodeImpl* node) noexcept : saved(std::exchange(current_node(), node)) {}
+  ~CurrentNode() { current_node() = saved; }
+  CurrentNode(const CurrentNode&) = delete;
+  CurrentNode& operator=(const CurrentNode&) = delete;
+  NodeImpl* saved;
+};
+
 // -- the proxy ---------------------------------------------------------------------------------
 struct ProxyState;
 using SendFn = bool (*)(const ProxyState& proxy, CellBase* cell, Envelope* envelope) noexcept;
@@ -143,6 +157,7 @@ bool send_tell(const ProxyState& proxy, CellBase* /*cell*/, Envelope* base) noex
   auto* envelope = static_cast<tact::detail::TellEnvelope<A, M>*>(base);
   bool sent = false;
   try {
+    CurrentNode current(proxy.node.get());
     msgpack::sbuffer& buffer = scratch();
     Codec<M>::encode(buffer, envelope->payload.msg);
     sent = node_tell(proxy.node.get(), proxy.subject, wire_name<M>(), buffer.data(), buffer.size());
@@ -158,6 +173,7 @@ template <class M, class R>
 void send_ask_with(const ProxyState& proxy, tact::detail::ReplySlot<R>* slot, const M& msg,
                    std::chrono::steady_clock::time_point deadline) noexcept {
   try {
+    CurrentNode current(proxy.node.get());
     msgpack::sbuffer& buffer = scratch();
     Codec<M>::encode(buffer, msg);
     node_ask(proxy.node.get(), proxy.subject, wire_name<M>(), buffer.data(), buffer.size(), deadline,
@@ -254,6 +270,7 @@ struct RemoteClass<A, messages<Ms...>> {
     bool try_deliver(std::string_view type, const char* data, std::size_t size, const char* reply) noexcept {
       if (type != wire_name<M>()) return false;
       try {
+        CurrentNode current(node_);
         M msg = Codec<M>::decode(data, size);
         if (reply == nullptr) {
           (void)ref_.tell(std::move(msg));
@@ -284,6 +301,7 @@ struct RemoteClass<A, messages<Ms...>> {
       return;
     }
     try {
+      CurrentNode current(node);
       msgpack::sbuffer& buffer = scratch();
       if constexpr (!std::is_void_v<Rv>) Codec<Rv>::encode(buffer, outcome.value());
       node_reply_value(node, to, buffer.data(), buffer.size());
@@ -322,4 +340,63 @@ struct RemoteClass<A, messages<Ms...>> {
 template <class A>
 using RemoteOf = RemoteClass<A, typename remote_messages_of<A>::type>;
 
+// -- refs inside messages ------------------------------------------------------------------
+// On the wire a ref is its actor's subject prefix, tact.<cluster>.actor.<name>
+// (a msgpack string; nil for an empty ref). A remote ref keeps its subject; a
+// local actor is exposed on the sending node under a generated name, once, for
+// as long as that node is open.
+template <class B>
+std::string ref_subject(const ActorRef<B>& ref) {
+  using Remote = RemoteOf<B>;
+  CellBase* cell = tact::detail::RefAccess<B>::cell(ref);
+  if (cell->proxy) {
+    auto* object = static_cast<tact::detail::ProxyObject*>(tact::detail::cell_object(cell));
+    if (object->forward == &Remote::forward) return static_cast<const ProxyState*>(object)->subject;
+  }
+  NodeImpl* node = current_node();
+  if (node == nullptr) throw BadMessage("tact::nats: a ref encoded outside a node's message");
+  return node_ref_subject(node, cell, std::make_unique<typename Remote::Inbound>(node, ref));
+}
+
+template <class B>
+ActorRef<B> ref_from_subject(std::string subject) {
+  NodeImpl* node = current_node();
+  if (node == nullptr) throw BadMessage("tact::nats: a ref decoded outside a node's message");
+  return RemoteOf<B>::make_proxy(node, std::move(subject));
+}
+
 }  // namespace tact::nats::detail
+
+namespace tact::nats {
+template <class B>
+struct use_msgpack<ActorRef<B>> : std::true_type {};
+}  // namespace tact::nats
+
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+template <class B>
+struct pack<tact::ActorRef<B>> {
+  template <class Stream>
+  packer<Stream>& operator()(packer<Stream>& out, const tact::ActorRef<B>& ref) const {
+    if (!ref) return out.pack_nil();
+    return out.pack(tact::nats::detail::ref_subject(ref));
+  }
+};
+
+template <class B>
+struct convert<tact::ActorRef<B>> {
+  const msgpack::object& operator()(const msgpack::object& o, tact::ActorRef<B>& ref) const {
+    if (o.type == msgpack::type::NIL) {
+      ref.reset();
+    } else {
+      ref = tact::nats::detail::ref_from_subject<B>(o.as<std::string>());
+    }
+    return o;
+  }
+};
+
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS)
+}  // namespace msgpack
