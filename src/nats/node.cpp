@@ -92,6 +92,7 @@ void NodeImpl::connect() {
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, options_.connect_timeout.count());
   if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, options_.ping_interval.count());
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, options_.max_pings_out);
+  if (s == NATS_OK) s = natsOptions_SetNoRandomize(opts, !options_.randomize_servers);
   if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, true);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, options_.max_reconnects);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, options_.reconnect_wait.count());

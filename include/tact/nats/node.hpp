@@ -42,6 +42,7 @@ struct NodeOptions {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds reconnect_wait{100};
   int max_reconnects = -1;  // -1: forever
+  bool randomize_servers = true;  // false: try `servers` in the order given
   // The nats.c thread that delivers an exposed actor's messages runs the actor
   // too (a tact::Driver on it), and publishes an ask's answer: no worker is
   // woken per message. Off: the runtime's workers run it, as for local sends.
