@@ -177,10 +177,11 @@ void NodeImpl::on_complete(void* closure) {
   auto* subscribed = static_cast<Subscribed*>(closure);
   NodeImpl* node = subscribed->node;
   subscribed->driver.reset();  // on the delivery thread, as its Driver must be
-  {
-    std::lock_guard<std::mutex> lock(node->complete_mutex_);
-    subscribed->done = true;
-  }
+  // Notified under the lock: the waiter may free the subscription (and, for the
+  // last one, the node) as soon as it sees `done`, so this thread must be out
+  // of the condition variable by then.
+  std::lock_guard<std::mutex> lock(node->complete_mutex_);
+  subscribed->done = true;
   node->complete_cv_.notify_all();
 }
 
@@ -214,10 +215,10 @@ void NodeImpl::on_closed(natsConnection* /*conn*/, void* closure) {
     bump(node->asks_node_down_);
     complete(reply, ErrorKind::kNodeDown, "the connection closed");
   }
-  {
-    std::lock_guard<std::mutex> lock(node->complete_mutex_);
-    node->connection_closed_ = true;  // the last this callback touches of the node
-  }
+  // The last this callback touches of the node (notified under the lock, as in
+  // on_complete: close() may let the node go as soon as it sees the flag).
+  std::lock_guard<std::mutex> lock(node->complete_mutex_);
+  node->connection_closed_ = true;
   node->complete_cv_.notify_all();
 }
 

@@ -76,7 +76,14 @@ struct Codec<T> {
     struct Clear {
       ~Clear() { zone.clear(); }
     } clear;
-    return msgpack::unpack(zone, data, size).template as<T>();
+    const msgpack::object object = msgpack::unpack(zone, data, size);
+    if constexpr (std::is_default_constructible_v<T>) {
+      T value{};  // value-initialised: members msgpack leaves alone are not garbage
+      object.convert(value);
+      return value;
+    } else {
+      return object.template as<T>();
+    }
   }
 };
 
