@@ -11,10 +11,13 @@
 // The wire format is in docs/remote.md.
 #include "nats/node_impl.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
 
+#include "tact/detail/proxy.hpp"
+#include "tact/detail/ties.hpp"
 #include "tact/nats/node.hpp"
 
 namespace tact::nats::detail {
@@ -110,6 +113,7 @@ void NodeImpl::connect() {
   inbox_prefix_ = inbox;
   inbox_prefix_ += '.';
   natsInbox_Destroy(inbox);
+  node_id_ = inbox_prefix_.substr(7, inbox_prefix_.size() - 8);  // _INBOX.<nuid>.
   const std::string subject = inbox_prefix_ + "*";
   inbox_.node = this;
   s = natsConnection_Subscribe(&inbox_.sub, conn_, subject.c_str(), &NodeImpl::on_reply, this);
@@ -117,6 +121,17 @@ void NodeImpl::connect() {
   if (s == NATS_OK) s = natsSubscription_SetPendingLimits(inbox_.sub, -1, -1);
   if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
   if (s != NATS_OK) fail("inbox subscription", s);
+  // Remote watch: every node's heartbeat, and the Downs sent to this node.
+  heartbeats_.node = this;
+  downs_.node = this;
+  const std::string hb = "tact." + options_.cluster + ".hb.*";
+  const std::string down = "tact." + options_.cluster + ".down." + node_id_;
+  s = natsConnection_Subscribe(&heartbeats_.sub, conn_, hb.c_str(), &NodeImpl::on_heartbeat, this);
+  if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(heartbeats_.sub, &NodeImpl::on_complete, &heartbeats_);
+  if (s == NATS_OK) s = natsConnection_Subscribe(&downs_.sub, conn_, down.c_str(), &NodeImpl::on_down, this);
+  if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(downs_.sub, &NodeImpl::on_complete, &downs_);
+  if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
+  if (s != NATS_OK) fail("heartbeat subscriptions", s);
   reaper_ = std::thread([this] { reap(); });
 }
 
@@ -152,7 +167,19 @@ void NodeImpl::close() noexcept {
     bump(asks_node_down_);
     complete(reply, ErrorKind::kNodeDown, "the node closed");
   }
-  // 3. The inbox, then the connection (what is buffered is written first).
+  // Watches still open: their actors can no longer be heard of.
+  std::vector<Watch> watches;
+  {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    watches.swap(watches_);
+  }
+  for (const Watch& watch : watches) {
+    tact::detail::proxy_stop(watch.proxy, ExitReason::failed, std::make_exception_ptr(NodeDown()));
+    tact::detail::cell_release(watch.proxy);
+  }
+  // 3. The inbox and heartbeats, then the connection (what is buffered is written first).
+  if (heartbeats_.sub != nullptr) end_subscription(heartbeats_);
+  if (downs_.sub != nullptr) end_subscription(downs_);
   if (inbox_.sub != nullptr) end_subscription(inbox_);
   if (conn_ != nullptr) {
     (void)natsConnection_FlushTimeout(conn_, 500);
@@ -307,20 +334,24 @@ std::optional<PendingReply> NodeImpl::take(std::uint64_t id) noexcept {
 void NodeImpl::reap() {
   std::unique_lock<std::mutex> lock(mutex_);
   std::vector<PendingReply> expired;
+  auto next_beat = std::chrono::steady_clock::now();
   while (!reaper_stop_) {
-    if (deadlines_.empty()) {
-      reaper_wakes_at_ = std::chrono::steady_clock::time_point::max();
-      cv_.wait(lock);
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_beat) {
+      lock.unlock();
+      heartbeat_tick();
+      lock.lock();
+      next_beat = now + options_.heartbeat_interval;
       continue;
     }
-    const auto first = deadlines_.begin()->first;
-    if (std::chrono::steady_clock::now() < first) {
-      reaper_wakes_at_ = first;
-      cv_.wait_until(lock, first);
+    auto wake = next_beat;
+    if (!deadlines_.empty() && deadlines_.begin()->first < wake) wake = deadlines_.begin()->first;
+    if (now < wake) {
+      reaper_wakes_at_ = wake;
+      cv_.wait_until(lock, wake);
       reaper_wakes_at_ = std::chrono::steady_clock::time_point::min();  // awake: looks anyway
       continue;
     }
-    const auto now = std::chrono::steady_clock::now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
       auto it = pending_.find(deadlines_.begin()->second);
       expired.push_back(it->second.reply);
@@ -334,6 +365,216 @@ void NodeImpl::reap() {
     }
     expired.clear();
     lock.lock();
+  }
+}
+
+// ---- remote watch ----------------------------------------------------------------------------
+//
+// Watcher side: the first ctx.watch of a proxy sends a `_watch` request to the
+// actor's subject (tact.<cluster>.actor.<name>._watch, body "<our nuid> <subject>").
+// The hosting node answers with its nuid and ties a relay to the actor; when the
+// actor stops, the relay publishes tact.<cluster>.down.<our nuid> (body
+// "<ExitReason as a digit>\n<subject>\n<error text>"). Every node publishes
+// tact.<cluster>.hb.<nuid> each heartbeat_interval; a host silent for
+// heartbeat_timeout is lost. Either way the proxy is stopped (proxy_stop): its
+// watchers get Down. No responders to `_watch`: Down at once (normal).
+
+namespace {
+
+struct WatchRequest {
+  NodeImpl* node;
+  tact::detail::CellBase* proxy;
+};
+
+// A relay: the peer the hosting node ties to a watched actor. A proxy cell
+// (never scheduled) whose object knows where to send the Down.
+struct Relay final : tact::detail::ProxyObject {
+  Relay(std::shared_ptr<NodeImpl> n, std::string watcher, std::string s)
+      : ProxyObject(&refuse), node(std::move(n)), to(std::move(watcher)), subject(std::move(s)) {}
+  static bool refuse(ProxyObject*, tact::detail::CellBase* cell, tact::detail::Envelope* envelope) noexcept {
+    tact::detail::proxy_reject(cell, envelope);
+    return false;
+  }
+  static void notify(tact::detail::CellBase* peer, const tact::detail::StopInfo& info) noexcept {
+    auto* relay = static_cast<Relay*>(tact::detail::cell_object(peer));
+    std::string text;
+    if (info.error) {
+      try {
+        std::rethrow_exception(info.error);
+      } catch (const std::exception& e) {
+        text = e.what();
+      } catch (...) {
+        text = "unknown exception";
+      }
+    }
+    relay->node->publish_down(relay->to, relay->subject, info.reason, text);
+  }
+  static void destroy(void* object) noexcept { static_cast<Relay*>(object)->~Relay(); }
+  std::shared_ptr<NodeImpl> node;
+  std::string to;       // the watching node's nuid
+  std::string subject;  // the watched actor's subject
+};
+constexpr tact::detail::ActorVTable kRelayVTable{&Relay::destroy, nullptr, nullptr, sizeof(Relay),
+                                                 alignof(Relay), 0};
+
+}  // namespace
+
+void NodeImpl::watch(tact::detail::CellBase* proxy, const std::string& subject) noexcept {
+  auto* request = new (std::nothrow) WatchRequest{this, proxy};
+  if (request == nullptr) return;
+  try {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    for (const Watch& w : watches_) {
+      if (w.proxy == proxy) {
+        delete request;
+        return;  // watched already: one remote watch per proxy
+      }
+    }
+    watches_.push_back(Watch{proxy, subject, std::string()});
+    tact::detail::cell_retain(proxy);  // released by stop_watch
+  } catch (...) {
+    delete request;
+    return;
+  }
+  bump(watches_count_);
+  const std::string body = node_id_ + " " + subject;
+  const std::string type = "_watch";
+  ask(subject, type, body.data(), body.size(),
+      std::chrono::steady_clock::now() + options_.ask_timeout,
+      PendingReply{request, &NodeImpl::on_watch_reply});
+}
+
+void NodeImpl::on_watch_reply(void* erased, const ReplyResult& result) noexcept {
+  auto* request = static_cast<WatchRequest*>(erased);
+  NodeImpl* node = request->node;
+  tact::detail::CellBase* proxy = request->proxy;
+  delete request;
+  if (result.kind == ErrorKind::kNone) {
+    std::lock_guard<std::mutex> lock(node->watch_mutex_);
+    for (Watch& w : node->watches_) {
+      if (w.proxy == proxy) {
+        w.host.assign(result.data, result.size);
+        node->last_seen_.emplace(w.host, std::chrono::steady_clock::now());
+      }
+    }
+    return;
+  }
+  if (result.kind == ErrorKind::kStopped) {
+    node->stop_watch(proxy, ExitReason::normal, nullptr);  // nobody has the name
+  } else {
+    node->stop_watch(proxy, ExitReason::failed, std::make_exception_ptr(NodeDown()));
+  }
+}
+
+void NodeImpl::stop_watch(tact::detail::CellBase* proxy, ExitReason reason, std::exception_ptr error) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    auto it = std::find_if(watches_.begin(), watches_.end(), [&](const Watch& w) { return w.proxy == proxy; });
+    if (it == watches_.end()) return;  // stopped already
+    watches_.erase(it);
+  }
+  tact::detail::proxy_stop(proxy, reason, std::move(error));
+  tact::detail::cell_release(proxy);
+}
+
+void NodeImpl::heartbeat_tick() noexcept {
+  if (closed_.load(tact::detail::acquire)) return;
+  const std::string subject = "tact." + options_.cluster + ".hb." + node_id_;
+  (void)natsConnection_Publish(conn_, subject.c_str(), nullptr, 0);
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<tact::detail::CellBase*> lost;
+  {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    for (const Watch& w : watches_) {
+      if (w.host.empty()) continue;
+      auto seen = last_seen_.find(w.host);
+      if (seen != last_seen_.end() && now - seen->second > options_.heartbeat_timeout) lost.push_back(w.proxy);
+    }
+  }
+  for (tact::detail::CellBase* proxy : lost) {
+    bump(nodes_lost_);
+    stop_watch(proxy, ExitReason::failed,
+               std::make_exception_ptr(NodeDown("tact: the watched actor's node stopped answering heartbeats")));
+  }
+}
+
+void NodeImpl::on_heartbeat(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
+  auto* node = static_cast<NodeImpl*>(closure);
+  const char* subject = natsMsg_GetSubject(msg);
+  const char* dot = std::strrchr(subject, '.');
+  if (dot != nullptr) {
+    std::lock_guard<std::mutex> lock(node->watch_mutex_);
+    node->last_seen_[std::string(dot + 1)] = std::chrono::steady_clock::now();
+  }
+  natsMsg_Destroy(msg);
+}
+
+void NodeImpl::on_down(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
+  auto* node = static_cast<NodeImpl*>(closure);
+  const std::string_view body(natsMsg_GetData(msg) != nullptr ? natsMsg_GetData(msg) : "",
+                              static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  const std::size_t first = body.find('\n');
+  const std::size_t second = first == std::string_view::npos ? first : body.find('\n', first + 1);
+  if (first == 1 && second != std::string_view::npos && body[0] >= '0' && body[0] <= '3') {
+    const auto reason = static_cast<ExitReason>(body[0] - '0');
+    const std::string subject(body.substr(first + 1, second - first - 1));
+    const std::string text(body.substr(second + 1));
+    std::vector<tact::detail::CellBase*> stopped;
+    {
+      std::lock_guard<std::mutex> lock(node->watch_mutex_);
+      for (const Watch& w : node->watches_) {
+        if (w.subject == subject) stopped.push_back(w.proxy);
+      }
+    }
+    for (tact::detail::CellBase* proxy : stopped) {
+      bump(node->downs_count_);
+      node->stop_watch(proxy, reason,
+                       reason == ExitReason::failed ? std::make_exception_ptr(RemoteError(text)) : nullptr);
+    }
+  } else {
+    bump(node->bad_messages_);
+  }
+  natsMsg_Destroy(msg);
+}
+
+void NodeImpl::answer_watch(Subscribed& subscribed, const char* data, std::size_t size, const char* reply) noexcept {
+  const std::string_view body(data, size);
+  const std::size_t space = body.find(' ');
+  if (reply == nullptr || space == std::string_view::npos) {
+    bump(bad_messages_);
+    return;
+  }
+  try {
+    tact::detail::CellBase* relay = tact::detail::cell_allocate(runtime_, &kRelayVTable);
+    try {
+      ::new (tact::detail::cell_object(relay))
+          Relay(shared_from_this(), std::string(body.substr(0, space)), std::string(body.substr(space + 1)));
+    } catch (...) {
+      tact::detail::cell_abandon(relay);
+      throw;
+    }
+    relay = tact::detail::proxy_activate(relay);
+    // If the actor has stopped already, the Down goes out now, from here.
+    (void)tact::detail::tie_add(subscribed.exposure->cell(), relay, tact::detail::TieKind::kWatch, &Relay::notify);
+    tact::detail::cell_release(relay);  // the tie holds it
+    reply_value(reply, node_id_.data(), node_id_.size());
+  } catch (const std::exception& e) {
+    reply_error(reply, ErrorKind::kBadMessage, e.what());
+  }
+}
+
+void NodeImpl::publish_down(const std::string& to, const std::string& subject, ExitReason reason,
+                            std::string_view text) noexcept {
+  try {
+    std::string body;
+    body += static_cast<char>('0' + static_cast<int>(reason));
+    body += '\n';
+    body += subject;
+    body += '\n';
+    body += text;
+    const std::string down = "tact." + options_.cluster + ".down." + to;
+    (void)natsConnection_Publish(conn_, down.c_str(), body.data(), static_cast<int>(body.size()));
+  } catch (...) {
   }
 }
 
@@ -381,6 +622,12 @@ void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, n
   const char* reply = natsMsg_GetReply(msg);
   if (reply != nullptr && *reply == '\0') reply = nullptr;
   const char* data = natsMsg_GetData(msg);
+  if (type == "_watch") {
+    node->answer_watch(*subscribed, data != nullptr ? data : "",
+                       static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply);
+    natsMsg_Destroy(msg);
+    return;
+  }
   if (node->options_.run_on_delivery_thread && subscribed->driver == nullptr) {
     try {
       subscribed->driver = std::make_unique<Driver>(node->rt_);
@@ -490,6 +737,9 @@ NodeStats NodeImpl::stats() const {
   s.publish_errors = read(publish_errors_);
   s.disconnects = read(disconnects_);
   s.reconnects = read(reconnects_);
+  s.watches = read(watches_count_);
+  s.downs = read(downs_count_);
+  s.nodes_lost = read(nodes_lost_);
   std::uint64_t dropped = 0;
   {
     std::lock_guard<std::mutex> lock(expose_mutex_);
@@ -538,6 +788,9 @@ void node_count_bad_message(NodeImpl* node) noexcept { node->count_bad_message()
 void node_count_encode_error(NodeImpl* node) noexcept { node->count_encode_error(); }
 bool node_expose(NodeImpl* node, std::string_view name, std::unique_ptr<Exposure> exposure, bool queue) {
   return node->expose(name, std::move(exposure), queue);
+}
+void node_watch(NodeImpl* node, tact::detail::CellBase* proxy, const std::string& subject) noexcept {
+  node->watch(proxy, subject);
 }
 std::string node_ref_subject(NodeImpl* node, tact::detail::CellBase* cell, std::unique_ptr<Exposure> exposure) {
   return node->ref_subject(cell, std::move(exposure));

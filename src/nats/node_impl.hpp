@@ -20,6 +20,7 @@
 
 #include "tact/detail/atomic.hpp"
 #include "tact/driver.hpp"
+#include "tact/exit_reason.hpp"
 #include "tact/nats/detail/node_abi.hpp"
 #include "tact/nats/node.hpp"
 
@@ -47,6 +48,10 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   bool expose(std::string_view name, std::unique_ptr<Exposure> exposure, bool queue);
   bool withdraw(std::string_view name);
   std::string ref_subject(tact::detail::CellBase* cell, std::unique_ptr<Exposure> exposure);
+  void watch(tact::detail::CellBase* proxy, const std::string& subject) noexcept;
+  // Publishes a watched actor's Down to the watching node (a relay's tie).
+  void publish_down(const std::string& to, const std::string& subject, ExitReason reason,
+                    std::string_view text) noexcept;
   void count_bad_message() noexcept { bad_messages_.fetch_add(1, tact::detail::relaxed); }
   void count_encode_error() noexcept { encode_errors_.fetch_add(1, tact::detail::relaxed); }
   NodeStats stats() const;
@@ -73,8 +78,18 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   void end_subscription(Subscribed& subscribed) noexcept;
   // Removes an outstanding ask: the caller resolves it (exactly once).
   std::optional<PendingReply> take(std::uint64_t id) noexcept;
-  // The reaper thread: resolves asks whose deadline passed with Timeout.
+  // The reaper thread: resolves asks whose deadline passed with Timeout, and
+  // publishes the heartbeat (heartbeat_tick) every heartbeat_interval.
   void reap();
+  // Heartbeat: publish ours; Down for watched actors whose node went silent.
+  void heartbeat_tick() noexcept;
+  // A remote watch ends: the proxy's watchers get Down (once per proxy).
+  void stop_watch(tact::detail::CellBase* proxy, ExitReason reason, std::exception_ptr error) noexcept;
+  // Host side: a `_watch` request for an exposed actor.
+  void answer_watch(Subscribed& subscribed, const char* data, std::size_t size, const char* reply) noexcept;
+  static void on_watch_reply(void* request, const ReplyResult& result) noexcept;
+  static void on_heartbeat(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
+  static void on_down(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
 
   static void on_message(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
   static void on_reply(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
@@ -107,6 +122,20 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   mutable std::mutex expose_mutex_;
   std::map<std::string, std::unique_ptr<Subscribed>, std::less<>> exposed_;
   Subscribed inbox_;
+  // Remote watches (watch_mutex_): each watched proxy (one reference held), the
+  // node hosting its actor (empty until the watch is answered), and when each
+  // node was last heard.
+  struct Watch {
+    tact::detail::CellBase* proxy;
+    std::string subject;
+    std::string host;
+  };
+  std::mutex watch_mutex_;
+  std::vector<Watch> watches_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_seen_;
+  std::string node_id_;  // this node's nuid: its heartbeat and Down subjects
+  Subscribed heartbeats_;
+  Subscribed downs_;
   // Local actors sent inside messages, and the names they were exposed under.
   std::mutex refs_mutex_;
   std::unordered_map<tact::detail::CellBase*, std::string> ref_names_;
@@ -117,7 +146,8 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   tact::detail::Atomic<std::uint64_t> tells_sent_{0}, asks_sent_{0}, replies_received_{0},
       late_replies_{0}, asks_timed_out_{0}, asks_no_responders_{0}, asks_node_down_{0},
       messages_received_{0}, replies_sent_{0}, bad_messages_{0}, encode_errors_{0},
-      publish_errors_{0}, slow_consumer_events_{0}, disconnects_{0}, reconnects_{0};
+      publish_errors_{0}, slow_consumer_events_{0}, disconnects_{0}, reconnects_{0}, watches_count_{0},
+      downs_count_{0}, nodes_lost_{0};
 };
 
 }  // namespace tact::nats::detail

@@ -11,6 +11,7 @@
 
 #include "nats/nats_server.hpp"
 #include "nats/test_actors.hpp"
+#include "support/down_log.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
@@ -53,6 +54,12 @@ TEST(Faults, ASigkilledNodesAsksResolveAndNeverHang) {
   auto victim = node.lookup<Counter>("victim");
   ASSERT_TRUE(eventually_answers(victim, 10s));
   EXPECT_EQ(victim.ask(Inc{2}).get(), 2);
+  // A watcher of the victim: Down when its node is lost (heartbeats stop).
+  tact::test::DownLog log;
+  auto recorder = rt.spawn<tact::test::DownRecorder>(&log);
+  recorder.tell(tact::test::WatchIt{victim.address()});
+  for (int i = 0; i < 400 && node.stats().watches == 0; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);  // the watch is answered (the host known)
   // In flight when the process dies: a slow request, and a burst.
   auto slow = victim.ask(Slow{3000});
   std::vector<tact::Reply<std::int64_t>> burst;
@@ -74,6 +81,16 @@ TEST(Faults, ASigkilledNodesAsksResolveAndNeverHang) {
   EXPECT_LT(Clock::now() - start, 2s);  // within the 1 s deadline, never a hang
   // Later asks: no responders, at once.
   EXPECT_THROW((void)victim.ask(Get{}).get(), tact::ActorStopped);
+  // The watcher's Down: within the heartbeat timeout (1.5 s) and a beat (0.25 s).
+  while (log.size() == 0 && Clock::now() - start < 5s) std::this_thread::sleep_for(10ms);
+  const auto detected = Clock::now() - start;
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_LT(detected, 2500ms);  // 1.75 s by the defaults, plus a loaded machine's slack
+  EXPECT_EQ(log.at(0).reason, tact::ExitReason::failed);
+  EXPECT_THROW(std::rethrow_exception(log.at(0).error), tact::NodeDown);
+  EXPECT_EQ(node.stats().nodes_lost, 1u);
+  std::printf("node loss detected after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(detected).count()));
 }
 
 TEST(Faults, AClusterLosesAServerAndTheNodesCarryOn) {

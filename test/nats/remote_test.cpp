@@ -13,6 +13,7 @@
 
 #include "nats/nats_server.hpp"
 #include "nats/test_actors.hpp"
+#include "support/down_log.hpp"
 #include "support/watchdog.hpp"
 #include "tact/nats/nats.hpp"
 #include "tact/tact.hpp"
@@ -330,6 +331,37 @@ TEST_F(Remote, RefsTravelInsideMessages) {
   EXPECT_TRUE(greeter.ask(Hello{theirs, 1}).get());
   for (int i = 0; i < 200 && a_counter.ask(Get{}).get() != 8; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(a_counter.ask(Get{}).get(), 8);
+}
+
+TEST_F(Remote, WatchingARemoteActorDeliversDownWhenItStops) {
+  Watchdog dog("RemoteWatch", 60s);
+  tact::nats::Node a(rt, options_for(server, "a"));
+  tact::nats::Node b(rt, options_for(server, "b"));
+  ASSERT_TRUE(a.expose("counter", rt.spawn<Counter>()));
+  auto counter = b.lookup<Counter>("counter");
+  tact::test::DownLog log;
+  auto recorder = rt.spawn<tact::test::DownRecorder>(&log);
+  recorder.tell(tact::test::WatchIt{counter.address()});
+  for (int i = 0; i < 200 && b.stats().watches == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(counter.ask(Inc{1}).get(), 1);  // the watch's request went before this ask
+  EXPECT_THROW(counter.ask(Fail{"stop here"}).get(), tact::HandlerFailed);  // the actor fails
+  for (int i = 0; i < 400 && log.size() == 0; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(log.size(), 1u);
+  const tact::Down down = log.at(0);
+  EXPECT_EQ(down.who, counter.address());
+  EXPECT_EQ(down.reason, tact::ExitReason::failed);
+  try {
+    std::rethrow_exception(down.error);
+  } catch (const tact::nats::RemoteError& e) {
+    EXPECT_NE(std::string(e.what()).find("stop here"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(b.stats().downs, 1u);
+  // Watching a name nobody exposes: Down at once.
+  auto nobody = b.lookup<Counter>("nobody");
+  recorder.tell(tact::test::WatchIt{nobody.address()});
+  for (int i = 0; i < 400 && log.size() < 2; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log.at(1).who, nobody.address());
 }
 
 }  // namespace

@@ -17,8 +17,12 @@ struct ProxyObject {
   // Any thread. Takes the envelope (a message sent to the proxy's ref). Returns
   // what tell returns: false when the message is a dead letter.
   using Forward = bool (*)(ProxyObject* self, CellBase* cell, Envelope* envelope) noexcept;
-  explicit ProxyObject(Forward f) noexcept : forward(f) {}
+  // Any thread, each time an actor watches the proxy (ctx.watch): the owner
+  // starts watching the actor it stands for, and calls proxy_stop when it stops.
+  using Watched = void (*)(ProxyObject* self, CellBase* cell) noexcept;
+  explicit ProxyObject(Forward f, Watched w = nullptr) noexcept : forward(f), watched(w) {}
   Forward forward;
+  Watched watched;
 };
 
 // An envelope forward() does not take (a stop, a kill, a message of a type the

@@ -22,6 +22,7 @@
 
 namespace tact {
 class TimerHandle;
+enum class ExitReason : unsigned char;  // exit_reason.hpp
 }  // namespace tact
 
 namespace tact::detail {
@@ -88,6 +89,11 @@ void cell_deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept;
 // thread; the cell is never scheduled, never registered as live, and its object
 // is destroyed with its memory (the last reference).
 CellBase* proxy_activate(CellBase* cell) noexcept;
+// Any thread. The actor the proxy stands for stopped (or can no longer be
+// reached): the proxy's watchers get their Down now, with `reason` (and
+// `error`, for ExitReason::failed), and later watches get it at once. Once:
+// later calls do nothing. Messages are still forwarded.
+void proxy_stop(CellBase* cell, ExitReason reason, std::exception_ptr error) noexcept;
 
 // ===== counters (RuntimeStats) ================================================================
 // A user message reached a stopped actor (system messages are not counted).

@@ -43,6 +43,11 @@ struct NodeOptions {
   std::chrono::milliseconds reconnect_wait{100};
   int max_reconnects = -1;  // -1: forever
   bool randomize_servers = true;  // false: try `servers` in the order given
+  // Remote watch: every node publishes a heartbeat each heartbeat_interval; a
+  // watched actor's node silent for heartbeat_timeout is lost (Down), noticed
+  // within heartbeat_timeout + heartbeat_interval (1.75 s by default).
+  std::chrono::milliseconds heartbeat_interval{250};
+  std::chrono::milliseconds heartbeat_timeout{1500};
   // The nats.c thread that delivers an exposed actor's messages runs the actor
   // too (a tact::Driver on it), and publishes an ask's answer: no worker is
   // woken per message. Off: the runtime's workers run it, as for local sends.
@@ -68,6 +73,9 @@ struct NodeStats {
   std::uint64_t slow_consumer_drops = 0;  // messages NATS dropped for a slow subscription
   std::uint64_t disconnects = 0;
   std::uint64_t reconnects = 0;
+  std::uint64_t watches = 0;      // remote actors watched (ctx.watch of a remote ref)
+  std::uint64_t downs = 0;        // Down delivered for them: the actor stopped
+  std::uint64_t nodes_lost = 0;   // Down delivered for them: heartbeats stopped
 };
 
 // How expose() subscribes.

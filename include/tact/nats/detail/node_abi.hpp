@@ -49,6 +49,8 @@ class Exposure {
   virtual ~Exposure() = default;
   virtual void deliver(std::string_view type, const char* data, std::size_t size,
                        const char* reply) noexcept = 0;
+  // The exposed actor's cell (a remote watch ties to it).
+  virtual tact::detail::CellBase* cell() const noexcept = 0;
 };
 
 // -- calls into libtact_nats.a (src/nats/node.cpp) --------------------------------------
@@ -78,6 +80,9 @@ void node_count_encode_error(NodeImpl* node) noexcept;
 // is already exposed by this node, or the node is closed.
 bool node_expose(NodeImpl* node, std::string_view name, std::unique_ptr<Exposure> exposure, bool queue);
 
+// A proxy of this node's was watched (ctx.watch): watch the actor it stands for
+// (once per proxy), and proxy_stop it when that actor stops or its node is lost.
+void node_watch(NodeImpl* node, tact::detail::CellBase* proxy, const std::string& subject) noexcept;
 // The subject of a local actor sent inside a message: exposed under a name of
 // its own (once per actor, for as long as the node is open; `exposure` is used
 // the first time only).

@@ -139,7 +139,11 @@ struct ForwardEntry {
 
 struct ProxyState : tact::detail::ProxyObject {
   ProxyState(Forward f, std::shared_ptr<NodeImpl> n, std::string s, const ForwardEntry* t, std::size_t c)
-      : ProxyObject(f), node(std::move(n)), subject(std::move(s)), table(t), count(c) {}
+      : ProxyObject(f, &watched_proxy), node(std::move(n)), subject(std::move(s)), table(t), count(c) {}
+  static void watched_proxy(ProxyObject* self, CellBase* cell) noexcept {
+    auto* proxy = static_cast<ProxyState*>(self);
+    node_watch(proxy->node.get(), cell, proxy->subject);
+  }
   std::shared_ptr<NodeImpl> node;
   std::string subject;  // tact.<cluster>.actor.<name>
   const ForwardEntry* table;
@@ -253,6 +257,7 @@ struct RemoteClass<A, messages<Ms...>> {
   class Inbound final : public Exposure {
    public:
     Inbound(NodeImpl* node, ActorRef<A> ref) : node_(node), ref_(std::move(ref)) {}
+    CellBase* cell() const noexcept override { return tact::detail::RefAccess<A>::cell(ref_); }
     void deliver(std::string_view type, const char* data, std::size_t size,
                  const char* reply) noexcept override {
       const bool known = (try_deliver<Ms>(type, data, size, reply) || ...);
