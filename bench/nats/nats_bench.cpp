@@ -4,7 +4,9 @@
 //         raw  natsConnection_Request (direct flush) to an async subscription
 //              that answers with natsConnection_Publish on a send-asap connection
 //              (nats.c's best: without send-asap the answer waits 1 ms for the flusher);
-//         tact ref.ask(Echo{64 bytes}).get() through a remote ref (node b -> node a).
+//         tact ref.ask(Echo{64 bytes}).get() through a remote ref (node b -> node a);
+//         raw-async: the raw request's answer through an async subscription, as
+//         tact's inbox takes it (one more thread handoff than natsConnection_Request).
 //   tell  throughput, one publisher thread, 64-byte payload:
 //         raw  natsConnection_Publish (buffered, the default) -> async subscription counting;
 //         tact ref.tell(Echo{64 bytes}) -> an actor counting, with send_asap on
@@ -20,7 +22,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -132,6 +136,59 @@ void raw_ask(const std::string& url, int n, const std::string& payload) {
   natsConnection_Destroy(responder);
 }
 
+// The same request/reply, but the answer comes through an async subscription
+// (as tact's reply inbox does): nats.c hands it to the subscription's delivery
+// thread, which wakes the caller. Shows what that one handoff costs.
+struct AsyncWait {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+};
+void on_async_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* wait = static_cast<AsyncWait*>(closure);
+  natsMsg_Destroy(msg);
+  std::lock_guard<std::mutex> lock(wait->mutex);
+  wait->done = true;
+  wait->cv.notify_one();
+}
+
+void raw_async_ask(const std::string& url, int n, const std::string& payload) {
+  natsConnection* responder = connect(url, true);
+  natsConnection* requester = connect(url, true);
+  natsSubscription* sub = nullptr;
+  natsSubscription* inbox = nullptr;
+  AsyncWait wait;
+  check(natsConnection_Subscribe(&sub, responder, "raw.echo2", on_echo, nullptr), "sub");
+  check(natsConnection_Subscribe(&inbox, requester, "raw.inbox", on_async_reply, &wait), "inbox");
+  check(natsConnection_Flush(responder), "flush");
+  check(natsConnection_Flush(requester), "flush");
+  std::vector<double> ns;
+  ns.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n + n / 10; ++i) {
+    const auto start = Clock::now();
+    check(natsConnection_PublishRequest(requester, "raw.echo2", "raw.inbox", payload.data(),
+                                        static_cast<int>(payload.size())),
+          "publish request");
+    {
+      std::unique_lock<std::mutex> lock(wait.mutex);
+      wait.cv.wait(lock, [&] { return wait.done; });
+      wait.done = false;
+    }
+    const auto took = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    if (i >= n / 10) ns.push_back(took);
+  }
+  const Latencies l = summarize(ns);
+  record("ask raw-async p50", l.p50, "ns");
+  record("ask raw-async p99", l.p99, "ns");
+  record("ask raw-async p999", l.p999, "ns");
+  natsSubscription_Unsubscribe(inbox);
+  natsSubscription_Destroy(inbox);
+  natsSubscription_Unsubscribe(sub);
+  natsSubscription_Destroy(sub);
+  natsConnection_Destroy(requester);
+  natsConnection_Destroy(responder);
+}
+
 void raw_tell(const std::string& url, int n, const std::string& payload) {
   natsConnection* subscriber = connect(url, false);
   natsConnection* publisher = connect(url, false);
@@ -190,6 +247,39 @@ void tact_ask(tact::Runtime& rt, const std::string& url, int n, const std::strin
   record("ask tact p50", l.p50, "ns");
   record("ask tact p99", l.p99, "ns");
   record("ask tact p999", l.p999, "ns");
+}
+
+// As tact_ask, but the caller sleeps on a condition variable at once (the
+// answer's then() wakes it) instead of Reply::get(), which spins up to 50 us
+// before it parks: on two busy cores the spin competes with the threads that
+// carry the answer.
+void tact_ask_then(tact::Runtime& rt, const std::string& url, int n, const std::string& payload) {
+  tact::nats::Node a(rt, node_options(url, "a", true));
+  tact::nats::Node b(rt, node_options(url, "b", true));
+  a.expose("echo", rt.spawn<Echoer>());
+  auto echo = b.lookup<Echoer>("echo");
+  AsyncWait wait;
+  std::vector<double> ns;
+  ns.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n + n / 10; ++i) {
+    const auto start = Clock::now();
+    echo.ask(Echo{payload}).then([&wait](tact::Outcome<std::string>) {
+      std::lock_guard<std::mutex> lock(wait.mutex);
+      wait.done = true;
+      wait.cv.notify_one();
+    });
+    {
+      std::unique_lock<std::mutex> lock(wait.mutex);
+      wait.cv.wait(lock, [&] { return wait.done; });
+      wait.done = false;
+    }
+    const auto took = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    if (i >= n / 10) ns.push_back(took);
+  }
+  const Latencies l = summarize(ns);
+  record("ask tact-then p50", l.p50, "ns");
+  record("ask tact-then p99", l.p99, "ns");
+  record("ask tact-then p999", l.p999, "ns");
 }
 
 void tact_tell(tact::Runtime& rt, const std::string& url, int n, const std::string& payload, bool send_asap) {
@@ -253,6 +343,8 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     raw_ask(url, asks, payload);
     tact_ask(rt, url, asks, payload);
+    raw_async_ask(url, asks, payload);
+    tact_ask_then(rt, url, asks, payload);
     raw_tell(url, tells, payload);
     tact_tell(rt, url, tells, payload, true);
     tact_tell(rt, url, tells, payload, false);
@@ -262,6 +354,12 @@ int main(int argc, char** argv) {
   line("ask p50 (ns)", "ask tact p50", "ask raw p50", false);
   line("ask p99 (ns)", "ask tact p99", "ask raw p99", false);
   line("ask p99.9 (ns)", "ask tact p999", "ask raw p999", false);
+  line("ask p50 (ns), raw through an async inbox", "ask tact p50", "ask raw-async p50", false);
+  line("ask p99 (ns), raw through an async inbox", "ask tact p99", "ask raw-async p99", false);
+  line("ask p99.9 (ns), raw through an async inbox", "ask tact p999", "ask raw-async p999", false);
+  line("ask p50 (ns), tact waiting in then() + condvar", "ask tact-then p50", "ask raw p50", false);
+  line("ask p99 (ns), tact waiting in then() + condvar", "ask tact-then p99", "ask raw p99", false);
+  line("ask p99.9 (ns), tact waiting in then() + condvar", "ask tact-then p999", "ask raw p999", false);
   line("tell (msgs/s)", "tell tact", "tell raw", true);
   line("tell, send_asap off (msgs/s)", "tell tact(send_asap=off)", "tell raw", true);
   rt.shutdown();
