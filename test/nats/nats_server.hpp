@@ -41,8 +41,9 @@ class NatsServer {
   pid_t pid_ = -1;
 };
 
-// Starts `argv` as a child process (stdout/stderr to `log`, or inherited when
-// empty); returns its PID. The caller kills and reaps it (stop_process).
+// Starts `argv` as a child process (stdout/stderr to `log`, or /dev/null when
+// empty); returns its PID. The caller kills and reaps it (stop_process); if the
+// caller's thread dies first, the child gets SIGKILL (PR_SET_PDEATHSIG).
 pid_t start_process(const std::vector<std::string>& argv, const std::string& log = "");
 // SIGKILL (or `signal`) the PID and reap it.
 void stop_process(pid_t pid, int signal = 9);
