@@ -15,14 +15,15 @@
 # Unix Makefiles), GoogleTest, Google Benchmark, moodycamel ConcurrentQueue, python3
 # for scripts/bench_report.py, and Redis's server and tools: the tact-kv example's
 # tests drive it with redis-cli, and scripts/bench_kv.sh measures it with
-# redis-benchmark beside a redis-server. (Installing redis-server may start the
+# redis-benchmark beside a redis-server; NATS's server, its C client and msgpack-cxx
+# for tact::nats and its tests. (Installing redis-server may start the
 # system service on 6379 where systemd runs; nothing here uses that port.)
 # clang: the clang and clang-tsan presets and the consumer matrix
 # (test/consumers/run_matrix.sh), with libc++ and libc++abi for its libc++ cells,
 # pkg-config for its pkg-config cells, and clang's sanitizer runtimes (only
 # recommended by clang-14, so named here: clang-tsan links libclang_rt.tsan).
 TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3
-  redis-server redis-tools
+  redis-server redis-tools nats-server libnats-dev libmsgpack-cxx-dev
   clang libc++-14-dev libc++abi-14-dev libclang-rt-14-dev pkg-config)
 # TACT_SETUP_PACKAGES="a b": check (and install) these instead; scripts/bench.sh
 # asks for the peers' packages this way.

@@ -16,7 +16,8 @@
 #   ctest --preset P -L stress          stress tests one at a time: each gets both cores
 # Package check (runs with the release preset, after its build succeeded):
 #   cmake --install build/release into a temporary prefix, check that the public
-#   headers, libtact.a and the CMake package files are there, then configure, build and
+#   headers (include/tact/nats/ only when libtact_nats.a is installed too), libtact.a
+#   and the CMake package files are there, then configure, build and
 #   run test/package/ (find_package(tact) + tact::tact) against that prefix only.
 # Consumer matrix (with the release preset, after the package check):
 #   test/consumers/run_matrix.sh: a small tact program built against the installed
@@ -251,8 +252,11 @@ stage_package() {
 # else is (src/ internals never are), and libtact.a plus the package files exist.
 package_check_files() {
   local prefix="$1" f problems=()
-  local incdir="$prefix/include"
+  local incdir="$prefix/include" with_nats=0
+  # include/tact/nats/ is installed with libtact_nats.a only (TACT_BUILD_NATS).
+  [[ -n "$(find "$prefix" -name libtact_nats.a -print -quit)" ]] && with_nats=1
   while IFS= read -r f; do
+    ((with_nats == 0)) && [[ "$f" == tact/nats/* ]] && continue
     [[ -f "$incdir/$f" ]] || problems+=("header not installed: include/$f")
   done < <(cd include && find . -type f \( -name '*.hpp' -o -name '*.h' \) | sed 's|^\./||' | sort)
   if [[ -d "$incdir" ]]; then
@@ -270,7 +274,7 @@ package_check_files() {
     printf 'package: %s\n' "${problems[@]}"
     return 1
   fi
-  echo "package: $(find "$incdir" -type f | wc -l) headers, ${lib#"$prefix"/}, CMake package files and tact.pc installed"
+  echo "package: $(find "$incdir" -type f | wc -l) headers, ${lib#"$prefix"/}$( ((with_nats)) && echo ' + libtact_nats.a'), CMake package files and tact.pc installed"
 }
 
 # stage_matrix: test/consumers/run_matrix.sh; each cell counts as one test.

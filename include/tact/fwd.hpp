@@ -25,6 +25,7 @@ namespace detail {
 struct CellBase;
 struct Envelope;
 class RuntimeCore;
+struct RuntimeAccess;
 }  // namespace detail
 
 }  // namespace tact

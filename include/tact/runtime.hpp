@@ -92,7 +92,15 @@ class Runtime {
 
  private:
   friend class Driver;
+  friend struct detail::RuntimeAccess;
   detail::RuntimeCore* core_;
 };
+
+namespace detail {
+// The runtime's core, for tact's own add-ons (tact::nats): not for users.
+struct RuntimeAccess {
+  static RuntimeCore* core(const Runtime& runtime) noexcept { return runtime.core_; }
+};
+}  // namespace detail
 
 }  // namespace tact

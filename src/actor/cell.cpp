@@ -7,6 +7,7 @@
 
 #include "actor/backpressure.hpp"
 #include "actor/cell_extras.hpp"
+#include "actor/proxy.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
 #include "memory/block_pool.hpp"
@@ -169,7 +170,10 @@ CellBase* cell_activate(CellBase* base) {
   return cell;
 }
 
-void cell_free(CellBase* base) noexcept { cell_abandon(base); }
+void cell_free(CellBase* base) noexcept {
+  if (base->proxy) proxy_destroy_object(base);
+  cell_abandon(base);
+}
 
 // ---- messages -----------------------------------------------------------------------------
 
@@ -200,6 +204,9 @@ namespace {
 }  // namespace
 
 bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
+  // A proxy forwards on this thread (proxy.hpp); the byte is on the line the
+  // `stopped` load below brings in anyway.
+  if (base->proxy) [[unlikely]] return proxy_deliver(base, envelope);
   Cell* cell = Cell::from(base);
   // acquire: pairs with the release store in runner_stop.
   if (cell->stopped.load(acquire)) {

@@ -67,7 +67,7 @@ bool RuntimeCore::register_live(Cell* cell) {
   // Before publication (the cell is not shared yet): read-only from now on.
   const Worker* worker = scheduler_.current_worker();
   const std::size_t index = worker != nullptr ? worker->index() % kShards : address_shard(cell);
-  cell->registry_shard = static_cast<unsigned char>(index) & 0x7Fu;  // kShards fits 7 bits
+  cell->registry_shard = static_cast<unsigned char>(index) & 0x3Fu;  // kShards fits 6 bits
   Shard& shard = shards_[index];
   std::lock_guard<std::mutex> lock(shard.mutex);
   // Checked under the shard's lock: shutdown() clears the flag before it takes

@@ -109,7 +109,7 @@ class RuntimeCore {
   SpareRefs* spare_refs_here() noexcept;
 
   static constexpr std::size_t kShards = 16;
-  static_assert(kShards <= 128, "Cell::registry_shard has 7 bits");
+  static_assert(kShards <= 64, "Cell::registry_shard has 6 bits");
   static std::size_t address_shard(const Cell* cell) noexcept {
     // Cells are at least 64-byte apart: drop the low bits before picking a shard.
     return (reinterpret_cast<std::uintptr_t>(cell) >> 6) % kShards;

@@ -24,9 +24,11 @@ struct CellBase {
   // Set once before the actor is published, read-only after (one byte):
   // the mailbox has a bound (src/actor/mailbox_bound.hpp), read by senders to
   // skip the bound check otherwise; and which shard of the live-actor registry
-  // holds the cell (src/actor/runtime_core.hpp).
+  // holds the cell (src/actor/runtime_core.hpp); and whether the cell is a
+  // proxy (proxy.hpp): its messages are forwarded on the sender's thread.
   bool bounded : 1 = false;
-  unsigned char registry_shard : 7 = 0;
+  bool proxy : 1 = false;
+  unsigned char registry_shard : 6 = 0;
 };
 
 // Per-actor-class operations, one static table per class A.

@@ -22,6 +22,7 @@
 
 namespace tact {
 class TimerHandle;
+enum class ExitReason : unsigned char;  // exit_reason.hpp
 }  // namespace tact
 
 namespace tact::detail {
@@ -79,6 +80,20 @@ bool cell_cancel_wait_for_room(CellBase* cell, Waker& waker) noexcept;
 // Stops a linked actor that does not trap exits: it fails with tact::LinkedExit
 // when the message is handled (src/actor/supervision/links.cpp).
 void cell_deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept;
+
+// ===== proxies (src/actor/proxy.cpp; include/tact/detail/proxy.hpp) ============================
+// A proxy cell stands for an actor elsewhere (another process): its object is a
+// ProxyObject, built by the caller at cell_object() of a cell from cell_allocate.
+// Makes the cell a proxy and returns it with one reference for the caller's ref.
+// Every envelope delivered to it goes to the object's forward(), on the sender's
+// thread; the cell is never scheduled, never registered as live, and its object
+// is destroyed with its memory (the last reference).
+CellBase* proxy_activate(CellBase* cell) noexcept;
+// Any thread. The actor the proxy stands for stopped (or can no longer be
+// reached): the proxy's watchers get their Down now, with `reason` (and
+// `error`, for ExitReason::failed), and later watches get it at once. Once:
+// later calls do nothing. Messages are still forwarded.
+void proxy_stop(CellBase* cell, ExitReason reason, std::exception_ptr error) noexcept;
 
 // ===== counters (RuntimeStats) ================================================================
 // A user message reached a stopped actor (system messages are not counted).

@@ -6,6 +6,7 @@
 #include "actor/cell.hpp"
 #include "actor/cell_extras.hpp"
 #include "actor/names/name_registry.hpp"
+#include "actor/proxy.hpp"
 #include "actor/runtime_core.hpp"
 
 namespace tact::detail {
@@ -85,6 +86,9 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
 }
 
 bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify notify) {
+  // A watched proxy starts watching the actor it stands for (proxy.hpp); its
+  // proxy_stop then reaches this tie (or finds it added after, and notifies here).
+  if (target_base->proxy && kind == TieKind::kWatch) proxy_watched(target_base);
   Cell& target = *Cell::from(target_base);
   Ties& ties = extras_or_make(&target).ties;  // may allocate: before any lock
   StopInfo info{&target, ExitReason::normal, nullptr};

@@ -1,0 +1,147 @@
+// Faults: a node's process SIGKILLed, a NATS server killed in a 3-server
+// cluster. Every process here is one the test started, stopped by its PID;
+// all traffic is on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nats/nats_server.hpp"
+#include "nats/test_actors.hpp"
+#include "support/down_log.hpp"
+#include "support/watchdog.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tact::test::NatsServer;
+using tact::test::Watchdog;
+using Clock = std::chrono::steady_clock;
+
+tact::Config two_workers() {
+  tact::Config config;
+  config.workers = 2;
+  return config;
+}
+
+// Asks until one succeeds (interest may take a moment to reach every server).
+bool eventually_answers(const tact::ActorRef<Counter>& ref, std::chrono::milliseconds within) {
+  const auto until = Clock::now() + within;
+  while (Clock::now() < until) {
+    try {
+      (void)ref.ask(Get{}, tact::Deadline::in(500ms)).get();
+      return true;
+    } catch (const tact::Error&) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  return false;
+}
+
+TEST(Faults, ASigkilledNodesAsksResolveAndNeverHang) {
+  Watchdog dog("SigkilledNode", 90s);
+  NatsServer server;
+  tact::Runtime rt(two_workers());
+  tact::nats::NodeOptions options;
+  options.servers = {server.url()};
+  options.name = "asker";
+  options.ask_timeout = 1s;
+  tact::nats::Node node(rt, options);
+  const pid_t child = tact::test::start_process({NATS_NODE_HELPER, server.url(), "victim"});
+  auto victim = node.lookup<Counter>("victim");
+  ASSERT_TRUE(eventually_answers(victim, 10s));
+  EXPECT_EQ(victim.ask(Inc{2}).get(), 2);
+  // A watcher of the victim: Down when its node is lost (heartbeats stop).
+  tact::test::DownLog log;
+  auto recorder = rt.spawn<tact::test::DownRecorder>(&log);
+  recorder.tell(tact::test::WatchIt{victim.address()});
+  for (int i = 0; i < 400 && node.stats().watches == 0; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);  // the watch is answered (the host known)
+  // In flight when the process dies: a slow request, and a burst.
+  auto slow = victim.ask(Slow{3000});
+  std::vector<tact::Reply<std::int64_t>> burst;
+  std::this_thread::sleep_for(50ms);
+  tact::test::stop_process(child, SIGKILL);
+  for (int i = 0; i < 100; ++i) burst.push_back(victim.ask(Inc{1}));
+  const auto start = Clock::now();
+  int resolved = 0;
+  for (auto& reply : burst) {
+    try {
+      (void)reply.get();
+    } catch (const tact::ActorStopped&) {  // no responders: the server saw the socket close
+    } catch (const tact::Timeout&) {
+    }
+    ++resolved;
+  }
+  EXPECT_THROW((void)slow.get(), tact::Timeout);  // its answer can never come
+  EXPECT_EQ(resolved, 100);
+  EXPECT_LT(Clock::now() - start, 2s);  // within the 1 s deadline, never a hang
+  // Later asks: no responders, at once.
+  EXPECT_THROW((void)victim.ask(Get{}).get(), tact::ActorStopped);
+  // The watcher's Down: within the heartbeat timeout (1.5 s) and a beat (0.25 s).
+  while (log.size() == 0 && Clock::now() - start < 5s) std::this_thread::sleep_for(10ms);
+  const auto detected = Clock::now() - start;
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_LT(detected, 2500ms);  // 1.75 s by the defaults, plus a loaded machine's slack
+  EXPECT_EQ(log.at(0).reason, tact::ExitReason::failed);
+  EXPECT_THROW(std::rethrow_exception(log.at(0).error), tact::NodeDown);
+  EXPECT_EQ(node.stats().nodes_lost, 1u);
+  std::printf("node loss detected after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(detected).count()));
+}
+
+TEST(Faults, AClusterLosesAServerAndTheNodesCarryOn) {
+  Watchdog dog("ClusterServerKilled", 120s);
+  const int c1 = tact::test::free_loopback_port(), c2 = tact::test::free_loopback_port(),
+            c3 = tact::test::free_loopback_port();
+  std::vector<std::unique_ptr<NatsServer>> servers;
+  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c1, {c2, c3}, "s1"}));
+  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c2, {c1, c3}, "s2"}));
+  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c3, {c1, c2}, "s3"}));
+  tact::Runtime rt(two_workers());
+  // a is on s1, b on s2 (servers tried in the order given).
+  tact::nats::NodeOptions a_options;
+  a_options.servers = {servers[0]->url(), servers[1]->url(), servers[2]->url()};
+  a_options.randomize_servers = false;
+  a_options.name = "a";
+  a_options.ask_timeout = 1s;
+  tact::nats::NodeOptions b_options = a_options;
+  b_options.servers = {servers[1]->url(), servers[2]->url(), servers[0]->url()};
+  b_options.name = "b";
+  tact::nats::Node a(rt, a_options);
+  tact::nats::Node b(rt, b_options);
+  auto counter_local = rt.spawn<Counter>();
+  ASSERT_TRUE(a.expose("counter", counter_local));
+  auto counter = b.lookup<Counter>("counter");
+  ASSERT_TRUE(eventually_answers(counter, 10s));
+
+  // Kill a's server with asks from b in flight.
+  std::vector<tact::Reply<std::int64_t>> in_flight;
+  for (int i = 0; i < 50; ++i) in_flight.push_back(counter.ask(Inc{1}));
+  servers[0]->kill();
+  int answered = 0, failed = 0;
+  for (auto& reply : in_flight) {
+    try {
+      (void)reply.get();
+      ++answered;
+    } catch (const tact::Error&) {
+      ++failed;  // Timeout, ActorStopped, NodeDown: resolved, and counted
+    }
+  }
+  EXPECT_EQ(answered + failed, 50);
+  // a reconnects (to s2 or s3) and goes on; b never left s2.
+  ASSERT_TRUE(eventually_answers(counter, 20s));
+  EXPECT_GE(a.stats().reconnects, 1u);
+  EXPECT_EQ(b.stats().reconnects, 0u);
+  const std::int64_t before = counter_local.ask(Get{}).get();
+  EXPECT_EQ(counter.ask(Inc{1}).get(), before + 1);
+  const auto a_stats = a.stats(), b_stats = b.stats();
+  std::printf("answered %d, failed %d; reconnects a=%llu b=%llu\n", answered, failed,
+              static_cast<unsigned long long>(a_stats.reconnects),
+              static_cast<unsigned long long>(b_stats.reconnects));
+}
+
+}  // namespace
