@@ -107,8 +107,10 @@ library() {
   if [[ -n "$reuse" ]]; then
     bdir="$reuse"
     local have_cxx have_flags
-    # Resolved: the release preset's compiler is /usr/bin/c++, an alternative for g++.
+    # Resolved: the release preset's compiler is /usr/bin/c++, an alternative for g++;
+    # the clang preset's is the bare name clang++.
     have_cxx="$(cached "$bdir" CMAKE_CXX_COMPILER)"
+    [[ -n "$have_cxx" && "$have_cxx" != /* ]] && have_cxx="$(command -v "$have_cxx")"
     have_flags="$(cached "$bdir" CMAKE_CXX_FLAGS)"
     if [[ -z "$have_cxx" || "$(realpath "$have_cxx")" != "$(realpath "$(command -v "$cxx")")" ||
           "$have_flags" == *-stdlib* || ! -f "$bdir/libtact.a" ]]; then
