@@ -107,9 +107,13 @@ library() {
   if [[ -n "$reuse" ]]; then
     bdir="$reuse"
     local have_cxx have_flags
-    have_cxx="$(basename "$(cached "$bdir" CMAKE_CXX_COMPILER)")"
+    # Resolved: the release preset's compiler is /usr/bin/c++, an alternative for g++;
+    # the clang preset's is the bare name clang++.
+    have_cxx="$(cached "$bdir" CMAKE_CXX_COMPILER)"
+    [[ -n "$have_cxx" && "$have_cxx" != /* ]] && have_cxx="$(command -v "$have_cxx")"
     have_flags="$(cached "$bdir" CMAKE_CXX_FLAGS)"
-    if [[ "$have_cxx" != "$cxx" || "$have_flags" == *-stdlib* || ! -f "$bdir/libtact.a" ]]; then
+    if [[ -z "$have_cxx" || "$(realpath "$have_cxx")" != "$(realpath "$(command -v "$cxx")")" ||
+          "$have_flags" == *-stdlib* || ! -f "$bdir/libtact.a" ]]; then
       echo "---- --reuse $name=$bdir: not a $cxx build with libtact.a (compiler '$have_cxx', flags '$have_flags')"
       return 1
     fi
