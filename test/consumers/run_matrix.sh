@@ -124,7 +124,8 @@ library() {
     logged "$logs/library.log" cmake -S "$ROOT" -B "$bdir" \
         -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
         -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$flags" \
-        -DTACT_BUILD_TESTS=OFF -DTACT_BUILD_BENCH=OFF -DTACT_BUILD_EXAMPLES=OFF || return 1
+        -DTACT_BUILD_TESTS=OFF -DTACT_BUILD_BENCH=OFF -DTACT_BUILD_EXAMPLES=OFF \
+        -DTACT_BUILD_NATS=OFF || return 1
     logged "$logs/library.log" cmake --build "$bdir" --target tact -j "$JOBS" || return 1
   fi
   logged "$logs/library.log" cmake --install "$bdir" --prefix "$prefix" || return 1
