@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/test.sh — build and run every tact test, then check the installed package.
 #
-#   scripts/test.sh                        presets release, tsan, asan, then the package check
-#   scripts/test.sh --preset release       only the listed preset(s) (repeatable)
+#   scripts/test.sh                        presets release, tsan, asan, the fuzz stage, then
+#                                          the package check
+#   scripts/test.sh --preset release       only the listed preset(s) (repeatable; `fuzz` names
+#                                          the fuzz stage)
 #   scripts/test.sh --no-package           skip the installed-package check
 #
 # Per preset (CMakePresets.json; binary dir build/<preset>):
@@ -10,6 +12,9 @@
 #                                       a target that fails shows as <target>_NOT_BUILT)
 #   ctest --preset P -j2 -LE stress     unit/api tests, two at a time
 #   ctest --preset P -L stress          stress tests one at a time: each gets both cores
+# Fuzz stage (`fuzz`): scripts/fuzz.sh builds the libFuzzer targets (preset fuzz, clang)
+#   and runs each for TACT_FUZZ_SECONDS (default 20) seconds; each target counts as one
+#   test (passed: no crash, no hang).
 # Package check (runs with the release preset, after its build succeeded):
 #   cmake --install build/release into a temporary prefix, check that the public
 #   headers, libtact.a and the CMake package files are there, then configure, build and
@@ -25,7 +30,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-ALL_PRESETS=(release tsan asan)
+ALL_PRESETS=(release tsan asan fuzz)
 PRESETS=()
 RUN_PACKAGE=1
 JOBS="$(nproc 2>/dev/null || echo 2)"
@@ -183,6 +188,24 @@ stage_preset() {
   SUMMARY[$p]="$line"
 }
 
+# stage_fuzz: scripts/fuzz.sh, bounded; each target is one test in the totals.
+stage_fuzz() {
+  local start=$SECONDS log="$LOG_DIR/fuzz.log" line p=0 f=0
+  SUMMARY_ORDER+=(fuzz)
+  note "[fuzz] libFuzzer targets, ${TACT_FUZZ_SECONDS:-20}s each"
+  : >"$log"
+  run_logged "$log" bash "$ROOT/scripts/fuzz.sh" "${TACT_FUZZ_SECONDS:-20}"
+  line="$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  if [[ -n "$line" ]]; then
+    read -r p f < <(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")
+  else
+    f=1
+  fi
+  TOTAL_PASSED=$((TOTAL_PASSED + p))
+  TOTAL_FAILED=$((TOTAL_FAILED + f))
+  SUMMARY[fuzz]="$p/$((p + f)) targets passed, $(fmt_time $((SECONDS - start))) (see build/test-logs/fuzz.log)"
+}
+
 # stage_package: install build/release into a temporary prefix and build
 # test/package/ against it.
 stage_package() {
@@ -271,7 +294,7 @@ main() {
   mkdir -p "$LOG_DIR"
   stage_setup
   for p in "${PRESETS[@]}"; do
-    stage_preset "$p"
+    if [[ "$p" == fuzz ]]; then stage_fuzz; else stage_preset "$p"; fi
   done
   if ((RUN_PACKAGE)); then
     if [[ -n "${BUILT[release]:-}" ]]; then
