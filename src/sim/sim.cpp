@@ -571,15 +571,18 @@ ChildOutcome run_child(const Options& o, const std::function<bool()>& body, int 
 ExploreReport explore(const char* name, ExploreOptions eo, const std::function<bool()>& body) {
   ExploreReport report;
   bool replay = false;
-  if (const char* seed = std::getenv("TACT_SIM_SEED"); seed != nullptr && *seed != '\0') {
+  auto env = [&eo](const char* variable) -> const char* {
+    return eo.from_environment ? std::getenv(variable) : nullptr;
+  };
+  if (const char* seed = env("TACT_SIM_SEED"); seed != nullptr && *seed != '\0') {
     eo.first_seed = std::strtoull(seed, nullptr, 10);
     eo.seeds = 1;
     replay = true;
-  } else if (const char* seeds = std::getenv("TACT_SIM_SEEDS"); seeds != nullptr && *seeds != '\0') {
+  } else if (const char* seeds = env("TACT_SIM_SEEDS"); seeds != nullptr && *seeds != '\0') {
     eo.seeds = std::strtoull(seeds, nullptr, 10);
     eo.max_seconds = 1e9;
   }
-  if (const char* first = std::getenv("TACT_SIM_FIRST_SEED"); !replay && first != nullptr && *first != '\0') {
+  if (const char* first = env("TACT_SIM_FIRST_SEED"); !replay && first != nullptr && *first != '\0') {
     eo.first_seed = std::strtoull(first, nullptr, 10);
   }
   const auto start = Clock::now();

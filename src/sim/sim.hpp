@@ -180,6 +180,9 @@ struct ExploreOptions {
   double max_seconds = 60;  // stop early (not a failure) when the sweep takes longer
   bool stop_at_first_failure = true;
   int child_timeout_seconds = 60;  // wall clock per seed: past it the seed fails (hang)
+  // false: ignore TACT_SIM_SEED / TACT_SIM_SEEDS / TACT_SIM_FIRST_SEED (a test that
+  // names its own seeds, as the replay tests do).
+  bool from_environment = true;
 };
 
 struct ExploreReport {
