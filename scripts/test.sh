@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # scripts/test.sh — build and run every tact test, then check the installed package.
 #
-#   scripts/test.sh                        presets release, tsan, asan, the fuzz stage, then
-#                                          the package check
-#   scripts/test.sh --preset release       only the listed preset(s) (repeatable; `fuzz` names
-#                                          the fuzz stage)
+#   scripts/test.sh                        presets release, tsan, asan, the sim and fuzz
+#                                          stages, then the package check
+#   scripts/test.sh --preset release       only the listed preset(s) (repeatable; `sim` and
+#                                          `fuzz` name those stages)
 #   scripts/test.sh --no-package           skip the installed-package check
 #
 # Per preset (CMakePresets.json; binary dir build/<preset>):
@@ -12,6 +12,9 @@
 #                                       a target that fails shows as <target>_NOT_BUILT)
 #   ctest --preset P -j2 -LE stress     unit/api tests, two at a time
 #   ctest --preset P -L stress          stress tests one at a time: each gets both cores
+# Sim stage (`sim`): configure and build the preset sim (the deterministic simulation,
+#   test/sim/), then ctest --preset sim serially (each test forks a child per seed and
+#   is bounded in seeds and seconds; about a minute on the reference VM).
 # Fuzz stage (`fuzz`): scripts/fuzz.sh builds the libFuzzer targets (preset fuzz, clang)
 #   and runs each for TACT_FUZZ_SECONDS (default 20) seconds; each target counts as one
 #   test (passed: no crash, no hang).
@@ -30,7 +33,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-ALL_PRESETS=(release tsan asan fuzz)
+ALL_PRESETS=(release tsan asan sim fuzz)
 PRESETS=()
 RUN_PACKAGE=1
 JOBS="$(nproc 2>/dev/null || echo 2)"
@@ -188,6 +191,34 @@ stage_preset() {
   SUMMARY[$p]="$line"
 }
 
+# stage_sim: the simulation preset; its ctest has no stress label, so it is one run.
+stage_sim() {
+  local p=sim start=$SECONDS line
+  SUMMARY_ORDER+=("$p")
+  : >"$LOG_DIR/$p-configure.log"
+  : >"$LOG_DIR/$p-build.log"
+  note "[$p] configure"
+  if ! run_logged "$LOG_DIR/$p-configure.log" cmake --preset "$p"; then
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    SUMMARY[$p]="CONFIGURE FAILED (see build/test-logs/$p-configure.log)"
+    return 1
+  fi
+  note "[$p] build"
+  # shellcheck disable=SC2046  # keep_going_args is meant to split
+  if run_logged "$LOG_DIR/$p-build.log" cmake --build --preset "$p" -j "$JOBS" \
+      $(keep_going_args "build/$p"); then
+    line="build $(fmt_time $((SECONDS - start)))"
+  else
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    line="BUILD FAILED $(fmt_time $((SECONDS - start))) (see build/test-logs/$p-build.log)"
+    forget_stale_discovery "build/$p" "$LOG_DIR/$p-build.log"
+  fi
+  local t0=$SECONDS
+  note "[$p] simulation tests, serially"
+  run_ctest "$p" tests
+  SUMMARY[$p]="$line; $CTEST_RESULT; tests $(fmt_time $((SECONDS - t0)))"
+}
+
 # stage_fuzz: scripts/fuzz.sh, bounded; each target is one test in the totals.
 stage_fuzz() {
   local start=$SECONDS log="$LOG_DIR/fuzz.log" line p=0 f=0
@@ -294,7 +325,11 @@ main() {
   mkdir -p "$LOG_DIR"
   stage_setup
   for p in "${PRESETS[@]}"; do
-    if [[ "$p" == fuzz ]]; then stage_fuzz; else stage_preset "$p"; fi
+    case "$p" in
+      fuzz) stage_fuzz ;;
+      sim) stage_sim ;;
+      *) stage_preset "$p" ;;
+    esac
   done
   if ((RUN_PACKAGE)); then
     if [[ -n "${BUILT[release]:-}" ]]; then
