@@ -66,8 +66,10 @@ TEST(SimBug, AWokenWorkerStillCountedAsSearchingIsFound) {
 // The same race seen as a user sees it (a tell right before shutdown dropped) is
 // recorded, not required: shutdown's drain wants two quiet snapshots 200 us apart,
 // and the second sees the worker that took the task busy, so the race must hit
-// twice in a row. Not found in 1000 seeds of either strategy when this was written;
-// historically it failed about 1 run in 1200 under TSan on a loaded machine.
+// twice in a row. Not found in 300 seeds of either strategy when this was written
+// (nor in 1000 each before the sim's time jumps existed); historically the api test
+// failed under TSan on a loaded machine in about one of four runs of 300 repetitions
+// with four copies running.
 TEST(SimBug, QuiescentReadingTheFlagsBeforeTheQueuesThroughShutdownIsRecorded) {
   for (sim::Mode mode : {sim::Mode::kRandom, sim::Mode::kPct}) {
     const auto r = seeds_to_find("bug_quiescent_flags_first_runtime", mode, 300, 60,
