@@ -69,7 +69,16 @@ struct State {
   std::vector<std::uint64_t> change_points;  // PCT, sorted
   std::size_t next_change = 0;
   std::int64_t lowest = 0;  // PCT: the next "below everyone" priority
+  int last_thread = -1;      // PCT: who took the last step, and for how many in a row
+  std::uint64_t run_length = 0;
 };
+
+// PCT: a thread that takes this many steps in a row without a spin point is treated
+// as spinning (dropped below everyone). A loop that only loads, waiting for a
+// lower-priority thread (a consumer retrying a half-done push), would otherwise
+// run forever under strict priorities, which no fair machine does: seed 1000186 of
+// SimRuntime.TellAndAskFromThreadsThenShutdown hit the 5M step limit that way.
+constexpr std::uint64_t kPctStarvationSteps = 1000;
 
 std::mutex g_lock;
 State* g_state = nullptr;
@@ -110,6 +119,14 @@ void record(State& s, int self, unsigned kind) {
   ++s.steps;
   fnv(s.hash, (static_cast<std::uint64_t>(self) << 8) | kind);
   if (s.steps > s.options.max_steps) die(s, "step limit reached (livelock?)", 4);
+  if (s.options.mode == Mode::kPct) {
+    s.run_length = self == s.last_thread ? s.run_length + 1 : 1;
+    s.last_thread = self;
+    if (s.run_length >= kPctStarvationSteps) {
+      s.threads[static_cast<std::size_t>(self)].priority = --s.lowest;
+      s.run_length = 0;
+    }
+  }
   if (s.options.mode == Mode::kPct && s.next_change < s.change_points.size() &&
       s.steps >= s.change_points[s.next_change]) {
     // The i-th change point drops the running thread to priority i (below every
