@@ -17,8 +17,13 @@
 # tests drive it with redis-cli, and scripts/bench_kv.sh measures it with
 # redis-benchmark beside a redis-server. (Installing redis-server may start the
 # system service on 6379 where systemd runs; nothing here uses that port.)
+# clang: the clang and clang-tsan presets and the consumer matrix
+# (test/consumers/run_matrix.sh), with libc++ and libc++abi for its libc++ cells,
+# pkg-config for its pkg-config cells, and clang's sanitizer runtimes (only
+# recommended by clang-14, so named here: clang-tsan links libclang_rt.tsan).
 TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3
-  redis-server redis-tools)
+  redis-server redis-tools
+  clang libc++-14-dev libc++abi-14-dev libclang-rt-14-dev pkg-config)
 # TACT_SETUP_PACKAGES="a b": check (and install) these instead; scripts/bench.sh
 # asks for the peers' packages this way.
 if [[ -n "${TACT_SETUP_PACKAGES:-}" ]]; then
@@ -41,7 +46,8 @@ tact_setup() {
   if ! command -v dpkg >/dev/null 2>&1; then
     echo "setup: no dpkg here (not Debian/Ubuntu); not checking packages. tact needs:" >&2
     echo "setup:   a C++20 compiler, CMake >= 3.25, GoogleTest, Google Benchmark," >&2
-    echo "setup:   moodycamel ConcurrentQueue, python3" >&2
+    echo "setup:   moodycamel ConcurrentQueue, python3; for the clang presets and the" >&2
+    echo "setup:   consumer matrix: clang with libc++ and its sanitizer runtimes, pkg-config" >&2
     return 0
   fi
 

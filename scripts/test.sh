@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# scripts/test.sh — build and run every tact test, then check the installed package.
+# scripts/test.sh — build and run every tact test, then check the installed package
+# and the consumer matrix.
 #
-#   scripts/test.sh                        presets release, tsan, asan, the sim and fuzz
-#                                          stages, then the package check
+#   scripts/test.sh                        presets release, tsan, asan, clang, clang-tsan,
+#                                          the sim and fuzz stages, then the package check
+#                                          and the consumer matrix
 #   scripts/test.sh --preset release       only the listed preset(s) (repeatable; `sim` and
 #                                          `fuzz` name those stages)
 #   scripts/test.sh --no-package           skip the installed-package check
+#   scripts/test.sh --no-matrix            skip the consumer matrix
+#   scripts/test.sh --matrix               run the matrix even without the release preset
 #
 # Per preset (CMakePresets.json; binary dir build/<preset>):
 #   cmake --preset P ; cmake --build --preset P -j "$(nproc)"   (keeps going past errors;
@@ -22,10 +26,17 @@
 #   cmake --install build/release into a temporary prefix, check that the public
 #   headers, libtact.a and the CMake package files are there, then configure, build and
 #   run test/package/ (find_package(tact) + tact::tact) against that prefix only.
+# Consumer matrix (with the release preset, after the package check):
+#   test/consumers/run_matrix.sh: a small tact program built against the installed
+#   package with each compiler x standard library x standard x build system
+#   (find_package, pkg-config, add_subdirectory) under -Wall -Wextra -Wpedantic
+#   -Wshadow -Wconversion -Werror, and run: 18 cells. It installs build/release and
+#   build/clang when this run built them, and builds libtact.a itself otherwise.
 #
 # Prints a per-preset summary; the last line is exactly
 #   tests: N passed, M failed
-# (N, M summed over every ctest run, plus 1 for the package check). Exits non-zero
+# (N, M summed over every ctest run, plus 1 for the package check, plus one per
+# matrix cell). Exits non-zero
 # if any test failed or any step (setup, configure, build, ctest, install) failed.
 # Logs: build/test-logs/<preset>-<step>.log; JUnit XML: build/test-logs/<preset>-*.xml.
 set -uo pipefail
@@ -33,9 +44,14 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-ALL_PRESETS=(release tsan asan sim fuzz)
+# clang and clang-tsan: tact is compiled by its users with either compiler, and
+# clang's ThreadSanitizer is the reference one (g++'s libtsan is a copy of it, but
+# the instrumentation is each compiler's own). Measured on 2 cores: clang ~6 min,
+# clang-tsan ~8-11 min, nearly all of it the build (docs/compilers.md).
+ALL_PRESETS=(release tsan asan clang clang-tsan sim fuzz)
 PRESETS=()
 RUN_PACKAGE=1
+RUN_MATRIX=auto
 JOBS="$(nproc 2>/dev/null || echo 2)"
 LOG_DIR="$ROOT/build/test-logs"
 
@@ -47,6 +63,8 @@ while (($#)); do
               PRESETS+=("$2"); shift 2 ;;
     --preset=*) PRESETS+=("${1#--preset=}"); shift ;;
     --no-package) RUN_PACKAGE=0; shift ;;
+    --no-matrix) RUN_MATRIX=0; shift ;;
+    --matrix) RUN_MATRIX=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -299,21 +317,45 @@ package_check_files() {
   local lib
   lib="$(find "$prefix" -name libtact.a -print -quit)"
   [[ -n "$lib" ]] || problems+=("libtact.a not installed")
-  for f in tactConfig.cmake tactConfigVersion.cmake tactTargets.cmake; do
+  for f in tactConfig.cmake tactConfigVersion.cmake tactTargets.cmake tact.pc; do
     [[ -n "$(find "$prefix" -name "$f" -print -quit)" ]] || problems+=("$f not installed")
   done
   if ((${#problems[@]})); then
     printf 'package: %s\n' "${problems[@]}"
     return 1
   fi
-  echo "package: $(find "$incdir" -type f | wc -l) headers, ${lib#"$prefix"/}, CMake package files installed"
+  echo "package: $(find "$incdir" -type f | wc -l) headers, ${lib#"$prefix"/}, CMake package files and tact.pc installed"
+}
+
+# stage_matrix: test/consumers/run_matrix.sh; each cell counts as one test.
+stage_matrix() {
+  local start=$SECONDS log="$LOG_DIR/matrix.log" args=() counts passed failed rc
+  SUMMARY_ORDER+=(matrix)
+  note "[matrix] consumers: {g++, clang++} x {libstdc++, libc++} x {c++20, c++23} x {find_package, pkg-config, add_subdirectory}"
+  : >"$log"
+  [[ "${BUILT[release]:-}" == 1 ]] && args+=(--reuse "g++=$ROOT/build/release")
+  [[ "${BUILT[clang]:-}" == 1 ]] && args+=(--reuse "clang++=$ROOT/build/clang")
+  run_logged "$log" bash "$ROOT/test/consumers/run_matrix.sh" --jobs "$JOBS" "${args[@]}"
+  rc=$?
+  counts="$(sed -nE 's/^matrix: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" | tail -n 1)"
+  if [[ -z "$counts" ]]; then
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    SUMMARY[matrix]="FAILED to run (rc=$rc, see build/test-logs/matrix.log)"
+    return 1
+  fi
+  read -r passed failed <<<"$counts"
+  TOTAL_PASSED=$((TOTAL_PASSED + passed))
+  TOTAL_FAILED=$((TOTAL_FAILED + failed))
+  SUMMARY[matrix]="$passed/$((passed + failed)) cells built and ran ($(fmt_time $((SECONDS - start))))"
+  ((failed)) && SUMMARY[matrix]+=" ($failed FAILED: see build/test-logs/matrix.log)"
+  return "$rc"
 }
 
 print_summary() {
   local p
   note "summary"
   for p in "${SUMMARY_ORDER[@]}"; do
-    printf '  %-8s %s\n' "$p" "${SUMMARY[$p]}"
+    printf '  %-10s %s\n' "$p" "${SUMMARY[$p]}"
   done
   ((STEP_FAILURES)) && printf '  %d step(s) failed (configure/build/ctest)\n' "$STEP_FAILURES"
   echo "tests: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
@@ -339,6 +381,9 @@ main() {
       SUMMARY[package]="SKIPPED: libtact.a (release) did not build"
       TOTAL_FAILED=$((TOTAL_FAILED + 1))
     fi
+  fi
+  if [[ "$RUN_MATRIX" == 1 || ( "$RUN_MATRIX" == auto && " ${PRESETS[*]} " == *" release "* ) ]]; then
+    stage_matrix
   fi
   print_summary
   ((TOTAL_FAILED == 0 && STEP_FAILURES == 0))

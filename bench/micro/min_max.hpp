@@ -1,5 +1,5 @@
 // Min and max over a benchmark's repetitions, beside Google Benchmark's mean,
-// median and stddev: the README reports min/median/max on a noisy machine.
+// median and stddev: docs/performance.md reports min/median/max on a noisy machine.
 #pragma once
 
 #include <benchmark/benchmark.h>

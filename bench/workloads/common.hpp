@@ -17,7 +17,7 @@
 namespace workloads {
 
 // TACT_MUTE_SENDERS=0 in the environment turns Config::mute_senders off (for
-// comparing backpressure's cost and memory side by side; README, Backpressure).
+// comparing backpressure's cost and memory side by side; docs/backpressure.md).
 inline tact::Config runtime_config(const Options& opts) {
   tact::Config config;
   config.workers = opts.workers;

@@ -2,7 +2,7 @@
 // replies); done when the counter has counted 10,000,000. Figures: rate
 // (msgs/s), peak_rss_mb (VmHWM of the process: run it in a fresh one; with
 // TACT_MUTE_SENDERS=0 the counter's mailbox grows while the producers outrun it,
-// by default they are muted until it catches up: README, Backpressure).
+// by default they are muted until it catches up: docs/backpressure.md).
 //
 // A producer sends in chunks: it handles Produce{n} by telling one chunk, then
 // telling itself Produce{n - chunk}. So it never holds a worker for millions of

@@ -1,5 +1,5 @@
 // tact-kv: a Redis-protocol key-value server whose data lives in tact actors.
-// `tact-kv --help` lists the options; README "Embedding: tact-kv" the design.
+// `tact-kv --help` lists the options; docs/embedding.md the design.
 #include <cstdio>
 #include <exception>
 #include <string>

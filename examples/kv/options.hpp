@@ -12,8 +12,7 @@ namespace kv {
 struct Options {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 6380;  // 0: an ephemeral port (printed at start-up)
-  // Defaults measured on a 2-vCPU machine shared with the benchmark client (README,
-  // "Embedding: tact-kv"): one I/O thread and one tact worker leave the client a core.
+  // Defaults measured on a 2-vCPU machine shared with the benchmark client (docs/embedding.md): one I/O thread and one tact worker leave the client a core.
   std::size_t io_threads = 1;
   // 0: one shard per worker. More shards than workers add an ask per shard per
   // I/O round and buy no parallelism (measured: ~20% more CPU per request at 4

@@ -1,5 +1,5 @@
 // tact::Config: how a Runtime runs. Every field has a default that suits a
-// 2-16 core server; the README's "Tuning" section says when to change them.
+// 2-16 core server; docs/guide.md ("Tuning") says when to change them.
 #pragma once
 
 #include <chrono>
@@ -43,7 +43,7 @@ struct Config {
   // outside the runtime are never paused. The paused producers and the consumer
   // then stay on one worker (no other steals them), where each message passes
   // through one core's cache: fan-in on 2 workers ran ~4x faster in ~20x less
-  // memory than without (README, Backpressure). The cost when nobody is behind:
+  // memory than without (docs/backpressure.md). The cost when nobody is behind:
   // a few instructions a turn (ring ~5-9% fewer hops/s). false: mailboxes grow
   // as fast as producers tell.
   bool mute_senders = true;

@@ -80,7 +80,7 @@ class Context {
   }
 
   // Delivers `msg` to `target` (any actor; checked at compile time like tell)
-  // once, `delay` from now (never earlier; see README "Timers"). Cancelled when
+  // once, `delay` from now (never earlier; see docs/timers.md). Cancelled when
   // this actor stops, unless it fired before. Dropping the handle does not cancel.
   template <class B, class M, class Rep, class Period>
   TimerHandle send_after(std::chrono::duration<Rep, Period> delay, const ActorRef<B>& target,

@@ -182,7 +182,7 @@ class Reply {
     if constexpr (alignof(Fn) <= 16) {
       detail::pool_free(memory, sizeof(Fn));
     } else {
-      ::operator delete(memory, sizeof(Fn), std::align_val_t(alignof(Fn)));
+      ::operator delete(memory, std::align_val_t(alignof(Fn)));  // unsized: see detail/pool.hpp
     }
   }
 

@@ -7,7 +7,7 @@
 //   rt.shutdown();                          // or let the destructor do it
 //
 // rt.send_after(delay, ref, msg) / rt.send_every(period, ref, msg): timers
-// (tact/timer.hpp; README "Timers").
+// (tact/timer.hpp; docs/timers.md).
 //
 // shutdown(): lets queued messages be handled (at most Config::shutdown_drain),
 // then stops every actor (on_stop runs; queued messages become dead letters and
@@ -72,7 +72,7 @@ class Runtime {
   // Not from a worker thread (throws tact::WouldBlockWorker). Idempotent.
   void shutdown();
 
-  // -- the registry (README "Registry"); any thread --------------------------------------------
+  // -- the registry (docs/guide.md, "The registry"); any thread --------------------------------------------
   // Names the actor. False if the name belongs to a live actor (an actor that
   // has stopped lost its names), or the actor has stopped. Throws on an empty ref.
   template <class A>

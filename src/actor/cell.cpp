@@ -18,7 +18,7 @@
 namespace tact::detail {
 namespace {
 
-// Idle actors are many (README: bytes per idle actor): with an 8-byte actor a
+// Idle actors are many (docs/performance.md: bytes per idle actor): with an 8-byte actor a
 // cell is one 80-byte pool block. Grow it only knowingly.
 static_assert(sizeof(void*) != 8 || sizeof(Cell) <= 72, "tact: Cell grew past 72 bytes");
 
@@ -133,7 +133,7 @@ void cell_abandon(CellBase* base) noexcept {
   if (align <= kPoolAlign) {
     pool_free(cell, bytes);
   } else {
-    ::operator delete(cell, bytes, std::align_val_t(align));
+    ::operator delete(cell, std::align_val_t(align));  // unsized: clang 14 has no sized delete by default
   }
   runtime->put_cell_ref();
 }

@@ -1,6 +1,6 @@
 // CellExtras: the per-actor state only some actors need (timers, watchers and
 // links, a mailbox bound, a suspended coroutine), kept out of the Cell so that
-// the many idle actors stay small (README: "bytes per idle actor").
+// the many idle actors stay small (docs/performance.md: bytes per idle actor).
 //
 // Allocated on first use by any thread (extras_or_make()), freed with the cell's
 // memory (cell_free). Each section states who may touch it; a section added

@@ -19,7 +19,15 @@ __thread PoolThreadCache* t_pool_cache = nullptr;
 
 // t_pool_cache stays nullptr: every call lands here.
 void* pool_allocate_slow(std::size_t bytes) { return ::operator new(bytes); }
-void pool_free_slow(void* block, std::size_t bytes) noexcept { ::operator delete(block, bytes); }
+// Sized where the compiler has sized deallocation (ASan then checks the size);
+// clang 14 has it only with -fsized-deallocation.
+void pool_free_slow(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
+#if defined(__cpp_sized_deallocation)
+  ::operator delete(block, bytes);
+#else
+  ::operator delete(block);
+#endif
+}
 
 #else
 

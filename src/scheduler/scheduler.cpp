@@ -6,6 +6,7 @@
 #if defined(__linux__)
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>  // sysconf: libstdc++'s <thread> brings it in, libc++'s does not
 #endif
 
 #include "scheduler/worker.hpp"

@@ -7,7 +7,7 @@
 namespace tact::detail {
 namespace {
 
-constexpr unsigned kTopLevel = TimerWheel::kLevels - 1;
+[[maybe_unused]] constexpr unsigned kTopLevel = TimerWheel::kLevels - 1;  // for assert() only
 // Ticks the levels cover ahead of elapsed_ (64^6); later deadlines wait at the top.
 constexpr std::uint64_t kWheelTicks = std::uint64_t{1} << (TimerWheel::kSlotBits * TimerWheel::kLevels);
 constexpr std::uint64_t kSlotMask = TimerWheel::kSlots - 1;

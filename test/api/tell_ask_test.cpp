@@ -331,11 +331,11 @@ TEST(TellAsk, ManyPlainThreadsSendConcurrentlyEachInOrder) {
   Watchdog watchdog("FIFO many threads", 120s);
   tact::Runtime rt(workers(2));
   constexpr int kSenders = 6;
-  const std::int64_t per_sender = scaled(20'000);
+  constexpr std::int64_t per_sender = scaled(20'000);
   auto checker = rt.spawn<OrderChecker>(kSenders);
   std::vector<std::thread> senders;
   for (int s = 0; s < kSenders; ++s) {
-    senders.emplace_back([&checker, s, per_sender] {
+    senders.emplace_back([&checker, s] {
       for (std::int64_t i = 0; i < per_sender; ++i) checker.tell(Numbered{s, i});
     });
   }

@@ -77,6 +77,16 @@ inline void pool_free(void* block, std::size_t bytes) noexcept {
   pool_free_slow(block, bytes);
 }
 
+// Memory from the global ::operator new is given back with the *unsized* global
+// ::operator delete in these headers. Sized deallocation is a language option:
+// g++ turns it on from C++14, clang 14 leaves it off (-fsized-deallocation), and
+// libstdc++'s <new> then declares no sized ::operator delete at all, so a header
+// calling one does not compile in such a consumer. Testing __cpp_sized_deallocation
+// here would give these inline functions a body that depends on the flags of the
+// translation unit including them (tact's own and a consumer's may differ). The
+// size is only a hint anyway: the default sized form calls the unsized one, and
+// glibc's free() takes no size.
+
 // Inherit to allocate a class (and the classes derived from it) from the pool.
 // Sized delete passes the deleted type's size back, which picks its size class;
 // delete the most derived type (or a final class), never through a base pointer.
@@ -87,8 +97,9 @@ struct PoolAllocated {
   static void* operator new(std::size_t bytes, std::align_val_t align) {
     return ::operator new(bytes, align);
   }
-  static void operator delete(void* block, std::size_t bytes, std::align_val_t align) noexcept {
-    ::operator delete(block, bytes, align);
+  // Unsized global delete: see pool_global_free below.
+  static void operator delete(void* block, std::size_t, std::align_val_t align) noexcept {
+    ::operator delete(block, align);
   }
 };
 
