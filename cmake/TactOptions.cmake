@@ -9,6 +9,8 @@ endif()
 option(TACT_BUILD_TESTS "Build tact's tests" ${tact_dev_default})
 option(TACT_BUILD_BENCH "Build tact's benchmarks" ${tact_dev_default})
 option(TACT_BUILD_EXAMPLES "Build tact's examples" ${tact_dev_default})
+option(TACT_SIM "Simulation build: a deterministic scheduler under every atomic (preset sim; tests only)" OFF)
+option(TACT_BUILD_FUZZ "Build the libFuzzer targets (clang only; preset fuzz)" OFF)
 option(TACT_FETCH_DEPENDENCIES
   "Download moodycamel ConcurrentQueue with FetchContent when it is not installed (needs network)" OFF)
 

@@ -2,9 +2,11 @@
 # scripts/test.sh — build and run every tact test, then check the installed package
 # and the consumer matrix.
 #
-#   scripts/test.sh                        presets release, tsan, asan, clang, clang-tsan,
-#                                          then the package check and the consumer matrix
-#   scripts/test.sh --preset release       only the listed preset(s) (repeatable)
+#   scripts/test.sh                        presets release, tsan, asan, clang-tsan,
+#                                          the sim and fuzz stages, then the package check
+#                                          and the consumer matrix
+#   scripts/test.sh --preset release       only the listed preset(s) (repeatable; `sim` and
+#                                          `fuzz` name those stages)
 #   scripts/test.sh --no-package           skip the installed-package check
 #   scripts/test.sh --no-matrix            skip the consumer matrix
 #   scripts/test.sh --matrix               run the matrix even without the release preset
@@ -14,6 +16,12 @@
 #                                       a target that fails shows as <target>_NOT_BUILT)
 #   ctest --preset P -j2 -LE stress     unit/api tests, two at a time
 #   ctest --preset P -L stress          stress tests one at a time: each gets both cores
+# Sim stage (`sim`): configure and build the preset sim (the deterministic simulation,
+#   test/sim/), then ctest --preset sim serially (each test forks a child per seed and
+#   is bounded in seeds and seconds; about a minute on the reference VM).
+# Fuzz stage (`fuzz`): scripts/fuzz.sh builds the libFuzzer targets (preset fuzz, clang)
+#   and runs each for TACT_FUZZ_SECONDS (default 20) seconds; each target counts as one
+#   test (passed: no crash, no hang).
 # Package check (runs with the release preset, after its build succeeded):
 #   cmake --install build/release into a temporary prefix, check that the public
 #   headers (include/tact/nats/ only when libtact_nats.a is installed too), libtact.a
@@ -37,11 +45,14 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-# clang and clang-tsan: tact is compiled by its users with either compiler, and
-# clang's ThreadSanitizer is the reference one (g++'s libtsan is a copy of it, but
-# the instrumentation is each compiler's own). Measured on 2 cores: clang ~6 min,
-# clang-tsan ~8-11 min, nearly all of it the build (docs/compilers.md).
-ALL_PRESETS=(release tsan asan clang clang-tsan)
+# clang-tsan: tact is compiled by its users with either compiler, and clang's
+# ThreadSanitizer is the reference one (g++'s libtsan is a copy of it, but the
+# instrumentation is each compiler's own); it builds and runs every test with
+# clang. The plain `clang` preset (the same tests, optimised, plus benchmarks)
+# is not in the default list, to keep CI within 45 minutes on 2 cores: run it
+# with --preset clang (scripts/compare_compilers.sh builds it too); the consumer
+# matrix still builds a clang libtact.a of its own.
+ALL_PRESETS=(release tsan asan clang-tsan sim fuzz)
 PRESETS=()
 RUN_PACKAGE=1
 RUN_MATRIX=auto
@@ -202,6 +213,52 @@ stage_preset() {
   SUMMARY[$p]="$line"
 }
 
+# stage_sim: the simulation preset; its ctest has no stress label, so it is one run.
+stage_sim() {
+  local p=sim start=$SECONDS line
+  SUMMARY_ORDER+=("$p")
+  : >"$LOG_DIR/$p-configure.log"
+  : >"$LOG_DIR/$p-build.log"
+  note "[$p] configure"
+  if ! run_logged "$LOG_DIR/$p-configure.log" cmake --preset "$p"; then
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    SUMMARY[$p]="CONFIGURE FAILED (see build/test-logs/$p-configure.log)"
+    return 1
+  fi
+  note "[$p] build"
+  # shellcheck disable=SC2046  # keep_going_args is meant to split
+  if run_logged "$LOG_DIR/$p-build.log" cmake --build --preset "$p" -j "$JOBS" \
+      $(keep_going_args "build/$p"); then
+    line="build $(fmt_time $((SECONDS - start)))"
+  else
+    STEP_FAILURES=$((STEP_FAILURES + 1))
+    line="BUILD FAILED $(fmt_time $((SECONDS - start))) (see build/test-logs/$p-build.log)"
+    forget_stale_discovery "build/$p" "$LOG_DIR/$p-build.log"
+  fi
+  local t0=$SECONDS
+  note "[$p] simulation tests, serially"
+  run_ctest "$p" tests
+  SUMMARY[$p]="$line; $CTEST_RESULT; tests $(fmt_time $((SECONDS - t0)))"
+}
+
+# stage_fuzz: scripts/fuzz.sh, bounded; each target is one test in the totals.
+stage_fuzz() {
+  local start=$SECONDS log="$LOG_DIR/fuzz.log" line p=0 f=0
+  SUMMARY_ORDER+=(fuzz)
+  note "[fuzz] libFuzzer targets, ${TACT_FUZZ_SECONDS:-20}s each"
+  : >"$log"
+  run_logged "$log" bash "$ROOT/scripts/fuzz.sh" "${TACT_FUZZ_SECONDS:-20}"
+  line="$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  if [[ -n "$line" ]]; then
+    read -r p f < <(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")
+  else
+    f=1
+  fi
+  TOTAL_PASSED=$((TOTAL_PASSED + p))
+  TOTAL_FAILED=$((TOTAL_FAILED + f))
+  SUMMARY[fuzz]="$p/$((p + f)) targets passed, $(fmt_time $((SECONDS - start))) (see build/test-logs/fuzz.log)"
+}
+
 # stage_package: install build/release into a temporary prefix and build
 # test/package/ against it.
 stage_package() {
@@ -317,7 +374,11 @@ main() {
   mkdir -p "$LOG_DIR"
   stage_setup
   for p in "${PRESETS[@]}"; do
-    stage_preset "$p"
+    case "$p" in
+      fuzz) stage_fuzz ;;
+      sim) stage_sim ;;
+      *) stage_preset "$p" ;;
+    esac
   done
   if ((RUN_PACKAGE)); then
     if [[ -n "${BUILT[release]:-}" ]]; then

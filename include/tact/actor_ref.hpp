@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/detail/clock.hpp"
 #include "tact/address.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/deadline_ask.hpp"
@@ -136,7 +137,7 @@ class ActorRef {
       detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       auto* slot = detail::ReplySlot<R>::create();
       Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
-      const auto now = deadline != nullptr ? std::chrono::steady_clock::now()
+      const auto now = deadline != nullptr ? ::tact::detail::steady_now()
                                            : std::chrono::steady_clock::time_point{};
       if (deadline != nullptr && now >= deadline->at) {
         detail::cell_count_expired(cell);

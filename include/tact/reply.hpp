@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/detail/clock.hpp"
 #include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/errors.hpp"
@@ -153,7 +154,7 @@ class Reply {
   static std::chrono::steady_clock::time_point deadline_after(
       std::chrono::duration<Rep, Period> timeout) {
     using Clock = std::chrono::steady_clock;
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = ::tact::detail::steady_now();
     if (timeout <= timeout.zero()) return now;
     // Compared in double seconds, which cannot overflow whatever Rep/Period is;
     // the one-second margin absorbs double's rounding (~1 us at this range).

@@ -6,6 +6,7 @@
 
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
+#include "sync/mutex.hpp"
 
 namespace tact::detail {
 
@@ -29,7 +30,7 @@ void clear_overloaded_slow(Cell* cell) noexcept {
   MutedSenders& muted = extras_known(cell).muted;  // mark_overloaded made them
   std::vector<Cell*> waiting;
   {
-    std::lock_guard<std::mutex> lock(muted.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(muted.mutex);
     // relaxed: under the mutex, which try_mute reads it under too.
     cell->overloaded.store(false, relaxed);
     waiting.swap(muted.cells);
@@ -68,7 +69,7 @@ bool try_mute(Cell* cell) noexcept {
     // extras_or_make, not _if_any: the flag we saw was relaxed, so only its lock
     // (the one mark_overloaded's allocation took) shows us the extras for sure.
     MutedSenders& list = extras_or_make(receiver).muted;
-    std::lock_guard<std::mutex> lock(list.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(list.mutex);
     // relaxed: under the mutex, which clear_overloaded_slow writes it under.
     if (receiver->overloaded.load(relaxed)) {
       list.cells.push_back(cell);

@@ -47,12 +47,13 @@
 #include <vector>
 
 #include "actor/cell.hpp"
+#include "sync/mutex.hpp"
 
 namespace tact::detail {
 
 // In CellExtras: the actors muted on this one.
 struct MutedSenders {
-  std::mutex mutex;
+  ::tact::detail::Mutex mutex;
   std::vector<Cell*> cells;  // guarded by mutex; each holds its mailbox's run rights
 };
 

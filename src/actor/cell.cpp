@@ -13,6 +13,7 @@
 #include "memory/block_pool.hpp"
 #include "scheduler/worker.hpp"
 #include "sync/spin.hpp"
+#include "sync/thread.hpp"
 #include "tact/errors.hpp"
 
 namespace tact::detail {
@@ -97,7 +98,7 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
       return;
     }
     if (++spins % 64 == 0) {
-      std::this_thread::yield();
+      detail::yield_thread();
     } else {
       cpu_relax();
     }

@@ -4,6 +4,7 @@
 
 #include "actor/cell.hpp"
 #include "actor/runtime_core.hpp"
+#include "sync/mutex.hpp"
 
 namespace tact::detail {
 
@@ -11,7 +12,7 @@ CellExtras& extras_make(Cell* cell) {
   // Rare (first use): allocated under the registry shard's lock so that two
   // threads asking at once make one.
   RuntimeCore* runtime = cell->runtime();
-  std::lock_guard<std::mutex> lock(runtime->cell_mutex(cell));
+  std::lock_guard<::tact::detail::Mutex> lock(runtime->cell_mutex(cell));
   // relaxed: the lock orders it against the other writer.
   CellExtras* extras = extras_from_word(cell->runtime_or_extras.load(relaxed));
   if (extras == nullptr) {

@@ -4,6 +4,9 @@
 
 #include "actor/cell.hpp"
 #include "actor/cell_extras.hpp"
+#if defined(TACT_SIM_BUGS)
+#include "sim/sim.hpp"
+#endif
 
 namespace tact::detail {
 
@@ -23,6 +26,13 @@ struct ResumeEnvelope final : Envelope, Waker {
     auto& self = static_cast<ResumeEnvelope&>(*waker);  // never null: a reference
     Cell* target = self.cell;
     // May be handled (and freed) at once: read nothing after.
+#if defined(TACT_SIM_BUGS)
+    if (sim::bug_on(sim::Bug::kInterleavedResumeRejectedEarly)) {
+      (void)cell_deliver(target, &self);  // before c3a95e2: rejected here when stopped
+      cell_release(target);
+      return;
+    }
+#endif
     (void)cell_deliver_through_mailbox(target, &self);
     cell_release(target);
   }

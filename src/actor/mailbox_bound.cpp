@@ -5,6 +5,7 @@
 #include "actor/cell.hpp"
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
+#include "sync/mutex.hpp"
 
 namespace tact::detail {
 namespace {
@@ -48,7 +49,7 @@ void mailbox_uncount(Cell* cell) noexcept {
 void wake_room_waiters(MailboxBound& b) noexcept {
   std::vector<Waker*> woken;
   {
-    std::lock_guard<std::mutex> lock(b.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(b.mutex);
     woken.swap(b.waiters);
     b.has_waiters.store(false, seq_cst);  // under the lock: registrations set it again
   }
@@ -60,14 +61,14 @@ void cell_count_refused(CellBase* cell) noexcept { Cell::from(cell)->runtime()->
 
 void cell_wait_for_room(CellBase* base, Waker& waker) {
   MailboxBound& b = bound_of(base);
-  std::lock_guard<std::mutex> lock(b.mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(b.mutex);
   b.waiters.push_back(&waker);
   b.has_waiters.store(true, seq_cst);
 }
 
 bool cell_cancel_wait_for_room(CellBase* base, Waker& waker) noexcept {
   MailboxBound& b = bound_of(base);
-  std::lock_guard<std::mutex> lock(b.mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(b.mutex);
   auto it = std::find(b.waiters.begin(), b.waiters.end(), &waker);
   if (it == b.waiters.end()) return false;  // taken by a wake: it is on its way
   b.waiters.erase(it);

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <vector>
 
+#include "sync/mutex.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/waker.hpp"
 
@@ -28,7 +29,7 @@ struct MailboxBound {
   std::uint32_t bound = 0;         // set once, before the actor is published
   Atomic<std::uint32_t> queued{0};  // messages in the mailbox (may pass bound: system ones)
   Atomic<bool> has_waiters{false};
-  std::mutex mutex;                // guards waiters
+  ::tact::detail::Mutex mutex;                // guards waiters
   std::vector<Waker*> waiters;
 };
 

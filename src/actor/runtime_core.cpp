@@ -1,3 +1,4 @@
+#include "tact/detail/clock.hpp"
 #include "actor/runtime_core.hpp"
 
 #include <chrono>
@@ -7,6 +8,8 @@
 
 #include "scheduler/worker.hpp"
 #include "sync/blocking.hpp"
+#include "sync/mutex.hpp"
+#include "sync/thread.hpp"
 
 namespace tact::detail {
 
@@ -69,7 +72,7 @@ bool RuntimeCore::register_live(Cell* cell) {
   const std::size_t index = worker != nullptr ? worker->index() % kShards : address_shard(cell);
   cell->registry_shard = static_cast<unsigned char>(index) & 0x3Fu;  // kShards fits 6 bits
   Shard& shard = shards_[index];
-  std::lock_guard<std::mutex> lock(shard.mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
   // Checked under the shard's lock: shutdown() clears the flag before it takes
   // each shard's lock to collect the live cells, so a spawn either registers
   // before that collection (and is stopped by it) or sees the flag cleared here.
@@ -86,7 +89,7 @@ bool RuntimeCore::register_live(Cell* cell) {
 
 void RuntimeCore::unregister_live(Cell* cell, StopReason reason) {
   Shard& shard = shards_[cell->registry_shard];
-  std::lock_guard<std::mutex> lock(shard.mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
   if (cell->registry_prev != nullptr) {
     cell->registry_prev->registry_next = cell->registry_next;
   } else {
@@ -116,23 +119,23 @@ RuntimeStats RuntimeCore::stats() const noexcept {
 std::size_t RuntimeCore::live_count() {
   std::size_t live = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
     live += shard.live;
   }
   return live;
 }
 
 void RuntimeCore::drain_until_quiet() {
-  const auto deadline = std::chrono::steady_clock::now() + scheduler_.config().shutdown_drain;
+  const auto deadline = ::tact::detail::steady_now() + scheduler_.config().shutdown_drain;
   // Quiescent twice in a row, a little apart: a single snapshot can fall between
   // a worker going to sleep and the message that wakes the next one.
   int quiet_in_a_row = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (::tact::detail::steady_now() < deadline) {
     quiet_in_a_row = scheduler_.quiescent() ? quiet_in_a_row + 1 : 0;
     if (quiet_in_a_row >= 2) return;
     // A Driver's thread may have queued work and gone off (or be us).
     scheduler_.notify_if_work_visible();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    detail::sleep_for(std::chrono::microseconds(200));
   }
 }
 
@@ -142,7 +145,7 @@ std::size_t RuntimeCore::send_stops() {
   std::vector<Cell*> targets;
   std::size_t live = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
     live += shard.live;
     for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
       if (cell->stop_sent) continue;
@@ -162,7 +165,7 @@ std::size_t RuntimeCore::send_stops() {
 
 void RuntimeCore::shutdown() {
   if (blocking_forbidden()) throw WouldBlockWorker();
-  std::lock_guard<std::mutex> lock(shutdown_mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(shutdown_mutex_);
   if (shut_down_) return;
   shut_down_ = true;
   run_before_blocking();  // a Driver's host: its deferred sends are part of the drain
@@ -176,7 +179,7 @@ void RuntimeCore::shutdown() {
   while (send_stops() != 0) {
     if (live_count() == 0) break;
     scheduler_.notify_if_work_visible();  // our kills, sent as a Driver's thread maybe
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    detail::sleep_for(std::chrono::microseconds(100));
   }
   timers_.shutdown();
   scheduler_.stop();

@@ -35,6 +35,7 @@
 #include "actor/cell.hpp"
 #include "actor/names/name_registry.hpp"
 #include "scheduler/scheduler.hpp"
+#include "sync/mutex.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/runtime.hpp"
@@ -74,7 +75,7 @@ class RuntimeCore {
 
   // Guards rare per-cell set-up (extras_or_make allocation): a mutex picked by
   // the cell's address (any thread may ask, before or after registration).
-  std::mutex& cell_mutex(const Cell* cell) noexcept {
+  ::tact::detail::Mutex& cell_mutex(const Cell* cell) noexcept {
     return shards_[address_shard(cell)].mutex;
   }
 
@@ -92,7 +93,7 @@ class RuntimeCore {
   ~RuntimeCore();
 
   struct alignas(kCacheLine) Shard {
-    std::mutex mutex;
+    ::tact::detail::Mutex mutex;
     Cell* head = nullptr;
     std::size_t live = 0;
     // Written under the mutex (a load and a store: no RMW), read by stats()
@@ -126,7 +127,7 @@ class RuntimeCore {
   Atomic<std::uint64_t> expired_{0};
   std::array<Shard, kShards> shards_;
   NameRegistry names_;
-  std::mutex shutdown_mutex_;
+  ::tact::detail::Mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
   TimerService timers_;     // its thread delivers through the scheduler
   Scheduler scheduler_;     // last: its workers use the fields above

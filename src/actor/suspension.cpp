@@ -5,6 +5,7 @@
 #include "actor/cell.hpp"
 #include "actor/runtime_core.hpp"
 #include "sync/spin.hpp"
+#include "sync/thread.hpp"
 
 namespace tact::detail {
 
@@ -47,7 +48,7 @@ void Suspension::await_wake() const noexcept {
     const std::uint64_t now = state_.load(acquire);
     if (wakes(now) == parks(now)) return;
     if (++spins % 64 == 0) {
-      std::this_thread::yield();
+      detail::yield_thread();
     } else {
       cpu_relax();
     }

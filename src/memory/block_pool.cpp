@@ -1,4 +1,5 @@
 #include "memory/block_pool.hpp"
+#include "sync/mutex.hpp"
 
 #include <array>
 #include <cstdint>
@@ -44,7 +45,7 @@ std::size_t block_size(std::size_t cls) noexcept { return (cls + 1) * kPoolGranu
 class TransferLists {
  public:
   bool take(std::size_t cls, PoolFreeList& out) {
-    std::lock_guard<std::mutex> lock(mutex_[cls]);
+    std::lock_guard<::tact::detail::Mutex> lock(mutex_[cls]);
     if (batches_[cls].empty()) return false;
     out = batches_[cls].back();
     batches_[cls].pop_back();
@@ -52,7 +53,7 @@ class TransferLists {
   }
 
   void give(std::size_t cls, PoolFreeList batch) {
-    std::lock_guard<std::mutex> lock(mutex_[cls]);
+    std::lock_guard<::tact::detail::Mutex> lock(mutex_[cls]);
     batches_[cls].push_back(batch);
   }
 
@@ -64,7 +65,7 @@ class TransferLists {
     (void)madvise(slab, kPoolSlabBytes, MADV_HUGEPAGE);  // a hint; without it, 4 KiB pages
 #endif
     {
-      std::lock_guard<std::mutex> lock(slabs_mutex_);
+      std::lock_guard<::tact::detail::Mutex> lock(slabs_mutex_);
       slabs_.push_back(slab);  // kept reachable for the life of the process
     }
     const std::size_t count = kPoolSlabBytes / size;
@@ -78,9 +79,9 @@ class TransferLists {
   }
 
  private:
-  std::array<std::mutex, kPoolClasses> mutex_;
+  std::array<::tact::detail::Mutex, kPoolClasses> mutex_;
   std::array<std::vector<PoolFreeList>, kPoolClasses> batches_;
-  std::mutex slabs_mutex_;
+  ::tact::detail::Mutex slabs_mutex_;
   std::vector<std::byte*> slabs_;
 };
 

@@ -77,7 +77,7 @@ void ReplySlotBase::wait() noexcept {
 bool ReplySlotBase::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
   run_before_blocking();  // as in wait()
   if (spin_until_ready(deadline)) return true;
-  if (std::chrono::steady_clock::now() >= deadline) return false;
+  if (::tact::detail::steady_now() >= deadline) return false;
   Parker& parker = Parker::current();
   if (!register_waker(parker)) return true;
   while (parker.park_until(deadline)) {

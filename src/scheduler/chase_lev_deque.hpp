@@ -46,6 +46,9 @@
 #include <memory>
 
 #include "tact/detail/atomic.hpp"
+#if defined(TACT_SIM_BUGS)
+#include "sim/sim.hpp"
+#endif
 
 namespace tact::detail {
 
@@ -141,7 +144,13 @@ T* ChaseLevDeque<T>::pop() noexcept {
   // Reserve slot b before looking at top_ (the fence below orders the two).
   // release (the paper has relaxed): see "Every store of bottom_ is a release"
   // in the file comment; pairs with the acquire load of bottom_ in steal().
+#if defined(TACT_SIM_BUGS)
+  // Before 0b597b5: relaxed, as in the paper. (The sim runs sequentially
+  // consistently, so it cannot tell the two apart: see test/sim/sim_bug_test.cpp.)
+  bottom_.store(b, sim::bug_on(sim::Bug::kDequeRelaxedBottomStore) ? relaxed : release);
+#else
   bottom_.store(b, release);
+#endif
   // seq_cst: orders the store of bottom_ before the load of top_ (store→load);
   // pairs with the seq_cst fence in steal(). See the file comment.
   fence_seq_cst();

@@ -1,4 +1,5 @@
 #include "scheduler/idle.hpp"
+#include "sync/mutex.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -30,7 +31,7 @@ bool Idle::transition_from_searching() noexcept {
 }
 
 void Idle::prepare_park(std::size_t worker, bool was_searching) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   assert(!is_sleeping_[worker]);
   sleepers_.push_back(worker);
   is_sleeping_[worker] = true;
@@ -40,7 +41,7 @@ void Idle::prepare_park(std::size_t worker, bool was_searching) {
 }
 
 bool Idle::cancel_park(std::size_t worker) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   if (!is_sleeping_[worker]) return false;  // claimed by a notifier
   is_sleeping_[worker] = false;
   sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), worker));
@@ -50,12 +51,12 @@ bool Idle::cancel_park(std::size_t worker) {
 }
 
 bool Idle::was_claimed(std::size_t worker) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   return !is_sleeping_[worker];
 }
 
 std::size_t Idle::claim_sleeper_to_notify() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   // Re-check under the lock: another notifier may have woken a searcher already.
   const std::uint32_t s = state_.load(relaxed);  // relaxed: mutex_ orders it
   if (unpack_searching(s) != 0 || sleepers_.empty()) return kNone;
@@ -68,7 +69,7 @@ std::size_t Idle::claim_sleeper_to_notify() {
 }
 
 std::vector<std::size_t> Idle::claim_all_sleepers() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   std::vector<std::size_t> all;
   all.swap(sleepers_);
   for (std::size_t w : all) {

@@ -46,6 +46,7 @@
 #include <mutex>
 #include <vector>
 
+#include "sync/mutex.hpp"
 #include "tact/detail/atomic.hpp"
 
 namespace tact::detail {
@@ -98,7 +99,7 @@ class Idle {
   // notifier reads it; a neighbour written elsewhere (the mutex, or whatever
   // the enclosing object happens to put next to it) would bounce it.
   alignas(kCacheLine) Atomic<std::uint32_t> state_{0};
-  alignas(kCacheLine) std::mutex mutex_;
+  alignas(kCacheLine) ::tact::detail::Mutex mutex_;
   std::vector<std::size_t> sleepers_;  // guarded by mutex_
   std::vector<bool> is_sleeping_;      // guarded by mutex_
 };

@@ -1,4 +1,5 @@
 #include "scheduler/injector.hpp"
+#include "sync/mutex.hpp"
 
 #include <cstdint>
 
@@ -33,7 +34,7 @@ namespace tact::detail {
 #if defined(TACT_SANITIZE_THREAD)
 
 struct Injector::Queue {
-  std::mutex mutex;
+  ::tact::detail::Mutex mutex;
   std::deque<Task*> tasks;
 };
 
@@ -47,14 +48,14 @@ Injector::HandlePtr Injector::make_handle() { return HandlePtr(new Handle()); }
 void Injector::HandleDeleter::operator()(Handle* handle) const noexcept { delete handle; }
 
 void Injector::push(Task* task) {
-  std::lock_guard<std::mutex> lock(queue_->mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(queue_->mutex);
   queue_->tasks.push_back(task);
 }
 
 void Injector::push(Handle&, Task* task) { push(task); }
 
 Task* Injector::pop() noexcept {
-  std::lock_guard<std::mutex> lock(queue_->mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(queue_->mutex);
   if (queue_->tasks.empty()) return nullptr;
   Task* task = queue_->tasks.front();
   queue_->tasks.pop_front();
@@ -64,7 +65,7 @@ Task* Injector::pop() noexcept {
 Task* Injector::pop(Handle&) noexcept { return pop(); }
 
 bool Injector::probably_empty() const noexcept {
-  std::lock_guard<std::mutex> lock(queue_->mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(queue_->mutex);
   return queue_->tasks.empty();
 }
 

@@ -10,6 +10,10 @@
 #endif
 
 #include "scheduler/worker.hpp"
+#include "sync/thread.hpp"
+#if defined(TACT_SIM_BUGS)
+#include "sim/sim.hpp"
+#endif
 
 namespace tact::detail {
 
@@ -55,7 +59,7 @@ void Scheduler::start() {
   started_ = true;
   threads_.reserve(workers_.size());
   for (auto& worker : workers_) {
-    threads_.emplace_back([w = worker.get()] { w->run(); });
+    threads_.push_back(start_thread([w = worker.get()] { w->run(); }));
     if (config_.pin_workers) pin_to_cpu(threads_.back(), worker->index());
   }
 }
@@ -105,12 +109,31 @@ bool Scheduler::quiescent() const {
   // seen idle, then take the last task and be preempted before flagging.
   // acquire: pairs with the release decrement of a guest leaving run_ready(),
   // which came after it handed its tasks to the injector: the look below sees them.
-  if (guests_running_.load(acquire) != 0) return false;
+  if (guests_running_.load(acquire) != 0) {
+#if defined(TACT_SIM_BUGS)
+    if (!sim::bug_on(sim::Bug::kShutdownIgnoresDriverTurn))
+#endif
+    return false;
+  }
+#if defined(TACT_SIM_BUGS)
+  if (sim::bug_on(sim::Bug::kQuiescentFlagsFirst)) {
+    // Before 636929c: the flags, then the queues.
+    for (const auto& worker : workers_) {
+      if (!worker->is_idle_.load(acquire)) return false;
+    }
+    return !work_visible();
+  }
+#endif
   if (work_visible()) return false;
   fence_seq_cst();  // pairs with the fences in Worker::announce_taking and run_ready
   // A guest that took from a queue we saw empty had counted itself first.
   // relaxed: ordered by the fences.
-  if (guests_running_.load(relaxed) != 0) return false;
+  if (guests_running_.load(relaxed) != 0) {
+#if defined(TACT_SIM_BUGS)
+    if (!sim::bug_on(sim::Bug::kShutdownIgnoresDriverTurn))
+#endif
+    return false;
+  }
   for (const auto& worker : workers_) {
     // acquire: pairs with the release when the worker went idle (worker.hpp).
     if (!worker->is_idle_.load(acquire)) return false;
@@ -129,7 +152,7 @@ void Scheduler::stop() {
   // Wake everyone: sleepers through a claim, and any worker between W1 and its
   // park sees stopping() in its own re-check.
   for (std::size_t w : idle_.claim_all_sleepers()) workers_[w]->parker_.unpark();
-  for (auto& thread : threads_) thread.join();
+  for (auto& thread : threads_) join_thread(thread);
   threads_.clear();
 }
 

@@ -5,6 +5,9 @@
 #include "scheduler/scheduler.hpp"
 #include "sync/blocking.hpp"
 #include "sync/spin.hpp"
+#if defined(TACT_SIM_BUGS)
+#include "sim/sim.hpp"
+#endif
 
 namespace tact::detail {
 __thread Worker* t_current_worker = nullptr;
@@ -56,6 +59,9 @@ void Worker::run() {
   set_blocking_forbidden(true);  // Reply::get() here would deadlock a small runtime
   while (!scheduler_.stopping()) {
     Task* task = next_task();
+#if defined(TACT_SIM_BUGS)
+    const bool from_next_task = task != nullptr;
+#endif
     if (task == nullptr) {
       // release: what our tasks did is seen by quiescent()'s acquire (worker.hpp).
       is_idle_.store(true, release);
@@ -65,7 +71,13 @@ void Worker::run() {
       // A woken worker starts as a searcher and may find its task through
       // next_task(): whichever way it came, stop searching before running it, or
       // notifiers would count on a searcher that is busy (idle.hpp).
-      if (searching_) end_search();
+#if defined(TACT_SIM_BUGS)
+      // Before 70fa179: only the search() path ended the search.
+      if (searching_ && !(from_next_task && sim::bug_on(sim::Bug::kWokenWorkerStillSearching)))
+#else
+      if (searching_)
+#endif
+        end_search();
       // (is_idle_ is already clear: announce_taking() came before any take.)
       run_task(task);
     } else {

@@ -3,6 +3,11 @@
 #include <cerrno>
 #include <ctime>
 
+#include "tact/detail/clock.hpp"
+#if defined(TACT_SIM)
+#include "sim/sim.hpp"
+#endif
+
 #if defined(__linux__)
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -12,7 +17,15 @@
 namespace tact::detail {
 namespace {
 
-#if defined(__linux__)
+#if defined(TACT_SIM)
+// The simulation build: a futex wait is a simulated block (src/sim/sim.hpp), with a
+// deadline in virtual time.
+void futex_wait(Atomic<std::uint32_t>* word, std::uint32_t expected,
+                const std::chrono::steady_clock::time_point* deadline) noexcept {
+  (void)sim::futex_wait(word, *word, expected, deadline);
+}
+void futex_wake_one(Atomic<std::uint32_t>* word) noexcept { sim::futex_wake(word, 1); }
+#elif defined(__linux__)
 // Sleeps while *word == expected, at most until `deadline` (nullptr: no limit).
 // Spurious returns are allowed; the caller re-checks the word.
 void futex_wait(Atomic<std::uint32_t>* word, std::uint32_t expected,
@@ -20,7 +33,7 @@ void futex_wait(Atomic<std::uint32_t>* word, std::uint32_t expected,
   timespec ts{};
   timespec* timeout = nullptr;
   if (deadline != nullptr) {
-    auto left = *deadline - std::chrono::steady_clock::now();
+    auto left = *deadline - ::tact::detail::steady_now();
     if (left <= std::chrono::steady_clock::duration::zero()) return;
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
@@ -73,7 +86,7 @@ bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
   for (;;) {
     futex_wait(&state_, kParked, &deadline);
     if (try_consume_token()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (::tact::detail::steady_now() >= deadline) {
       expected = kParked;
       // Withdraw: kParked -> kEmpty. relaxed: nothing is published or read. If this
       // fails a token arrived meanwhile (the state is kNotified): consume it (with

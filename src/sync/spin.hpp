@@ -5,6 +5,10 @@
 #include <thread>
 
 #include "tact/detail/atomic.hpp"
+#include "tact/detail/clock.hpp"
+#if defined(TACT_SIM)
+#include "sim/sim.hpp"
+#endif
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
@@ -15,7 +19,9 @@ namespace tact::detail {
 // One iteration of a spin-wait: tells the core we are spinning (frees the
 // sibling hyper-thread, avoids the memory-order mis-speculation exit penalty).
 inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#if defined(TACT_SIM)
+  sim::spin_point();  // a scheduling point that lets the awaited thread run
+#elif defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   _mm_pause();
 #elif defined(__aarch64__)
   asm volatile("yield" ::: "memory");
@@ -46,9 +52,13 @@ inline constexpr std::chrono::microseconds kPureSpin{2};
 template <class Done>
 bool spin_for(std::chrono::nanoseconds budget, std::chrono::steady_clock::time_point deadline,
               Done&& done) noexcept {
+#if defined(TACT_SIM)
+  constexpr int kChecksEvery = 1;  // every virtual clock read moves time on a tick
+#else
   constexpr int kChecksEvery = 64;
+#endif
   if (done()) return true;
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = ::tact::detail::steady_now();
   const auto stop = (deadline - start > budget) ? start + budget : deadline;
   const auto stop_pure = (stop - start > kPureSpin) ? start + kPureSpin : stop;
   for (;;) {
@@ -56,9 +66,13 @@ bool spin_for(std::chrono::nanoseconds budget, std::chrono::steady_clock::time_p
       cpu_relax();
       if (done()) return true;
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = ::tact::detail::steady_now();
     if (now >= stop) return done();
+#if defined(TACT_SIM)
+    if (now >= stop_pure) sim::spin_point();
+#else
     if (now >= stop_pure) std::this_thread::yield();
+#endif
   }
 }
 

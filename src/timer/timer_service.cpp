@@ -1,3 +1,6 @@
+#include "sync/mutex.hpp"
+#include "sync/thread.hpp"
+#include "tact/detail/clock.hpp"
 #include "timer/timer_service.hpp"
 
 #include <optional>
@@ -31,7 +34,7 @@ TimerClock::time_point next_deadline(TimerClock::time_point previous, TimerClock
 
 }  // namespace
 
-TimerService::TimerService() : wheel_(Clock::now()) {}
+TimerService::TimerService() : wheel_(::tact::detail::steady_now()) {}
 
 TimerService::~TimerService() { shutdown(); }
 
@@ -46,7 +49,7 @@ TimerHandle TimerService::schedule(Clock::time_point first, Clock::duration peri
     callbacks->dispose(ctx);
     throw;
   }
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<::tact::detail::Mutex> lock(mutex_);
   if (stopping_) {
     lock.unlock();
     dispose_and_release(timer);  // never shared: nothing else to tell
@@ -54,7 +57,7 @@ TimerHandle TimerService::schedule(Clock::time_point first, Clock::duration peri
   }
   if (!thread_.joinable()) {
     try {
-      thread_ = std::thread([this] { run(); });
+      thread_ = start_thread([this] { run(); });
     } catch (...) {
       lock.unlock();
       dispose_and_release(timer);
@@ -76,7 +79,7 @@ bool TimerService::cancel(Timer* timer) noexcept {
   // service may be gone (shut down and destroyed): do not touch it.
   if (timer->finished.load(acquire)) return false;
   TimerService& service = *timer->service;
-  std::unique_lock<std::mutex> lock(service.mutex_);
+  std::unique_lock<::tact::detail::Mutex> lock(service.mutex_);
   switch (timer->state) {
     case TimerState::kPending:
       service.wheel_.remove(timer);
@@ -104,7 +107,7 @@ bool TimerService::cancel(Timer* timer) noexcept {
 
 bool TimerService::active(Timer* timer) noexcept {
   if (timer->finished.load(acquire)) return false;  // acquire: as in cancel()
-  std::lock_guard<std::mutex> lock(timer->service->mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(timer->service->mutex_);
   return timer->state != TimerState::kFinished && !timer->cancel_requested;
 }
 
@@ -124,9 +127,9 @@ void TimerService::dispose_and_release(Timer* timer) noexcept {
 // ---- the timer thread -------------------------------------------------------------------------
 
 void TimerService::run() noexcept {
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<::tact::detail::Mutex> lock(mutex_);
   while (!stopping_) {
-    if (TimerWheelEntry* chain = wheel_.advance(Clock::now())) {
+    if (TimerWheelEntry* chain = wheel_.advance(::tact::detail::steady_now())) {
       fire_chain(lock, chain);
     } else {
       sleep(lock);
@@ -134,9 +137,9 @@ void TimerService::run() noexcept {
   }
 }
 
-void TimerService::sleep(std::unique_lock<std::mutex>& lock) {
+void TimerService::sleep(std::unique_lock<::tact::detail::Mutex>& lock) {
   const std::optional<Clock::time_point> next = wheel_.next_deadline();
-  const Clock::time_point cap = Clock::now() + kMaxSleep;
+  const Clock::time_point cap = ::tact::detail::steady_now() + kMaxSleep;
   sleeping_until_ = next && *next < cap ? *next : cap;
   // schedule() notifies (after unlocking) when it files an earlier deadline;
   // a spurious or early return just looks at the wheel again.
@@ -144,7 +147,7 @@ void TimerService::sleep(std::unique_lock<std::mutex>& lock) {
   sleeping_until_ = Clock::time_point::min();
 }
 
-void TimerService::fire_chain(std::unique_lock<std::mutex>& lock, TimerWheelEntry* chain) noexcept {
+void TimerService::fire_chain(std::unique_lock<::tact::detail::Mutex>& lock, TimerWheelEntry* chain) noexcept {
   for (TimerWheelEntry* e = chain; e != nullptr; e = e->next) timer_of(e)->state = TimerState::kDue;
   while (chain != nullptr) {
     Timer* timer = timer_of(chain);
@@ -160,7 +163,7 @@ void TimerService::fire_chain(std::unique_lock<std::mutex>& lock, TimerWheelEntr
     }
     if (again) {
       timer->state = TimerState::kPending;
-      wheel_.insert(timer, next_deadline(deadline, timer->period, Clock::now()));
+      wheel_.insert(timer, next_deadline(deadline, timer->period, ::tact::detail::steady_now()));
     } else {
       mark_finished(timer);
     }
@@ -176,13 +179,13 @@ void TimerService::fire_chain(std::unique_lock<std::mutex>& lock, TimerWheelEntr
 // ---- shutdown ---------------------------------------------------------------------------------
 
 void TimerService::shutdown() noexcept {
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<::tact::detail::Mutex> lock(mutex_);
   stopping_ = true;
   std::thread thread = std::move(thread_);
   lock.unlock();
   wake_.notify_one();
   // The thread finishes the chain it holds (disposing, not firing) and exits.
-  if (thread.joinable()) thread.join();
+  if (thread.joinable()) join_thread(thread);
   lock.lock();
   TimerWheelEntry* chain = wheel_.take_all();
   for (TimerWheelEntry* e = chain; e != nullptr; e = e->next) mark_finished(timer_of(e));
@@ -195,12 +198,12 @@ void TimerService::shutdown() noexcept {
 }
 
 bool TimerService::thread_started() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   return thread_id_ != std::thread::id();
 }
 
 std::size_t TimerService::pending() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   return unfinished_;
 }
 

@@ -41,6 +41,7 @@
 #include <mutex>
 #include <thread>
 
+#include "sync/mutex.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/pool.hpp"
 #include "tact/detail/timer_callbacks.hpp"
@@ -94,17 +95,17 @@ class TimerService {
 
  private:
   void run() noexcept;  // the timer thread
-  void sleep(std::unique_lock<std::mutex>& lock);
+  void sleep(std::unique_lock<::tact::detail::Mutex>& lock);
   // Fires (or finishes) each timer of a chain advance() handed out.
-  void fire_chain(std::unique_lock<std::mutex>& lock, TimerWheelEntry* chain) noexcept;
+  void fire_chain(std::unique_lock<::tact::detail::Mutex>& lock, TimerWheelEntry* chain) noexcept;
   // Under the lock: the timer (scheduled, counted in unfinished_) will not fire
   // again. The caller then disposes it (unlocked) and drops the service's reference.
   void mark_finished(Timer* timer) noexcept;
   static void dispose_and_release(Timer* timer) noexcept;
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;   // the timer thread sleeps on it
-  std::condition_variable fired_;  // cancellers wait on it for a firing to end
+  mutable ::tact::detail::Mutex mutex_;
+  ::tact::detail::CondVar wake_;   // the timer thread sleeps on it
+  ::tact::detail::CondVar fired_;  // cancellers wait on it for a firing to end
   TimerWheel wheel_;
   std::size_t unfinished_ = 0;
   // What the sleeping thread waits for; min() while it works (it looks at the

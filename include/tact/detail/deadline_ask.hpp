@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "tact/detail/clock.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/envelope.hpp"
@@ -29,7 +30,7 @@ struct Deadline {
 
   template <class Rep, class Period>
   static Deadline in(std::chrono::duration<Rep, Period> d) {
-    return Deadline{std::chrono::steady_clock::now() +
+    return Deadline{::tact::detail::steady_now() +
                     std::chrono::ceil<std::chrono::steady_clock::duration>(d)};
   }
 };
@@ -91,7 +92,7 @@ struct DeadlineAskEnvelope final : Envelope {
       cell_count_dead_letter(cell);
       self->claim->slot->store_error(error_actor_stopped());
       publish = true;
-    } else if (std::chrono::steady_clock::now() >= self->deadline) {
+    } else if (::tact::detail::steady_now() >= self->deadline) {
       cell_count_expired(cell);  // its timer is late: answer as it would
       self->claim->slot->store_error(error_timeout());
       publish = true;

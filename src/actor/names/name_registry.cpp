@@ -6,20 +6,21 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/ties.hpp"
+#include "sync/mutex.hpp"
 #include "tact/errors.hpp"
 
 namespace tact::detail {
 
 bool NameRegistry::add(std::string_view name, Cell& cell) {
   Ties& ties = extras_or_make(&cell).ties;  // before the lock: it may allocate (and throw)
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   auto it = names_.find(name);
   // A name whose actor has stopped is free: its own close_ties will not remove
   // the new entry (it drops only names still mapped to it). acquire: pairs with
   // the release store in runner_stop.
   if (it != names_.end() && !it->second->stopped.load(acquire)) return false;
   {
-    std::lock_guard<std::mutex> ties_lock(ties.mutex);
+    std::lock_guard<::tact::detail::Mutex> ties_lock(ties.mutex);
     if (ties.closed || stopped_after_fence(cell)) return false;
     ties.names.emplace_back(name);
   }
@@ -32,7 +33,7 @@ bool NameRegistry::add(std::string_view name, Cell& cell) {
 }
 
 CellBase* NameRegistry::find(std::string_view name, const ActorVTable* vtable) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   auto it = names_.find(name);
   if (it == names_.end()) return nullptr;
   Cell* cell = it->second;
@@ -42,11 +43,11 @@ CellBase* NameRegistry::find(std::string_view name, const ActorVTable* vtable) {
 }
 
 bool NameRegistry::remove(std::string_view name) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   auto it = names_.find(name);
   if (it == names_.end()) return false;
   if (CellExtras* extras = extras_if_any(it->second)) {
-    std::lock_guard<std::mutex> ties_lock(extras->ties.mutex);
+    std::lock_guard<::tact::detail::Mutex> ties_lock(extras->ties.mutex);
     auto& names = extras->ties.names;
     auto mine = std::find(names.begin(), names.end(), name);
     if (mine != names.end()) names.erase(mine);
@@ -57,7 +58,7 @@ bool NameRegistry::remove(std::string_view name) {
 
 void NameRegistry::drop_names(const Cell& cell, const std::vector<std::string>& names) noexcept {
   if (names.empty()) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<::tact::detail::Mutex> lock(mutex_);
   for (const std::string& name : names) {
     auto it = names_.find(name);
     if (it != names_.end() && it->second == &cell) names_.erase(it);

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sync/mutex.hpp"
 #include "tact/detail/cell.hpp"
 
 namespace tact::detail {
@@ -42,7 +43,7 @@ class NameRegistry {
       return std::hash<std::string_view>{}(s);
     }
   };
-  std::mutex mutex_;
+  ::tact::detail::Mutex mutex_;
   std::unordered_map<std::string, Cell*, Hash, std::equal_to<>> names_;  // guarded by mutex_
 };
 

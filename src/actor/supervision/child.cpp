@@ -7,6 +7,7 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child_control.hpp"
+#include "sync/mutex.hpp"
 #include "tact/detail/ties.hpp"
 #include "tact/supervisor.hpp"
 
@@ -59,7 +60,7 @@ void resume_parked_child(CellBase* base, void* /*ctx*/, bool killed) noexcept {
   SupervisedChild& child = *extras_of(cell).child;
   bool restart;
   {
-    std::lock_guard<std::mutex> lock(child.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(child.mutex);
     restart = !killed && child.state == State::kRestarting;
     if (restart) {
       ++child.incarnation;
@@ -92,7 +93,7 @@ struct TakeDownEnvelope final : Envelope {
     Cell& cell = *Cell::from(cell_base);
     SupervisedChild& child = *extras_of(cell).child;
     {
-      std::lock_guard<std::mutex> lock(child.mutex);
+      std::lock_guard<::tact::detail::Mutex> lock(child.mutex);
       // An order for an earlier incarnation (it failed on its own meanwhile and
       // was restarted) does not apply to this one.
       if (child.incarnation != self->incarnation || child.state != State::kRunning) return;
@@ -129,7 +130,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   destroy_object(cell, child);  // whether it parks or stops, this object is done
   ChildDown down{AddressAccess::of(&cell), 0, failed, failed ? extras->failure : nullptr};
   {
-    std::lock_guard<std::mutex> lock(child.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(child.mutex);
     if (child.state != State::kRunning) return false;  // stopping for good
     down.incarnation = child.incarnation;
     child.state = State::kParked;
@@ -177,7 +178,7 @@ bool child_restart(CellBase* child_base) noexcept {
   Cell& cell = *Cell::from(child_base);
   CellExtras& extras = extras_of(cell);
   {
-    std::lock_guard<std::mutex> lock(extras.child->mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(extras.child->mutex);
     if (extras.child->state != State::kParked) return false;  // stopping meanwhile
     extras.child->state = State::kRestarting;
   }
@@ -194,7 +195,7 @@ void child_stop(CellBase* child_base) noexcept {
   CellExtras& extras = extras_of(cell);
   State before;
   {
-    std::lock_guard<std::mutex> lock(extras.child->mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(extras.child->mutex);
     before = extras.child->state;
     extras.child->state = State::kStopping;
   }

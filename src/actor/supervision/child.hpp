@@ -27,6 +27,7 @@
 #include <functional>
 #include <mutex>
 
+#include "sync/mutex.hpp"
 #include "tact/detail/cell.hpp"
 
 namespace tact::detail {
@@ -41,7 +42,7 @@ struct SupervisedChild {
   SupervisedChild& operator=(const SupervisedChild&) = delete;
   ~SupervisedChild();
 
-  std::mutex mutex;
+  ::tact::detail::Mutex mutex;
   State state = State::kRunning;  // guarded by mutex
   std::uint32_t incarnation = 0;  // guarded by mutex; +1 per restart
   // Runner-only: set by a take-down order, read when the actor then stops.

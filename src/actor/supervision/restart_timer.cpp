@@ -1,3 +1,4 @@
+#include "tact/detail/clock.hpp"
 #include "actor/supervision/restart_timer.hpp"
 
 #include "tact/detail/ties.hpp"
@@ -19,7 +20,7 @@ constexpr TimerCallbacks kRestartDue{&deliver_restart_due, &release_supervisor};
 }  // namespace
 
 void RestartTimer::wake_at(Clock::time_point at) {
-  const Clock::time_point now = Clock::now();
+  const Clock::time_point now = ::tact::detail::steady_now();
   const Clock::duration delay = at > now ? at - now : Clock::duration::zero();
   cell_retain(supervisor_);  // dropped by release_supervisor, even if scheduling throws
   // Owned by the supervisor: cancelled when it stops. The handle is not kept:

@@ -1,5 +1,6 @@
 // Supervisor: the restart decisions (tact/supervisor.hpp has the rules). The
 // mechanics of parking and rebuilding a child are in child.cpp.
+#include "tact/detail/clock.hpp"
 #include "tact/supervisor.hpp"
 
 #include <algorithm>
@@ -94,7 +95,7 @@ struct SupervisorState {
     for (const ChildRecord& child : children) {
       if (child.phase == ChildRecord::Phase::kGoingDown) return;
     }
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = ::tact::detail::steady_now();
     std::optional<Clock::time_point> next;
     for (ChildRecord& child : children) {
       if (child.phase != ChildRecord::Phase::kDown) continue;
@@ -149,7 +150,7 @@ void Supervisor::handle(detail::ChildDown down) {
   child->phase = Phase::kDown;
   child->incarnation = down.incarnation;
   if (down.failed) {
-    const auto now = detail::Clock::now();
+    const auto now = ::tact::detail::steady_now();
     s.count_failure(now, down.error);  // may give up: we fail, on_stop stops the children
     child->restart_at = now + s.backoff(*child, now);
     const auto failed = static_cast<std::size_t>(child - s.children.data());

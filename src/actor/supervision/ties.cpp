@@ -8,6 +8,7 @@
 #include "actor/names/name_registry.hpp"
 #include "actor/proxy.hpp"
 #include "actor/runtime_core.hpp"
+#include "sync/mutex.hpp"
 
 namespace tact::detail {
 namespace {
@@ -67,7 +68,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     info.error = extras_known(&cell).failure;  // these ties live in the extras
   }
   {
-    std::lock_guard<std::mutex> lock(ties.mutex);
+    std::lock_guard<::tact::detail::Mutex> lock(ties.mutex);
     if (ties.closed) return;
     ties.closed = true;
     ties.final_reason = info.reason;
@@ -93,7 +94,7 @@ bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify noti
   Ties& ties = extras_or_make(&target).ties;  // may allocate: before any lock
   StopInfo info{&target, ExitReason::normal, nullptr};
   {
-    std::unique_lock<std::mutex> lock(ties.mutex);
+    std::unique_lock<::tact::detail::Mutex> lock(ties.mutex);
     if (!ties.closed) {
       if (!stopped_after_fence(target)) {
         for (const Ties::Tie& tie : ties.ties) {
@@ -121,7 +122,7 @@ bool tie_remove(CellBase* target_base, CellBase* peer, TieKind kind) noexcept {
   CellExtras* extras = extras_if_any(Cell::from(target_base));
   if (extras == nullptr) return false;
   Ties& ties = extras->ties;
-  std::lock_guard<std::mutex> lock(ties.mutex);
+  std::lock_guard<::tact::detail::Mutex> lock(ties.mutex);
   for (auto it = ties.ties.begin(); it != ties.ties.end(); ++it) {
     if (it->peer == peer && it->kind == kind) {
       cell_release(peer);  // not the last reference: the caller holds one

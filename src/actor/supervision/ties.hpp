@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "sync/mutex.hpp"
 #include "tact/detail/ties.hpp"
 
 namespace tact::detail {
@@ -41,7 +42,7 @@ struct Ties {
     TieKind kind;
   };
 
-  std::mutex mutex;
+  ::tact::detail::Mutex mutex;
   bool closed = false;
   ExitReason final_reason = ExitReason::normal;  // once closed
   std::exception_ptr final_error;                 // once closed

@@ -1,5 +1,6 @@
 // ActorTimers, and timer_schedule(): where ctx.send_after/send_every and
 // rt.send_after/send_every reach the runtime's TimerService.
+#include "tact/detail/clock.hpp"
 #include "actor/timers/actor_timers.hpp"
 
 #include <algorithm>
@@ -41,7 +42,7 @@ TimerHandle timer_schedule(RuntimeCore* runtime, CellBase* owner, TimerClock::du
       throw;
     }
   }
-  const TimerClock::time_point now = TimerClock::now();
+  const TimerClock::time_point now = ::tact::detail::steady_now();
   const TimerClock::time_point first =
       delay >= TimerClock::time_point::max() - now ? TimerClock::time_point::max() : now + delay;
   TimerHandle handle = runtime->timers().schedule(first, period, callbacks, ctx);
