@@ -33,9 +33,13 @@ using tact::detail::Envelope;
 // Instantiated only for a type without a codec, so that the compiler's first
 // error line names it: "In instantiation of 'struct
 // tact::nats::detail::remote_message_has_no_codec<Actor, Message>'".
+// A variable template, so that clang's first error line names both types too
+// ("static_assert failed due to requirement 'remote_message_has_codec<A, M>'").
+template <class Actor, class Message>
+inline constexpr bool remote_message_has_codec = HasCodec<Message>;
 template <class Actor, class Message>
 struct remote_message_has_no_codec {
-  static_assert(HasCodec<Message>,
+  static_assert(remote_message_has_codec<Actor, Message>,
                 "tact::nats: a message type (or a reply type) of the actor's remote_messages has no "
                 "codec: give it MSGPACK_DEFINE(...), specialise tact::nats::use_msgpack<T> or "
                 "tact::nats::Codec<T> (the types are named in the instantiation line above)");
