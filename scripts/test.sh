@@ -175,30 +175,46 @@ forget_stale_discovery() {
   done < <(failed_targets "$log")
 }
 
-# stage_preset <preset>: configure, build, unit/api tests, stress tests.
-# The build keeps going past errors and the tests still run: a test file that does not
-# compile shows up as a failed <target>_NOT_BUILT test instead of hiding all the others.
-stage_preset() {
-  local p="$1" start=$SECONDS line
-  SUMMARY_ORDER+=("$p")
+# configure_and_build <preset>: configures and builds build/<preset>, logging both.
+# Sets LINE to the build's summary ("build 3m27s" or "BUILD FAILED ..."). Returns
+# 2 if the configure failed (SUMMARY is set then), 1 if the build failed (a test
+# target that failed to build is reported as <target>_NOT_BUILT), 0 otherwise.
+configure_and_build() {
+  local p="$1" start=$SECONDS
   : >"$LOG_DIR/$p-configure.log"
   : >"$LOG_DIR/$p-build.log"
   note "[$p] configure"
   if ! run_logged "$LOG_DIR/$p-configure.log" cmake --preset "$p"; then
     STEP_FAILURES=$((STEP_FAILURES + 1))
     SUMMARY[$p]="CONFIGURE FAILED (see build/test-logs/$p-configure.log)"
-    return 1
+    return 2
   fi
   note "[$p] build"
   # shellcheck disable=SC2046  # keep_going_args is meant to split
   if run_logged "$LOG_DIR/$p-build.log" cmake --build --preset "$p" -j "$JOBS" \
       $(keep_going_args "build/$p"); then
+    LINE="build $(fmt_time $((SECONDS - start)))"
+    return 0
+  fi
+  STEP_FAILURES=$((STEP_FAILURES + 1))
+  LINE="BUILD FAILED $(fmt_time $((SECONDS - start))) (see build/test-logs/$p-build.log)"
+  forget_stale_discovery "build/$p" "$LOG_DIR/$p-build.log"
+  return 1
+}
+
+# stage_preset <preset>: configure, build, unit/api tests, stress tests.
+# The build keeps going past errors and the tests still run: a test file that does not
+# compile shows up as a failed <target>_NOT_BUILT test instead of hiding all the others.
+stage_preset() {
+  local p="$1" start=$SECONDS line rc
+  SUMMARY_ORDER+=("$p")
+  configure_and_build "$p"
+  rc=$?
+  ((rc == 2)) && return 1
+  line="$LINE"
+  if ((rc == 0)); then
     BUILT[$p]=1
-    line="build $(fmt_time $((SECONDS - start)))"
   else
-    STEP_FAILURES=$((STEP_FAILURES + 1))
-    line="BUILD FAILED $(fmt_time $((SECONDS - start))) (see build/test-logs/$p-build.log)"
-    forget_stale_discovery "build/$p" "$LOG_DIR/$p-build.log"
     # The package check needs a current libtact.a even when only a test failed to build.
     cmake --build --preset "$p" --target tact >/dev/null 2>&1 && BUILT[$p]=lib
   fi
@@ -215,30 +231,14 @@ stage_preset() {
 
 # stage_sim: the simulation preset; its ctest has no stress label, so it is one run.
 stage_sim() {
-  local p=sim start=$SECONDS line
+  local p=sim
   SUMMARY_ORDER+=("$p")
-  : >"$LOG_DIR/$p-configure.log"
-  : >"$LOG_DIR/$p-build.log"
-  note "[$p] configure"
-  if ! run_logged "$LOG_DIR/$p-configure.log" cmake --preset "$p"; then
-    STEP_FAILURES=$((STEP_FAILURES + 1))
-    SUMMARY[$p]="CONFIGURE FAILED (see build/test-logs/$p-configure.log)"
-    return 1
-  fi
-  note "[$p] build"
-  # shellcheck disable=SC2046  # keep_going_args is meant to split
-  if run_logged "$LOG_DIR/$p-build.log" cmake --build --preset "$p" -j "$JOBS" \
-      $(keep_going_args "build/$p"); then
-    line="build $(fmt_time $((SECONDS - start)))"
-  else
-    STEP_FAILURES=$((STEP_FAILURES + 1))
-    line="BUILD FAILED $(fmt_time $((SECONDS - start))) (see build/test-logs/$p-build.log)"
-    forget_stale_discovery "build/$p" "$LOG_DIR/$p-build.log"
-  fi
+  configure_and_build "$p"
+  (($? == 2)) && return 1
   local t0=$SECONDS
   note "[$p] simulation tests, serially"
   run_ctest "$p" tests
-  SUMMARY[$p]="$line; $CTEST_RESULT; tests $(fmt_time $((SECONDS - t0)))"
+  SUMMARY[$p]="$LINE; $CTEST_RESULT; tests $(fmt_time $((SECONDS - t0)))"
 }
 
 # stage_fuzz: scripts/fuzz.sh, bounded; each target is one test in the totals.
