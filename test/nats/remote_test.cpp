@@ -208,15 +208,53 @@ TEST_F(Remote, APlainNatsClientCallsATactActor) {
   ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Get", nullptr, 0, 2000), NATS_OK);
   EXPECT_EQ(natsMsg_GetData(reply)[0], 10);
   natsMsg_Destroy(reply);
+  // An ask whose deadline (header Tact-Deadline, Unix ms) has passed is not handled.
+  const char* kind = nullptr;
+  natsMsg* request = nullptr;
+  ASSERT_EQ(natsMsg_Create(&request, "tact.default.actor.counter.Inc", "_INBOX.plain.1", inc, 2), NATS_OK);
+  ASSERT_EQ(natsMsgHeader_Set(request, "Tact-Deadline", "1000"), NATS_OK);  // 1970
+  natsSubscription* inbox = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&inbox, conn, "_INBOX.plain.1"), NATS_OK);
+  ASSERT_EQ(natsConnection_PublishMsg(conn, request), NATS_OK);
+  ASSERT_EQ(natsSubscription_NextMsg(&reply, inbox, 2000), NATS_OK);
+  ASSERT_EQ(natsMsgHeader_Get(reply, "Tact-Error", &kind), NATS_OK);
+  EXPECT_STREQ(kind, "timeout");
+  natsMsg_Destroy(reply);
+  natsMsg_Destroy(request);
+  natsSubscription_Destroy(inbox);
+  ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Get", nullptr, 0, 2000), NATS_OK);
+  EXPECT_EQ(natsMsg_GetData(reply)[0], 10);  // the late Inc{5} was dropped
+  natsMsg_Destroy(reply);
+  EXPECT_EQ(rt.stats().requests_expired, 1u);
   // A handler failure: header Tact-Error: failed, the text in the body.
   const char fail[] = {'\x91', '\xa2', 'n', 'o'};  // ["no"]
   ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Fail", fail, 4, 2000), NATS_OK);
-  const char* kind = nullptr;
   ASSERT_EQ(natsMsgHeader_Get(reply, "Tact-Error", &kind), NATS_OK);
   EXPECT_STREQ(kind, "failed");
   EXPECT_EQ(std::string(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply))), "no");
   natsMsg_Destroy(reply);
   natsConnection_Destroy(conn);
+}
+
+TEST_F(Remote, TheAsksDeadlineTravelsToTheReplier) {
+  Watchdog dog("DeadlineTravels", 60s);
+  tact::nats::Node a(rt, options_for(server, "a"));
+  tact::nats::Node b(rt, options_for(server, "b"));
+  auto local = rt.spawn<Counter>();
+  ASSERT_TRUE(a.expose("counter", local));
+  auto counter = b.lookup<Counter>("counter");
+  auto slow = counter.ask(Slow{600});
+  // Queued behind the slow one; its asker gives up after 200 ms, so the replier
+  // drops it instead of handling it at 600 ms.
+  auto late = counter.ask(Inc{1}, tact::Deadline::in(200ms));
+  EXPECT_THROW((void)late.get(), tact::Timeout);
+  EXPECT_EQ(slow.get(), 600);
+  EXPECT_EQ(local.ask(Get{}).get(), 0);  // Inc{1} was never handled
+  EXPECT_EQ(rt.stats().requests_expired, 1u);
+  // The replier's Timeout answer arrives after the asker's own: a late reply.
+  for (int i = 0; i < 200 && b.stats().late_replies == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(b.stats().late_replies, 1u);
+  EXPECT_EQ(b.stats().asks_timed_out, 1u);
 }
 
 TEST_F(Remote, BadBytesAreCountedAndTheNodeCarriesOn) {
@@ -258,6 +296,45 @@ TEST_F(Remote, ClosingANodeResolvesItsOutstandingAsks) {
   EXPECT_THROW(counter.ask(Get{}).get(), tact::NodeDown);  // a ref that outlives its node
   EXPECT_FALSE(counter.tell(Inc{1}));
   EXPECT_EQ(b.stats().asks_node_down, 2u);
+}
+
+TEST_F(Remote, TheRuntimesShutdownClosesItsNodes) {
+  Watchdog dog("ShutdownClosesNodes", 60s);
+  // The host's runtime: its shutdown withdraws the exposed names.
+  auto host_rt = std::make_unique<tact::Runtime>(two_workers());
+  tact::nats::Node a(*host_rt, options_for(server, "a"));
+  ASSERT_TRUE(a.expose("counter", host_rt->spawn<Counter>()));
+  // The asker's runtime: its shutdown resolves the outstanding asks NodeDown.
+  auto asker_rt = std::make_unique<tact::Runtime>(two_workers());
+  tact::nats::Node b(*asker_rt, options_for(server, "b"));
+  auto counter = b.lookup<Counter>("counter");
+  EXPECT_EQ(counter.ask(Inc{1}).get(), 1);
+  auto slow = counter.ask(Slow{1500});
+  std::this_thread::sleep_for(100ms);
+  auto start = std::chrono::steady_clock::now();
+  asker_rt->shutdown();
+  EXPECT_THROW((void)slow.get(), tact::NodeDown);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1400ms);  // not the Slow's 1.5 s, nor the 5 s deadline
+  EXPECT_EQ(b.stats().asks_node_down, 1u);
+  EXPECT_FALSE(counter.tell(Inc{1}));  // b is closed
+  // The host: once its runtime is shut down, nobody serves "counter".
+  tact::nats::Node c(rt, options_for(server, "c"));
+  auto from_c = c.lookup<Counter>("counter");
+  EXPECT_EQ(from_c.ask(Get{}).get(), 1);
+  host_rt->shutdown();
+  start = std::chrono::steady_clock::now();
+  EXPECT_THROW(from_c.ask(Get{}).get(), tact::ActorStopped);  // no responders, at once
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_FALSE(a.expose("again", rt.spawn<Counter>()));  // a is closed
+  // The Nodes outlive their runtimes' shutdown, and then the runtimes themselves.
+  host_rt.reset();
+  asker_rt.reset();
+}
+
+TEST_F(Remote, ANodeCannotJoinARuntimeThatIsShuttingDown) {
+  tact::Runtime stopped(two_workers());
+  stopped.shutdown();
+  EXPECT_THROW(tact::nats::Node(stopped, options_for(server, "late")), tact::Error);
 }
 
 TEST_F(Remote, AWithdrawnOrClosedExposureIsGone) {

@@ -7,8 +7,8 @@
 //   c.tell(Inc{1});  std::int64_t n = c.ask(Get{}).get();
 //
 // The semantics (at-most-once tells, every ask resolved, order per sender) and
-// the wire format are in docs/remote.md. Destroy (or close()) the Node before
-// its Runtime shuts down.
+// the wire format are in docs/remote.md. The Runtime's shutdown() closes the
+// Node first (a shutdown hook), if it is still open.
 #pragma once
 
 #include <chrono>
@@ -87,7 +87,8 @@ struct ExposeOptions {
 
 class Node {
  public:
-  // Connects (throws tact::Error when no server answers within connect_timeout).
+  // Connects (throws tact::Error when no server answers within connect_timeout,
+  // or when the runtime's shutdown has begun).
   Node(Runtime& runtime, NodeOptions options);
   ~Node();
   Node(const Node&) = delete;
@@ -97,6 +98,7 @@ class Node {
   // after this returns), resolves every outstanding remote ask of this node with
   // tact::NodeDown, and closes the connection. Later tells through refs from
   // this node are dead letters; later asks resolve NodeDown. Idempotent.
+  // runtime.shutdown() calls it before it drains the actors.
   void close();
 
   // Makes `ref` reachable as `name` (false: this node exposes the name already,
@@ -127,6 +129,7 @@ class Node {
 
  private:
   std::shared_ptr<detail::NodeImpl> impl_;
+  ShutdownHook closes_at_shutdown_;  // after impl_: removed (and waited for) first
 };
 
 }  // namespace tact::nats
