@@ -167,6 +167,12 @@ void NodeImpl::close() noexcept {
 }
 
 void NodeImpl::end_subscription(Subscribed& subscribed) noexcept {
+  // Its drops stay counted once it is gone.
+  std::int64_t dropped = 0;
+  if (natsSubscription_GetDropped(subscribed.sub, &dropped) == NATS_OK && dropped > 0) {
+    // relaxed: a statistic.
+    dropped_by_ended_.fetch_add(static_cast<std::uint64_t>(dropped), tact::detail::relaxed);
+  }
   if (natsSubscription_Unsubscribe(subscribed.sub) == NATS_OK) {
     // on_complete runs once the last callback has returned.
     std::unique_lock<std::mutex> lock(complete_mutex_);
@@ -799,7 +805,8 @@ NodeStats NodeImpl::stats() const {
   s.watches = read(watches_count_);
   s.downs = read(downs_count_);
   s.nodes_lost = read(nodes_lost_);
-  std::uint64_t dropped = 0;
+  s.slow_consumer_events = read(slow_consumer_events_);
+  std::uint64_t dropped = read(dropped_by_ended_);
   {
     std::lock_guard<std::mutex> lock(expose_mutex_);
     for (const auto& [name, subscribed] : exposed_) {

@@ -157,7 +157,7 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   tact::detail::Atomic<std::uint64_t> tells_sent_{0}, asks_sent_{0}, replies_received_{0},
       late_replies_{0}, asks_timed_out_{0}, asks_no_responders_{0}, asks_node_down_{0},
       messages_received_{0}, replies_sent_{0}, bad_messages_{0}, encode_errors_{0},
-      publish_errors_{0}, slow_consumer_events_{0}, disconnects_{0}, reconnects_{0}, watches_count_{0},
+      publish_errors_{0}, slow_consumer_events_{0}, dropped_by_ended_{0}, disconnects_{0}, reconnects_{0}, watches_count_{0},
       downs_count_{0}, nodes_lost_{0};
 };
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <thread>
@@ -279,6 +280,44 @@ TEST_F(Remote, BadBytesAreCountedAndTheNodeCarriesOn) {
   EXPECT_EQ(a.stats().bad_messages, 3u);
   tact::nats::Node b(rt, options_for(server, "b"));
   EXPECT_EQ(b.lookup<Counter>("counter").ask(Inc{3}).get(), 3);
+}
+
+TEST_F(Remote, ASlowConsumerIsCountedAndTheNodeCarriesOn) {
+  Watchdog dog("SlowConsumer", 60s);
+  auto options = options_for(server, "a");
+  options.pending_messages_limit = 8;  // NATS drops past 8 waiting messages
+  tact::nats::Node a(rt, options);
+  ASSERT_TRUE(a.expose("counter", rt.spawn<Counter>()));
+  // A flood of tells, each 1 ms to handle: far faster than the actor keeps up.
+  natsConnection* conn = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&conn, server.url().c_str()), NATS_OK);
+  constexpr int kFlood = 3000;
+  const char slow[] = {'\x91', '\x01'};  // Slow{1}
+  for (int i = 0; i < kFlood; ++i) {
+    ASSERT_EQ(natsConnection_Publish(conn, "tact.default.actor.counter.Slow", slow, 2), NATS_OK);
+  }
+  ASSERT_EQ(natsConnection_FlushTimeout(conn, 5000), NATS_OK);
+  natsConnection_Destroy(conn);
+  // Every message is handled or counted dropped: none silently lost.
+  tact::nats::NodeStats stats;
+  for (int i = 0; i < 2000; ++i) {
+    stats = a.stats();
+    if (stats.messages_received + stats.slow_consumer_drops == kFlood) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(stats.messages_received + stats.slow_consumer_drops, static_cast<std::uint64_t>(kFlood));
+  EXPECT_GT(stats.slow_consumer_drops, 0u);
+  EXPECT_GE(stats.slow_consumer_events, 1u);
+  // The node carries on.
+  tact::nats::Node b(rt, options_for(server, "b"));
+  EXPECT_EQ(b.lookup<Counter>("counter").ask(Inc{1}).get(), 1);
+  // A withdrawn name's drops stay counted.
+  ASSERT_TRUE(a.withdraw("counter"));
+  EXPECT_EQ(a.stats().slow_consumer_drops, stats.slow_consumer_drops);
+  std::printf("flood of %d: %llu handled, %llu dropped, %llu slow-consumer events\n", kFlood,
+              static_cast<unsigned long long>(stats.messages_received),
+              static_cast<unsigned long long>(stats.slow_consumer_drops),
+              static_cast<unsigned long long>(stats.slow_consumer_events));
 }
 
 TEST_F(Remote, ClosingANodeResolvesItsOutstandingAsks) {

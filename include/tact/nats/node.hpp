@@ -70,7 +70,8 @@ struct NodeStats {
   std::uint64_t bad_messages = 0;     // undecodable, or of an unknown type
   std::uint64_t encode_errors = 0;
   std::uint64_t publish_errors = 0;
-  std::uint64_t slow_consumer_drops = 0;  // messages NATS dropped for a slow subscription
+  std::uint64_t slow_consumer_drops = 0;   // messages NATS dropped for a slow subscription
+  std::uint64_t slow_consumer_events = 0;  // times NATS reported one (a burst of drops: one event)
   std::uint64_t disconnects = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t watches = 0;      // remote actors watched (ctx.watch of a remote ref)
