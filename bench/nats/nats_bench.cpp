@@ -23,6 +23,9 @@
 //
 //   tact-nats-bench [--rounds N] [--asks N] [--tells N] [--quick]
 //   tact-nats-bench --serve raw|tact URL     (a child: what the parent starts)
+//   tact-nats-bench --drive raw-ask|tact-ask|raw-tell|tact-tell|tact-tell-batched URL N BYTES
+//                                            (one figure against a --serve started by hand:
+//                                            for profiling either side)
 #include <nats/nats.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -147,6 +150,7 @@ void on_count(natsConnection* conn, natsSubscription*, natsMsg* msg, void*) {
   tact::nats::NodeOptions options;
   options.servers = {url};
   options.name = "server";
+  options.connect_timeout = std::chrono::seconds(10);  // slow under valgrind
   tact::nats::Node node(rt, options);
   node.expose("echo", rt.spawn<Echoer>());
   node.expose("counter", rt.spawn<Counter>());
@@ -455,6 +459,22 @@ int main(int argc, char** argv) {
     if (role == "tact") serve_tact(argv[3]);
     std::fprintf(stderr, "tact-nats-bench --serve raw|tact URL\n");
     return 2;
+  }
+  // For profiling one side (callgrind, perf) against a --serve child started by hand.
+  if (argc == 6 && std::string(argv[1]) == "--drive") {
+    const std::string what = argv[2], url = argv[3];
+    const int n = std::atoi(argv[4]);
+    const std::string payload(static_cast<std::size_t>(std::atoi(argv[5])), 'x');
+    tact::Config config;
+    config.workers = 2;
+    tact::Runtime rt(config);
+    if (what == "raw-ask") raw_ask(url, n, payload);
+    else if (what == "tact-ask") tact_ask(rt, url, n, payload);
+    else if (what == "raw-tell") raw_tell(url, n, payload);
+    else if (what == "tact-tell") tact_tell(rt, url, n, payload, true);
+    else if (what == "tact-tell-batched") tact_tell(rt, url, n, payload, false);
+    else return 2;
+    return 0;
   }
   int rounds = 5, asks = 20000, tells = 200000;
   for (int i = 1; i < argc; ++i) {
