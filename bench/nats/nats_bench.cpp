@@ -298,6 +298,7 @@ tact::nats::NodeOptions node_options(const std::string& url, const char* name, b
   options.servers = {url};
   options.name = name;
   options.send_asap = send_asap;
+  options.ask_timeout = std::chrono::seconds(120);  // a receiver under valgrind is slow
   return options;
 }
 
