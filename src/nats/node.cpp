@@ -512,14 +512,21 @@ void NodeImpl::lose_peer(const std::string& nuid, const std::vector<std::string>
   std::vector<tact::detail::CellBase*> downs;
   std::vector<std::size_t> orphaned;  // hashes of the subjects nobody else exposes
   try {
+    std::vector<std::string> own;  // this node may expose the name too
+    {
+      std::lock_guard<std::mutex> lock(expose_mutex_);
+      for (const auto& [name, subscribed] : exposed_) own.push_back(name);
+    }
     std::lock_guard<std::mutex> lock(watch_mutex_);
     for (const Watch& w : watches_) {
       if (w.host == nuid) downs.push_back(w.proxy);
     }
     for (const std::string& name : names) {
-      const bool elsewhere = std::any_of(peers_.begin(), peers_.end(), [&](const auto& peer) {
-        return std::find(peer.second.names.begin(), peer.second.names.end(), name) != peer.second.names.end();
-      });
+      const bool elsewhere =
+          std::find(own.begin(), own.end(), name) != own.end() ||
+          std::any_of(peers_.begin(), peers_.end(), [&](const auto& peer) {
+            return std::find(peer.second.names.begin(), peer.second.names.end(), name) != peer.second.names.end();
+          });
       if (!elsewhere) orphaned.push_back(std::hash<std::string>{}(actor_prefix_ + name));
     }
   } catch (...) {

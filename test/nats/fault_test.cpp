@@ -86,7 +86,9 @@ TEST(Faults, ASigkilledNodesAsksResolveNodeDownAndNeverHang) {
   const auto resolved_after = Clock::now() - start;
   EXPECT_EQ(node_down + stopped, 103);  // none Timeout: the 10 s deadline is far
   EXPECT_GE(node_down, 3);              // at least the three slow ones were taken in
-  EXPECT_LT(resolved_after, 2500ms);    // within the detection bound: 1.75 s, plus a loaded machine's slack
+  // Within the detection bound (heartbeat_timeout 1.5 s + a beat 0.25 s = 1.75 s), plus
+  // slack for a loaded machine (ASan at load average 15: 2.43 s), far from the 10 s deadline.
+  EXPECT_LT(resolved_after, 3s);
   EXPECT_EQ(node.stats().asks_node_down, static_cast<std::uint64_t>(node_down));
   // Later asks: no responders, at once.
   const auto later = Clock::now();
@@ -96,7 +98,7 @@ TEST(Faults, ASigkilledNodesAsksResolveNodeDownAndNeverHang) {
   while (log.size() == 0 && Clock::now() - start < 5s) std::this_thread::sleep_for(10ms);
   const auto detected = Clock::now() - start;
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_LT(detected, 2500ms);
+  EXPECT_LT(detected, 3s);
   EXPECT_EQ(log.at(0).reason, tact::ExitReason::failed);
   EXPECT_THROW(std::rethrow_exception(log.at(0).error), tact::NodeDown);
   EXPECT_EQ(node.stats().nodes_lost, 1u);
