@@ -16,9 +16,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "nats/wire.hpp"
 #include "tact/detail/proxy.hpp"
 #include "tact/detail/ties.hpp"
-#include "nats/wire.hpp"
 #include "tact/nats/node.hpp"
 
 namespace tact::nats::detail {
