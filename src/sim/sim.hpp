@@ -49,6 +49,10 @@ struct Options {
   // 1 pick in N jumps virtual time to the earliest deadline even though some
   // thread is runnable (a thread kept off the CPU while another sleeps); 0: never.
   std::uint64_t time_jump_one_in = 32;
+  // The longest such jump (a runnable thread kept off the CPU at most this long),
+  // in virtual nanoseconds; 0: unbounded. A test that takes "get_for(30s) does not
+  // time out while the answer is runnable" as an invariant bounds it.
+  std::int64_t max_preemption_ns = 0;
 };
 
 struct Result {
@@ -177,6 +181,7 @@ struct ExploreOptions {
   std::uint64_t pct_horizon = 20000;
   std::uint64_t max_steps = 5'000'000;
   std::uint64_t time_jump_one_in = 32;
+  std::int64_t max_preemption_ns = 0;  // Options::max_preemption_ns
   double max_seconds = 60;  // stop early (not a failure) when the sweep takes longer
   bool stop_at_first_failure = true;
   int child_timeout_seconds = 60;  // wall clock per seed: past it the seed fails (hang)
