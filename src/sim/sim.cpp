@@ -455,13 +455,7 @@ std::uint64_t choose(std::uint64_t n) noexcept {
   return g_state->rng.below(n);
 }
 
-// ---- bugs ------------------------------------------------------------------------------
-
-namespace {
-Bug g_bug = Bug::kNone;
-}  // namespace
-void set_bug(Bug bug) noexcept { g_bug = bug; }
-bool bug_on(Bug bug) noexcept { return g_bug == bug; }
+// (The bug switches: sim/bugs.cpp.)
 
 // ---- Mutex ---------------------------------------------------------------------------
 

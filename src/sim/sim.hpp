@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 
+#include "sim/bugs.hpp"
 #include "tact/detail/atomic.hpp"
 
 namespace tact::sim {
@@ -156,20 +157,7 @@ class CondVar {
   detail::Atomic<std::uint32_t> seq_{0};
 };
 
-// ---- re-introduced historical races (bug-variant test targets only) ------------------
-// Code compiled with TACT_SIM_BUGS (the library copy `tact_sim_bugs` of test/sim, never
-// a normal build) asks bug_on(b) at the place a historical race was fixed and, when
-// the running test enabled b, takes the old path. The default is kNone.
-enum class Bug : unsigned {
-  kNone = 0,
-  kQuiescentFlagsFirst,          // 636929c: quiescent() read the idle flags before the queues
-  kWokenWorkerStillSearching,    // 70fa179: a woken worker ran its task counted as searching
-  kDequeRelaxedBottomStore,      // 0b597b5: pop()'s relaxed stores of bottom_
-  kInterleavedResumeRejectedEarly,  // c3a95e2: a resume rejected by the publisher, not the runner
-  kShutdownIgnoresDriverTurn,    // 8863d70: quiescent() did not count a Driver's running turn
-};
-void set_bug(Bug bug) noexcept;
-bool bug_on(Bug bug) noexcept;
+// ---- re-introduced historical races: sim/bugs.hpp (Bug, set_bug, bug_on) ---------------
 
 // ---- exploring many seeds --------------------------------------------------------
 

@@ -376,7 +376,7 @@ class InnerAsker {
       for (int i = 0; i < 6; ++i) replace(ctx, targets_.emplace_back());
       // A first Round run after shutdown began spawned nothing: nobody to ask.
       // (Found by the simulation: asking through the empty refs threw.)
-      std::erase_if(targets_, [](const tact::ActorRef<Mortal>& t) { return !t; });
+      std::erase_if(targets_, [](const tact::ActorRef<Mortal>& ref) { return !ref; });
       if (targets_.empty()) return;
     }
     for (int i = 0; i < 8; ++i) {
@@ -439,7 +439,7 @@ TEST(RuntimeStress, AsksRacingStopAndShutdownEachResolveExactlyOnce) {
       for (auto& slot : targets) fresh(slot);
       // A thread that starts after shutdown began (a loaded machine; the simulation
       // found it) spawned some or none: it asks only those, if any.
-      std::erase_if(targets, [](const tact::ActorRef<Mortal>& t) { return !t; });
+      std::erase_if(targets, [](const tact::ActorRef<Mortal>& ref) { return !ref; });
       if (targets.empty()) return;
       for (std::uint64_t i = 0; i < per_thread;) {
         // A window of asks before waiting, so asks queue up behind a stop.
