@@ -29,8 +29,8 @@
 
 namespace {
 
-constexpr std::uint64_t kSeeds = 30;
-constexpr double kSeconds = 4;  // per strategy: CI runs 51 of these, serially
+constexpr std::uint64_t kSeeds = 20;
+constexpr double kSeconds = 3;  // per strategy: CI runs 63 of these, serially
 
 
 // Prints each failed assertion (the default printer is removed: one line per seed
