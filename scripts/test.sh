@@ -18,7 +18,8 @@
 #   ctest --preset P -L stress          stress tests one at a time: each gets both cores
 # Sim stage (`sim`): configure and build the preset sim (the deterministic simulation,
 #   test/sim/), then ctest --preset sim serially (each test forks a child per seed and
-#   is bounded in seeds and seconds; about a minute on the reference VM).
+#   is bounded in seeds and seconds; 4-5 minutes on the reference VM, most of it the
+#   stress tests run under the simulation).
 # Fuzz stage (`fuzz`): scripts/fuzz.sh builds the libFuzzer targets (preset fuzz, clang)
 #   and runs each for TACT_FUZZ_SECONDS (default 20) seconds; each target counts as one
 #   test (passed: no crash, no hang).
