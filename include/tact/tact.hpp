@@ -19,3 +19,4 @@
 #include "tact/task.hpp"
 #include "tact/timeout.hpp"
 #include "tact/timer.hpp"
+#include "tact/topic.hpp"
