@@ -12,6 +12,7 @@
 #include "tact/errors.hpp"
 #include "tact/exit.hpp"
 #include "tact/outcome.hpp"
+#include "tact/pool.hpp"
 #include "tact/recipient.hpp"
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
