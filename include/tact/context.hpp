@@ -12,6 +12,7 @@
 #include "tact/address.hpp"
 #include "tact/behaviour.hpp"
 #include "tact/delegated.hpp"
+#include "tact/detail/blocking_job.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/registry.hpp"
 #include "tact/detail/ties.hpp"
@@ -77,6 +78,18 @@ class Context {
     request.state = State::kTaken;
     if (!asked) return Promise<R>::make().first;  // a tell: nobody waits for the answer
     return detail::PromiseAccess<R>::adopt(static_cast<detail::ReplySlot<R>*>(request.slot));
+  }
+
+  // Runs `f()` on the runtime's blocking pool (Config::blocking_threads threads,
+  // not the workers) and returns the Reply<R> of its result, R being what f
+  // returns: `co_await` it in a coroutine handler, or .then(...) it. An
+  // exception f throws is the Reply's error, as is. A full pool queue answers
+  // tact::MailboxFull; a job still queued at shutdown, tact::ActorStopped.
+  // f runs on another thread, perhaps after this actor stopped: capture what
+  // it needs by value, never the actor's own state (docs/blocking.md).
+  template <class F>
+  auto blocking(F&& f) const {
+    return detail::submit_blocking(detail::cell_runtime(cell_), std::forward<F>(f));
   }
 
   // Delivers `msg` to `target` (any actor; checked at compile time like tell)

@@ -13,7 +13,9 @@
 
 namespace tact::detail {
 
-RuntimeCore::RuntimeCore(const Config& config) : scheduler_(config, &run_cell, this) {
+RuntimeCore::RuntimeCore(const Config& config)
+    : blocking_pool_(config.blocking_threads, config.blocking_queue, config.blocking_shutdown_wait),
+      scheduler_(config, &run_cell, this) {
   spare_refs_ = std::make_unique<SpareRefs[]>(scheduler_.worker_count());
   scheduler_.start();
 }
@@ -131,7 +133,8 @@ void RuntimeCore::drain_until_quiet() {
   // a worker going to sleep and the message that wakes the next one.
   int quiet_in_a_row = 0;
   while (::tact::detail::steady_now() < deadline) {
-    quiet_in_a_row = scheduler_.quiescent() ? quiet_in_a_row + 1 : 0;
+    // Blocking work in flight is not quiet: its Reply may wake an actor.
+    quiet_in_a_row = scheduler_.quiescent() && blocking_pool_.idle() ? quiet_in_a_row + 1 : 0;
     if (quiet_in_a_row >= 2) return;
     // A Driver's thread may have queued work and gone off (or be us).
     scheduler_.notify_if_work_visible();
@@ -181,6 +184,7 @@ void RuntimeCore::shutdown() {
     scheduler_.notify_if_work_visible();  // our kills, sent as a Driver's thread maybe
     detail::sleep_for(std::chrono::microseconds(100));
   }
+  blocking_pool_.shutdown();
   timers_.shutdown();
   scheduler_.stop();
   // The workers are joined: the spare references they kept go back. acq_rel:

@@ -16,6 +16,10 @@
 //   3. kill every live actor (cell_kill: it stops before its next turn, a parked
 //      handler is dropped), until none is live; each stop rejects what its
 //      mailbox still holds (asks: ActorStopped);
+//   3b. shut the blocking pool down (blocking_pool.hpp): queued jobs are
+//      cancelled (their Replies answer ActorStopped), running ones waited for
+//      at most Config::blocking_shutdown_wait. After the actors stop, so the
+//      drain lets awaited blocking work finish (step 1 waits for it too);
 //   4. shut the timers down: pending ones are disposed, none fires again, the
 //      timer thread is joined (actors' own timers were cancelled as each
 //      stopped; what is left are rt.send_after/send_every timers). Before the
@@ -32,6 +36,7 @@
 #include <mutex>
 #include <vector>
 
+#include "actor/blocking_pool.hpp"
 #include "actor/cell.hpp"
 #include "actor/names/name_registry.hpp"
 #include "scheduler/scheduler.hpp"
@@ -61,6 +66,8 @@ class RuntimeCore {
   Scheduler& scheduler() noexcept { return scheduler_; }
   // The runtime's timers (src/timer/timer_service.hpp); its thread starts with the first timer.
   TimerService& timers() noexcept { return timers_; }
+  // ctx.blocking's threads (src/actor/blocking_pool.hpp); they start with the first job.
+  BlockingPool& blocking_pool() noexcept { return blocking_pool_; }
   bool accepting_spawns() const noexcept { return accepting_spawns_.load(acquire); }
 
   // Live-actor registry (spawn adds, stop removes; each counts it in the
@@ -130,6 +137,7 @@ class RuntimeCore {
   ::tact::detail::Mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
   TimerService timers_;     // its thread delivers through the scheduler
+  BlockingPool blocking_pool_;  // its jobs answer Replies that may wake actors
   Scheduler scheduler_;     // last: its workers use the fields above
 };
 
