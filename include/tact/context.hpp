@@ -26,6 +26,8 @@ namespace tact {
 namespace detail {
 template <class A, class... Args>
 ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args);
+template <class A, class... Args>
+ActorRef<A> spawn_detached_actor(RuntimeCore* home, Args&&... args);
 }  // namespace detail
 
 template <class A>
@@ -41,10 +43,16 @@ class Context {
     return detail::RefAccess<A>::adopt(cell_);
   }
 
-  // Spawns a new actor in this actor's runtime.
+  // Spawns a new actor in this actor's runtime (a detached actor's: on the
+  // runtime's workers, not on its own thread).
   template <class B, class... Args>
   ActorRef<B> spawn(Args&&... args) const {
-    return detail::spawn_actor<B>(detail::cell_runtime(cell_), std::forward<Args>(args)...);
+    return detail::spawn_actor<B>(detail::cell_spawn_runtime(cell_), std::forward<Args>(args)...);
+  }
+  // As Runtime::spawn_detached: B on a thread of its own.
+  template <class B, class... Args>
+  ActorRef<B> spawn_detached(Args&&... args) const {
+    return detail::spawn_detached_actor<B>(detail::cell_spawn_runtime(cell_), std::forward<Args>(args)...);
   }
 
   // Stops this actor once the current handler returns: on_stop runs, the object

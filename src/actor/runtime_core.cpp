@@ -20,7 +20,9 @@ RuntimeCore::RuntimeCore(const Config& config)
   scheduler_.start();
 }
 
-RuntimeCore::~RuntimeCore() = default;
+RuntimeCore::~RuntimeCore() {
+  if (home_ != nullptr) home_->drop_ref();
+}
 
 void RuntimeCore::add_ref() noexcept {
   // relaxed: a new reference from an existing one (see cell_retain).
@@ -106,15 +108,21 @@ void RuntimeCore::unregister_live(Cell* cell, StopReason reason) {
 
 RuntimeStats RuntimeCore::stats() const noexcept {
   RuntimeStats s;
+  {
+    // The detached actors' counts are part of their home's.
+    std::lock_guard<::tact::detail::Mutex> lock(detached_mutex_);
+    s = reaped_;
+    for (const RuntimeCore* detached : detached_) add_stats(s, detached->stats());
+  }
   // relaxed: a snapshot of independent counters.
   for (const Shard& shard : shards_) {
     s.actors_spawned += shard.spawned.load(relaxed);
     s.actors_stopped += shard.stopped.load(relaxed);
     s.actors_failed += shard.failed.load(relaxed);
   }
-  s.dead_letters = dead_letters_.load(relaxed);
-  s.messages_refused = refused_.load(relaxed);
-  s.requests_expired = expired_.load(relaxed);
+  s.dead_letters += dead_letters_.load(relaxed);
+  s.messages_refused += refused_.load(relaxed);
+  s.requests_expired += expired_.load(relaxed);
   return s;
 }
 
@@ -178,6 +186,7 @@ void RuntimeCore::shutdown() {
   // the shard lock that send_stops() takes after this store: it registers before
   // the collection (and gets its Stop) or is refused.
   accepting_spawns_.store(false, release);
+  shutdown_detached_cores();
   // Stop every live actor, then wait until each has handled its Stop.
   while (send_stops() != 0) {
     if (live_count() == 0) break;
@@ -194,6 +203,7 @@ void RuntimeCore::shutdown() {
     spare += std::exchange(spare_refs_[i].count, 0);
   }
   if (spare != 0) refs_.fetch_sub(spare, acq_rel);
+  release_detached_cores();
 }
 
 }  // namespace tact::detail

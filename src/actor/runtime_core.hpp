@@ -27,6 +27,8 @@
 //      scheduler; after the actors stop, so timers keep working during the
 //      drain (a fire meanwhile to a stopped actor is a dead letter);
 //   5. stop and join the workers.
+// A home runtime shuts its detached actors' cores down (each the same way)
+// between steps 2 and 3.
 #pragma once
 
 #include <array>
@@ -47,6 +49,9 @@
 #include "timer/timer_service.hpp"
 
 namespace tact::detail {
+
+// to += s, field by field.
+void add_stats(RuntimeStats& to, const RuntimeStats& s) noexcept;
 
 class RuntimeCore {
  public:
@@ -88,7 +93,18 @@ class RuntimeCore {
 
   void shutdown();
   RuntimeStats stats() const noexcept;
-  NameRegistry& names() noexcept { return names_; }  // rt.register_name (src/actor/names/)
+  // rt.register_name (src/actor/names/); a detached actor's core uses its home's.
+  NameRegistry& names() noexcept { return home_ != nullptr ? home_->names() : names_; }
+
+  // -- detached actors (src/actor/detached.cpp) ------------------------------------------------
+  // A detached actor runs in a core of its own (one worker: its thread), made
+  // by its home runtime, which shuts it down with itself. Null for a home.
+  RuntimeCore* home() noexcept { return home_; }
+  // A new core for one detached actor, with one reference for the caller.
+  // Throws tact::Error once shutdown has begun.
+  RuntimeCore* make_detached_core();
+  // `detached`'s actor is spawned (or its spawn failed): reapable once it has no live actor.
+  void detached_spawned(RuntimeCore* detached) noexcept;
 
   // Counters (relaxed: statistics, read as a snapshot). Spawns and stops are
   // counted by the registry shards, under their locks.
@@ -123,6 +139,13 @@ class RuntimeCore {
     return (reinterpret_cast<std::uintptr_t>(cell) >> 6) % kShards;
   }
   void drain_until_quiet();
+  void shutdown_detached_cores();
+  // After shutdown: folds the detached cores' counts into reaped_ and drops the
+  // list's references (each detached core holds its home: a cycle otherwise).
+  void release_detached_cores() noexcept;
+  // Shuts down and lets go of the detached cores whose actor has stopped
+  // (their threads idle otherwise). Not on a worker (it joins threads).
+  void reap_detached_cores();
   std::size_t send_stops();  // returns how many actors are still live
   std::size_t live_count();
 
@@ -136,6 +159,12 @@ class RuntimeCore {
   NameRegistry names_;
   ::tact::detail::Mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
+  RuntimeCore* home_ = nullptr;  // counted; set once, before the core is shared
+  mutable ::tact::detail::Mutex detached_mutex_;
+  std::vector<RuntimeCore*> detached_;  // guarded by detached_mutex_; one reference each
+  bool detached_closed_ = false;       // guarded by detached_mutex_: shutdown took the list
+  RuntimeStats reaped_{};              // guarded by detached_mutex_: counts of cores let go
+  bool detached_ready_ = false;        // a detached core's; guarded by its home's detached_mutex_
   TimerService timers_;     // its thread delivers through the scheduler
   BlockingPool blocking_pool_;  // its jobs answer Replies that may wake actors
   Scheduler scheduler_;     // last: its workers use the fields above
