@@ -176,6 +176,7 @@ TEST(Blocking, ShutdownCancelsQueuedJobsAndWaitsForRunningOnes) {
     tact::Config config = workers(1);
     config.blocking_threads = 1;
     config.shutdown_drain = 50ms;  // the drain would wait for the blocking work
+    config.blocking_shutdown_wait = 30s;
     tact::Runtime rt(config);
     auto user = rt.spawn<User>();
     user.tell(Submit{[&] {
@@ -187,11 +188,13 @@ TEST(Blocking, ShutdownCancelsQueuedJobsAndWaitsForRunningOnes) {
     ASSERT_TRUE(eventually([&] { return started.load() == 1; }));
     user.tell(Submit{[] { return 6; }, &sink});  // queued behind the running one
     ASSERT_TRUE(eventually([&] { return user.ask(Ping{}).get() == 1; }));
+    // Released once shutdown has cancelled the queued job: shutdown is then
+    // waiting for this one (blocking_shutdown_wait is long here).
     releaser = std::thread([&] {
-      std::this_thread::sleep_for(200ms);
+      while (sink.size() == 0) std::this_thread::sleep_for(1ms);
       release.store(true);
     });
-    rt.shutdown();  // waits for the running job (within blocking_shutdown_wait)
+    rt.shutdown();  // cancels the queued job, waits for the running one
     EXPECT_EQ(sink.size(), 2u);
   }
   releaser.join();
