@@ -113,6 +113,8 @@ struct PoolShared {
   ActorRef<Supervisor> supervisor;
   std::function<A()> factory;
   SharedSnapshot<std::vector<PoolMember<A>>> members;
+  SpinLock resizing;  // held across a resize (plain threads only: see Pool::resize)
+  bool stopped = false;  // under the members' write lock (update): stop() ran
   // relaxed: a turn counter, only spreads the choice; nothing is published.
   mutable Atomic<std::uint64_t> turn{0};
 
@@ -211,27 +213,52 @@ class Pool {
   }
 
   // -- membership ------------------------------------------------------------------------
-  // Plain thread only. Grows (new members from the factory) or shrinks (the
-  // last members stop gracefully) to `n` members. Concurrent resizes run one
-  // after the other. Throws tact::Error if the factory throws (the members
-  // started before stay).
+  // Plain thread only (tact::WouldBlockWorker in a handler). Grows (new
+  // members from the factory) or shrinks (the last members stop gracefully)
+  // to `n` members. Concurrent resizes run one after the other; sends and
+  // stop() never wait for one. Throws tact::Error if the factory throws (the
+  // members started before stay).
   void resize(std::size_t n) {
-    std::exception_ptr error;
+    // Checked before the lock: a worker waiting on it while its holder waits
+    // for the supervisor (which needs a worker) could deadlock a small runtime.
+    if (detail::blocking_forbidden()) throw WouldBlockWorker();
+    shared_->resizing.lock();  // plain threads only, one resize at a time
+    struct Unlock {
+      detail::SpinLock& lock;
+      ~Unlock() { lock.unlock(); }
+    } unlock{shared_->resizing};
+    // Shrink: a quick update (sends read the snapshot, never this lock).
     shared_->members.update([&](std::vector<Member>& list) {
       while (list.size() > n) {
         list.back().ref.stop();
         list.pop_back();
       }
-      try {
-        while (list.size() < n) {
-          ActorRef<A> child = shared_->supervisor.ask(StartChild<A>{shared_->factory}).get();
-          if (!child) throw Error("tact: a Pool member's factory threw (or the runtime is shutting down)");
-          list.push_back(Member{std::move(child), std::make_shared<detail::MemberLoad>()});
-        }
-      } catch (...) {
-        error = std::current_exception();  // publish the members started so far
-      }
     });
+    // Grow: the new members are started outside the members' lock (each start
+    // waits for the supervisor), then published together.
+    const std::size_t have = shared_->members.read()->size();
+    std::vector<Member> added;
+    std::exception_ptr error;
+    try {
+      while (have + added.size() < n) {
+        ActorRef<A> child = shared_->supervisor.ask(StartChild<A>{shared_->factory}).get();
+        if (!child) throw Error("tact: a Pool member's factory threw (or the runtime is shutting down)");
+        added.push_back(Member{std::move(child), std::make_shared<detail::MemberLoad>()});
+      }
+    } catch (...) {
+      error = std::current_exception();  // publish the members started so far
+    }
+    if (!added.empty()) {
+      shared_->members.update([&](std::vector<Member>& list) {
+        for (Member& m : added) {
+          if (shared_->stopped) {
+            m.ref.stop();  // stop() ran meanwhile: the pool stays empty
+          } else {
+            list.push_back(std::move(m));
+          }
+        }
+      });
+    }
     if (error) std::rethrow_exception(error);
   }
 
@@ -248,7 +275,8 @@ class Pool {
   // Any thread. Stops every member gracefully (what they were sent before is
   // handled) and the supervisor; later sends return false / ActorStopped.
   void stop() const {
-    shared_->members.update([](std::vector<Member>& list) {
+    shared_->members.update([this](std::vector<Member>& list) {
+      shared_->stopped = true;
       for (const Member& m : list) m.ref.stop();
       list.clear();
     });

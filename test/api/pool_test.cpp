@@ -264,6 +264,41 @@ TEST(Pool, ResizingInAHandlerThrowsWouldBlockWorker) {
   EXPECT_EQ(pool.size(), 1u);
 }
 
+// Sends and stop() are fine in a handler (they never wait for the supervisor),
+// even while a plain thread is resizing on a one-worker runtime.
+TEST(Pool, SendAndStopFromAHandlerWhileResizing) {
+  Watchdog watchdog("pool stop in handler", 60s);
+  tact::Runtime rt(workers(1));
+  Fixture f;
+  tact::Pool<Member> pool(rt, {.size = 2}, f.factory());
+  struct Use {
+    tact::Pool<Member>* pool;
+    bool stop;
+  };
+  struct User {
+    bool handle(Use u) {
+      const bool sent = u.pool->tell(Work{});
+      if (u.stop) u.pool->stop();
+      return sent;
+    }
+  };
+  auto user = rt.spawn<User>();
+  std::thread resizer([&] {
+    for (std::size_t n = 3; n < 8; ++n) {
+      try {
+        pool.resize(n);
+      } catch (const tact::Error&) {  // the pool was stopped meanwhile
+        break;
+      }
+    }
+  });
+  for (int i = 0; i < 50; ++i) (void)user.ask(Use{&pool, false}).get();
+  (void)user.ask(Use{&pool, true}).get();  // its handler stops the pool
+  EXPECT_FALSE(pool.tell(Work{}));          // stopped: refused
+  resizer.join();
+  EXPECT_EQ(pool.size(), 0u);  // a resize that raced the stop added nothing
+}
+
 // Race: senders (tell and ask) through a least-loaded pool while it is resized
 // and members fail and restart. Every message is accounted for exactly once:
 // handled, or a dead letter (sent to a member a shrink stopped).
