@@ -237,6 +237,9 @@ struct RefAccess {
   // Adopts one reference the caller already counted.
   static ActorRef<A> adopt(CellBase* cell) noexcept { return ActorRef<A>(cell); }
   static CellBase* cell(const ActorRef<A>& ref) noexcept { return ref.cell_; }
+  // Lets go of the cell without releasing it: undoes an adopt of a reference
+  // that was only borrowed (tact::Recipient sends through a cell it counts itself).
+  static void forget(ActorRef<A>& ref) noexcept { ref.cell_ = nullptr; }
 };
 }  // namespace detail
 

@@ -58,6 +58,18 @@ class Runtime {
     return detail::spawn_actor<A>(core_, std::forward<Args>(args)...);
   }
 
+  // Any thread. As spawn, but the actor runs on a thread of its own (a
+  // "detached" actor), so its handlers may block — a synchronous client
+  // library, a blocking read — without stalling the workers; there,
+  // Reply::get() is allowed too (from its first message; not in on_start).
+  // Same ActorRef, same semantics (tell, ask, stop, kill, watch, link, names,
+  // timers); the actors it spawns run on the workers. One thread per detached
+  // actor: for a few long-lived ones, not thousands (docs/blocking.md).
+  template <class A, class... Args>
+  ActorRef<A> spawn_detached(Args&&... args) {
+    return detail::spawn_detached_actor<A>(core_, std::forward<Args>(args)...);
+  }
+
   // Any thread. As ctx.send_after / ctx.send_every (context.hpp), for code
   // outside actors: the timer is tied to no actor's life, only to the runtime's
   // (shutdown cancels it).

@@ -12,6 +12,8 @@
 #include "tact/errors.hpp"
 #include "tact/exit.hpp"
 #include "tact/outcome.hpp"
+#include "tact/pool.hpp"
+#include "tact/recipient.hpp"
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
 #include "tact/shutdown_hook.hpp"
@@ -19,3 +21,4 @@
 #include "tact/task.hpp"
 #include "tact/timeout.hpp"
 #include "tact/timer.hpp"
+#include "tact/topic.hpp"

@@ -147,6 +147,30 @@ CurrentRequest& handler_current_request() noexcept;
 // throws tact::WouldBlockWorker instead of deadlocking.
 bool blocking_forbidden() noexcept;
 
+// ===== blocking work: ctx.blocking (src/actor/blocking_pool.cpp) ===================================
+// A job on the runtime's blocking pool: fn(job, true) runs it on a pool thread;
+// fn(job, false) cancels it (shutdown). Either way it answers its Reply and
+// frees itself.
+using BlockingFn = void (*)(void* job, bool run) noexcept;
+enum class BlockingSubmit : unsigned char {
+  kQueued,  // fn will be called once, run or cancelled
+  kFull,    // the queue is full (Config::blocking_queue): fn is never called
+  kClosed,  // the runtime is shutting down: fn is never called
+};
+// Any thread. Starts a pool thread if none is idle (up to Config::blocking_threads).
+BlockingSubmit blocking_pool_submit(RuntimeCore* runtime, BlockingFn fn, void* job) noexcept;
+
+// ===== detached actors: rt.spawn_detached (src/actor/detached.cpp) ===============================
+// A runtime of one worker thread for one detached actor, homed in `runtime`
+// (or in its home, for a detached actor's own spawn_detached), with one
+// reference for the caller. Throws tact::Error once shutdown has begun.
+RuntimeCore* runtime_detached_core(RuntimeCore* runtime);
+// The spawn into `detached` is over: `cell` is the actor (nullptr: the spawn
+// threw). Drops the caller's reference.
+void runtime_detached_spawned(RuntimeCore* detached, CellBase* cell) noexcept;
+// Where ctx.spawn from `cell` spawns: its runtime, or a detached actor's home.
+RuntimeCore* cell_spawn_runtime(CellBase* cell) noexcept;
+
 // ===== names (src/actor/names/) ===================================================================
 bool registry_add(RuntimeCore* runtime, std::string_view name, CellBase* cell);
 // The named actor, counted, if its class is `vtable`'s (nullptr: any); else nullptr.
