@@ -127,13 +127,20 @@ struct Cell final : CellBase, Task {
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
   // -- senders and the runner --------------------------------------------------------------
-  // An actor's tell found it busy since its runner last looked (set by
-  // note_tell_to_busy, cleared by the runner; relaxed both ways: a hint). A turn
-  // that ends behind stays on its worker only then (backpressure.hpp): a
-  // consumer fed from plain threads has no producers to keep near. In line 1's
-  // last byte (line 0 is full): only actors' tells to a busy actor touch it,
-  // and they read it before they write it, so a flood writes it once.
-  Atomic<bool> fed_by_actors{false};
+  // Two flags senders raise for the runner, in line 1's last byte (line 0 is
+  // full; the runner reads this line per message anyway, so looking at them
+  // costs one load on a line it has). Senders set a flag with fetch_or, the
+  // runner clears it with fetch_and:
+  //   kFedByActors  an actor's tell found it busy since its runner last looked
+  //                 (note_tell_to_busy; relaxed both ways: a hint). A turn that
+  //                 ends behind stays on its worker only then (backpressure.hpp):
+  //                 a consumer fed from plain threads has no producers to keep near.
+  //                 Its senders read the byte first, so a flood writes it once.
+  //   kSystemMail   the system lane has mail (system_lane.hpp): the runner drains
+  //                 it before the next user message.
+  static constexpr unsigned char kFedByActors = 1;
+  static constexpr unsigned char kSystemMail = 2;
+  Atomic<unsigned char> sender_flags{0};
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).

@@ -8,6 +8,7 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
+#include "actor/system_lane.hpp"
 #include "scheduler/worker.hpp"
 
 namespace tact::detail {
@@ -139,6 +140,30 @@ struct RunningCell {
   return false;
 }
 
+// The system lane (system_lane.hpp), drained when its flag is up: each
+// message handled as a user message would be. True: the turn is over (a
+// handler parked or stopped the actor).
+[[gnu::noinline]] bool handle_system_lane(Cell* cell, void* object) noexcept {
+  // Lowered before the drain, so a push that lands after it raises it again.
+  // acquire: pairs with the release fetch_or in lane_deliver (the pushes before
+  // it are linked).
+  cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
+  SystemLane& lane = extras_known(cell).lane;  // lane_deliver made them
+  while (Envelope* envelope = lane.pop()) {
+    if (cell->counts_mail) mailbox_uncount(cell);  // the lane's mail is counted too
+    envelope->fn(envelope, cell, object,
+                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+    if (cell->requests.any() && after_handler(cell)) {
+      // Parked (or stopped): what is left in the lane waits for the resume.
+      // relaxed: the next runner is ordered after us by the wake that resumes it.
+      cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+      return true;
+    }
+  }
+  lane.release();
+  return false;
+}
+
 // How the handler loop ended.
 enum class MailEnd : unsigned char {
   kTurnOver,  // parked or stopped: the runner must not touch the mailbox again
@@ -154,7 +179,16 @@ template <bool kBackpressure>
   if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;
   // The mailbox cursor stays in a register for the turn (Cell's layout).
   CompactMpscQueue::Reader reader(cell->mailbox);
-  for (; handled < budget; ++handled) {
+  for (;; ++handled) {
+    // System mail first (system_lane.hpp); looked at once more after the last
+    // message, so a lane whose nudge was that message is not left behind.
+    // relaxed: a look; the drain's RMW is what synchronises.
+    if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) != 0) [[unlikely]] {
+      reader.commit();
+      if (handle_system_lane(cell, object)) return MailEnd::kTurnOver;
+      ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
+    }
+    if (handled == budget) break;
     MpscNode* node = reader.pop(retired);
     if (node == nullptr) return MailEnd::kDrained;
     free_retired(retired);  // the previous message's shell
@@ -205,7 +239,11 @@ template <bool kBackpressure>
     const bool behind = used_budget && !caught_up;
     if (behind) mark_overloaded(cell);  // senders will pause
     // relaxed: a hint (cell.hpp); only this runner clears it.
-    const bool fed_by_actors = behind && cell->fed_by_actors.exchange(false, relaxed);
+    // relaxed: a hint (cell.hpp); read first, so a turn not fed by actors
+    // pays no RMW.
+    const bool fed_by_actors = behind && (cell->sender_flags.load(relaxed) & Cell::kFedByActors) != 0 &&
+                               (cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kFedByActors),
+                                                             relaxed) & Cell::kFedByActors) != 0;
     if (fed_by_actors || yield_asked) {
       // Flooding, or behind actors that flood it: it and they stay on this
       // worker, instead of an idle one stealing one side of the pipeline.
