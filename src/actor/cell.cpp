@@ -246,8 +246,8 @@ bool cell_deliver_urgent(CellBase* base, Envelope* envelope) noexcept {
   return deliver_to_lane(base, envelope, true);
 }
 
-bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept {
-  if (cell->bounded) mailbox_count_system(cell);
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope, bool counted) noexcept {
+  if (!counted && cell->bounded) mailbox_count_system(cell);
   return push_and_schedule(cell, envelope);
 }
 

@@ -154,7 +154,9 @@ void runner_stop_for_kill(Cell* cell) noexcept;
 // rejection comes after all the stopping runner did (its own, or ordered by the
 // mailbox's exchange after the runner gave the rights back). For an envelope
 // the stopping runner may still touch (interleaved_await.cpp).
-bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept;
+// `counted`: a bounded mailbox already counts it (else it is counted as a
+// system message).
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope, bool counted = false) noexcept;
 
 // Frees an envelope the mailbox retired (mpsc_queue.hpp, I2), if any.
 inline void free_retired(MpscNode* retired) noexcept {

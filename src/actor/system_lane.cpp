@@ -54,7 +54,6 @@ bool lane_deliver(Cell* cell, Envelope* envelope, bool counted) noexcept {
     if (counted) return cell_deliver_reserved(cell, envelope);
     return cell_deliver(cell, envelope);
   }
-  if (!counted && cell->bounded) mailbox_count_system(cell);
   extras->lane.push(envelope);
   // release: pairs with the runner's acquire fetch_and (turn.cpp); the push's
   // link is then visible to its pop. Always the RMW, never a look first: a
@@ -62,7 +61,10 @@ bool lane_deliver(Cell* cell, Envelope* envelope, bool counted) noexcept {
   cell->sender_flags.fetch_or(Cell::kSystemMail, release);
   // Not cell_deliver: the nudge must reach whoever holds the rights even on a
   // stopped cell, so that one rejects what we queued in the lane.
-  return cell_deliver_through_mailbox(cell, new NudgeEnvelope());
+  // The nudge is what a bounded mailbox counts: the place a user message
+  // reserved, or a system message's count (the runner uncounts main-mailbox
+  // messages only).
+  return cell_deliver_through_mailbox(cell, new NudgeEnvelope(), counted);
 }
 
 void lane_reject_all(Cell* cell) noexcept {

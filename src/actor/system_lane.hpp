@@ -54,8 +54,9 @@ class SystemLane {
 
 // Any thread, holding a reference: queues a system message in the lane and gets
 // it run (see above). `counted`: the bound already counts it (a reserved user
-// message); else it is counted as a system message. Returns false if the
-// actor had stopped (the envelope was rejected).
+// message); else it is counted as a system message. A bound counts the nudge,
+// not the lane's envelope: the runner uncounts what it takes from the main
+// mailbox. Returns false if the actor had stopped (the envelope was rejected).
 bool lane_deliver(Cell* cell, Envelope* envelope, bool counted) noexcept;
 
 // The holder of the run rights on a stopped cell: rejects what the lane holds.

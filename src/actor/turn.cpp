@@ -150,7 +150,6 @@ struct RunningCell {
   cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
   SystemLane& lane = extras_known(cell).lane;  // lane_deliver made them
   while (Envelope* envelope = lane.pop()) {
-    if (cell->counts_mail) mailbox_uncount(cell);  // the lane's mail is counted too
     envelope->fn(envelope, cell, object,
                  cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
     if (cell->requests.any() && after_handler(cell)) {
