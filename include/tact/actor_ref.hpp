@@ -6,7 +6,7 @@
 //                     (the message is then a dead letter, counted by the runtime)
 //                     or its bounded mailbox is full (refused, counted)
 //   ref.try_tell(msg) as tell; a full mailbox leaves msg to the caller, uncounted
-//   ref.tell_urgent(msg)  as tell, handled before the user mail already queued
+//   ref.tell_urgent(msg)  as tell, overtaking the user mail already queued
 //   co_await ref.send(msg)   in a coroutine handler: waits for room
 //   ref.ask(msg)      a tact::Reply<R>, R being what A::handle(msg) returns
 //   ref.stop()        stop once the messages sent before are handled
@@ -79,7 +79,8 @@ class ActorRef {
   }
 
   // As tell, but the message overtakes the user mail already queued: it goes
-  // through the actor's system lane, handled before its next user message
+  // through the actor's control lane, handled at the actor's next turn
+  // boundary, after at most Config::budget more user messages
   // (docs/semantics.md: urgent messages). Urgent messages from one sender keep
   // their order among themselves; a bounded mailbox counts and refuses them
   // as it does tells.
@@ -119,7 +120,8 @@ class ActorRef {
     return ask_impl(std::forward<M>(msg), &deadline);
   }
 
-  // Any thread. Stops the actor once the handler running now returns: the stop
+  // Any thread. Stops the actor at the end of its current turn (at most
+  // Config::budget more messages are handled; none if it is idle): the stop
   // overtakes the mail already queued, which becomes dead letters (asks:
   // tact::ActorStopped); a coroutine handler waiting in an await is dropped.
   // on_stop runs; the reason is ExitReason::normal. No-op on an actor already

@@ -51,9 +51,9 @@ struct StartEnvelope final : Envelope {
   }
 };
 
-// A stop or a kill: through the system lane, so the runner sees it before its
-// next message (and an idle actor gets scheduled); the runner also checks the
-// kill's reason at the start of each turn.
+// A stop or a kill: through the system lane, so an idle actor gets scheduled
+// and a running one sees it at the end of its current turn; the runner also checks
+// the kill's reason at the start of each turn.
 struct StopEnvelope final : Envelope {
   explicit StopEnvelope(StopReason r) noexcept : Envelope(&run), reason(r) {}
   // (the reason is kept for a proxy's owner, which sees the envelope)
@@ -273,8 +273,8 @@ void handler_fail(CellBase* base, std::exception_ptr error) noexcept {
 }
 
 // A stop is a kill with the reason `normal` (or `shutdown`): both overtake the
-// queued mail and end an await the actor is parked in; the first decides the
-// reason.
+// queued mail (at most one budget more is handled) and end an await the actor
+// is parked in; the first decides the reason.
 void cell_stop(CellBase* base, StopReason reason) noexcept { cell_kill(base, reason); }
 
 void cell_stop(CellBase* base) noexcept {

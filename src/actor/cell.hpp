@@ -128,8 +128,7 @@ struct Cell final : CellBase, Task {
   bool stop_sent = false;  // shutdown already sent this cell its Stop
   // -- senders and the runner --------------------------------------------------------------
   // Two flags senders raise for the runner, in line 1's last byte (line 0 is
-  // full; the runner reads this line per message anyway, so looking at them
-  // costs one load on a line it has). Senders set a flag with fetch_or, the
+  // full; the runner has this line, so looking at them costs one load). Senders set a flag with fetch_or, the
   // runner clears it with fetch_and:
   //   kFedByActors  an actor's tell found it busy since its runner last looked
   //                 (note_tell_to_busy; relaxed both ways: a hint). A turn that
@@ -137,7 +136,7 @@ struct Cell final : CellBase, Task {
   //                 a consumer fed from plain threads has no producers to keep near.
   //                 Its senders read the byte first, so a flood writes it once.
   //   kSystemMail   the system lane has mail (system_lane.hpp): the runner drains
-  //                 it before the next user message.
+  //                 it at the end of its current turn.
   static constexpr unsigned char kFedByActors = 1;
   static constexpr unsigned char kSystemMail = 2;
   Atomic<unsigned char> sender_flags{0};

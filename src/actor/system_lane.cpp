@@ -68,15 +68,18 @@ bool lane_deliver(Cell* cell, Envelope* envelope, bool counted) noexcept {
 }
 
 void lane_reject_all(Cell* cell) noexcept {
-  CellExtras* extras = extras_if_any(cell);
-  if (extras == nullptr) return;  // no lane: nothing was ever queued there
-  // relaxed: the rights holder is ordered after every sender whose nudge it
-  // popped; a sender still in flight nudges after its push.
+  // Flag down: nothing in the lane for us. A sender raises it before its nudge,
+  // so the rights holder that took the nudge sees it up; a sender still in
+  // flight nudges after, and its nudge makes the rights holder look again
+  // (reject_all_and_release_rights). acquire: pairs with the sender's release
+  // fetch_or, so the extras it made are seen.
+  if ((cell->sender_flags.load(acquire) & Cell::kSystemMail) == 0) return;
   cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), relaxed);
-  while (Envelope* envelope = extras->lane.pop()) {
+  CellExtras& extras = extras_known(cell);  // the sender made them before the flag
+  while (Envelope* envelope = extras.lane.pop()) {
     envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
   }
-  extras->lane.release();
+  extras.lane.release();
 }
 
 }  // namespace tact::detail

@@ -8,10 +8,12 @@
 // message does: if the actor was idle its push gets the edge and schedules it;
 // if the actor is stopped, whoever holds the rights rejects the lane's mail with
 // the main mailbox's (reject_all_and_release_rights). The runner looks at the
-// flag before each user message (one relaxed load of a byte on the line it
-// writes per message anyway) and drains the lane first when it is up. So the
-// user path keeps one exchange per message, and a system message waits for at
-// most the handler running now.
+// flag once per turn (turn.cpp): after the turn's user mail, before it gives
+// the rights back; it drains the lane when the flag is up. The nudge queues
+// behind the mail already there, so a system message waits for at most one
+// budget of user messages (Config::budget), and the user path keeps one
+// exchange per message and pays one load per turn (a look per message cost
+// more: docs/performance.md).
 //
 // Order: the lane is FIFO (per sender, as the main mailbox): system messages
 // keep their order among themselves; relative to user mail, a system message

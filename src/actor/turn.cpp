@@ -143,7 +143,7 @@ struct RunningCell {
 // The system lane (system_lane.hpp), drained when its flag is up: each
 // message handled as a user message would be. True: the turn is over (a
 // handler parked or stopped the actor).
-[[gnu::noinline]] bool handle_system_lane(Cell* cell, void* object) noexcept {
+[[gnu::noinline]] bool drain_system_lane(Cell* cell, void* object) noexcept {
   // Lowered before the drain, so a push that lands after it raises it again.
   // acquire: pairs with the release fetch_or in lane_deliver (the pushes before
   // it are linked).
@@ -163,6 +163,17 @@ struct RunningCell {
   return false;
 }
 
+// Looked at once per turn, not per message: after the turn's user mail, before
+// the rights can go back (so a lane whose nudge was the turn's last message is
+// not left behind). A lane message's nudge queues behind the mail already
+// there, so it waits for at most one budget of user messages, and the user
+// path pays one load and branch per turn.
+// relaxed: a look; the drain's RMW is what synchronises.
+[[gnu::always_inline]] inline bool system_lane_turn_over(Cell* cell, void* object) noexcept {
+  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) == 0) [[likely]] return false;
+  return drain_system_lane(cell, object);
+}
+
 // How the handler loop ended.
 enum class MailEnd : unsigned char {
   kTurnOver,  // parked or stopped: the runner must not touch the mailbox again
@@ -178,16 +189,7 @@ template <bool kBackpressure>
   if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;
   // The mailbox cursor stays in a register for the turn (Cell's layout).
   CompactMpscQueue::Reader reader(cell->mailbox);
-  for (;; ++handled) {
-    // System mail first (system_lane.hpp); looked at once more after the last
-    // message, so a lane whose nudge was that message is not left behind.
-    // relaxed: a look; the drain's RMW is what synchronises.
-    if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) != 0) [[unlikely]] {
-      reader.commit();
-      if (handle_system_lane(cell, object)) return MailEnd::kTurnOver;
-      ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
-    }
-    if (handled == budget) break;
+  for (; handled < budget; ++handled) {
     MpscNode* node = reader.pop(retired);
     if (node == nullptr) return MailEnd::kDrained;
     free_retired(retired);  // the previous message's shell
@@ -268,6 +270,7 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   std::uint32_t handled = 0;
   const MailEnd end = handle_mail<kBackpressure>(cell, object, budget, handled, retired);
   if (end == MailEnd::kTurnOver) return;
+  if (system_lane_turn_over(cell, object)) return;
   place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, handled == budget, retired);
 }
 

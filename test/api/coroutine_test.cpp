@@ -479,7 +479,9 @@ class Sleeper {
 
 TEST(StopModes, StopOvertakesTheQueuedMailOnceTheRunningHandlerReturns) {
   Watchdog dog("stop through the control lane");
-  tact::Runtime rt(workers(2));
+  tact::Config config = workers(2);
+  config.budget = 1;  // the stop is seen at the end of a turn: after one message
+  tact::Runtime rt(config);
   auto s = rt.spawn<Sleeper>();
   tact::Reply<int> first = s.ask(Slow{50ms});
   std::vector<tact::Reply<int>> queued;

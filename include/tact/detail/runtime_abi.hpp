@@ -77,8 +77,8 @@ void cell_unreserve(CellBase* cell) noexcept;
 // As cell_deliver, for a user message whose place was reserved.
 bool cell_deliver_reserved(CellBase* cell, Envelope* envelope) noexcept;
 // As cell_deliver, through the actor's system lane (src/actor/system_lane.hpp):
-// handled before the user mail still queued. For Down, Exit, a supervisor's
-// orders and notices.
+// handled at the end of the runner's current turn, before the user mail still
+// queued. For Down, Exit, a supervisor's orders and notices.
 bool cell_deliver_system(CellBase* cell, Envelope* envelope) noexcept;
 // As cell_deliver_reserved, through the system lane: ref.tell_urgent.
 bool cell_deliver_urgent(CellBase* cell, Envelope* envelope) noexcept;
@@ -116,8 +116,9 @@ void cell_count_expired(CellBase* cell) noexcept;
 void runtime_count_expired(RuntimeCore* runtime) noexcept;
 
 // ===== stopping, any thread (ActorRef::stop / kill) =============================================
-// Both stop the actor before its next message (a suspended handler is woken and
-// dropped); what is queued becomes dead letters. The reason: `normal` for a
+// Both stop the actor at the end of its current turn (at most Config::budget more
+// messages; a suspended handler is woken and dropped); what is queued becomes
+// dead letters. The reason: `normal` for a
 // stop, `killed` for a kill; the first of them decides.
 void cell_stop(CellBase* cell) noexcept;
 void cell_kill(CellBase* cell) noexcept;
