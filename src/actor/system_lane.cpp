@@ -68,18 +68,21 @@ bool lane_deliver(Cell* cell, Envelope* envelope, bool counted) noexcept {
 }
 
 void lane_reject_all(Cell* cell) noexcept {
-  // Flag down: nothing in the lane for us. A sender raises it before its nudge,
-  // so the rights holder that took the nudge sees it up; a sender still in
-  // flight nudges after, and its nudge makes the rights holder look again
-  // (reject_all_and_release_rights). acquire: pairs with the sender's release
-  // fetch_or, so the extras it made are seen.
-  if ((cell->sender_flags.load(acquire) & Cell::kSystemMail) == 0) return;
-  cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), relaxed);
-  CellExtras& extras = extras_known(cell);  // the sender made them before the flag
-  while (Envelope* envelope = extras.lane.pop()) {
+  // The lane itself is looked at, not the flag: a stop handled from the lane
+  // comes here with the flag down and the lane's later messages still in it.
+  // acquire (in extras_if_any): the extras a sender made are seen; a sender
+  // whose extras we miss nudges after, and its nudge makes the rights holder
+  // look again (reject_all_and_release_rights).
+  CellExtras* extras = extras_if_any(cell);
+  if (extras == nullptr) return;  // no lane: nothing was ever queued there
+  // relaxed: we drain below; a sender still in flight raises it again and nudges.
+  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) != 0) {
+    cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), relaxed);
+  }
+  while (Envelope* envelope = extras->lane.pop()) {
     envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
   }
-  extras.lane.release();
+  extras->lane.release();
 }
 
 }  // namespace tact::detail

@@ -152,11 +152,14 @@ struct RunningCell {
   while (Envelope* envelope = lane.pop()) {
     envelope->fn(envelope, cell, object,
                  cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
-    if (cell->requests.any() && after_handler(cell)) {
-      // Parked (or stopped): what is left in the lane waits for the resume.
-      // relaxed: the next runner is ordered after us by the wake that resumes it.
-      cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
-      return true;
+    if (cell->requests.any()) {
+      // A park ends the turn with the lane's later messages still in it: the
+      // flag goes up again first (once parked, the cell may run elsewhere, so
+      // nothing of it is touched after after_handler returns true). relaxed:
+      // the next runner is ordered after us by park()'s release. A stop needs
+      // nothing: the stopping runner rejects the lane whatever the flag says.
+      if (cell->requests.suspend) cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+      if (after_handler(cell)) return true;
     }
   }
   lane.release();

@@ -44,6 +44,7 @@ struct Urgent {
   int seq;
 };
 struct Fail {};
+struct Hang {};
 
 // What a Busy actor saw, in order: 'W' for Work, 'U' for Urgent, 'D' for a Down.
 struct Journal {
@@ -260,9 +261,92 @@ TEST(ControlLane, AFullBoundedMailboxRefusesUrgentMailToo) {
   (void)box.stopped().get_for(10s);
 }
 
+// A stop handled from the lane with more lane mail behind it: that mail is
+// rejected with the rest (urgent tells are dead letters), never left behind.
+TEST(ControlLane, LaneMailBehindAStopIsRejectedNotLeftBehind) {
+  Watchdog watchdog("ControlLane.LaneMailBehindAStopIsRejectedNotLeftBehind", std::chrono::seconds(60));
+  tact::Runtime rt(one_message_turns());
+  Gate gate;
+  Journal journal;
+  auto busy = rt.spawn<Busy>(&gate, &journal);
+  busy.tell(Block{});
+  ASSERT_TRUE(eventually([&] { return gate.entered.load(); }));
+  for (int i = 0; i < 10; ++i) busy.tell(Work{0, i});
+  EXPECT_TRUE(busy.tell_urgent(Urgent{0, 0}));
+  busy.stop();
+  EXPECT_TRUE(busy.tell_urgent(Urgent{0, 1}));
+  EXPECT_TRUE(busy.tell_urgent(Urgent{0, 2}));
+  const auto before = rt.stats().dead_letters;
+  gate.open.store(true);
+  EXPECT_EQ(busy.stopped().get_for(10s).reason, tact::ExitReason::normal);
+  EXPECT_TRUE(eventually([&] { return rt.stats().dead_letters - before == 12; }));  // 10 Work, 2 Urgent
+  EXPECT_EQ(rt.stats().dead_letters - before, 12u);
+  auto kinds = journal.snapshot();
+  ASSERT_EQ(kinds.size(), 1u);
+  EXPECT_EQ(kinds[0], 'U');  // the one sent before the stop
+}
+
+// A Down to an actor parked in an await is handled once the await completes,
+// after at most one budget of the user mail queued behind it.
+struct Answer {};
+class Later {
+ public:
+  tact::Delegated<int> handle(Hang, tact::Context<Later>& ctx) {
+    promise_ = ctx.promise<int>();
+    return {};
+  }
+  void handle(Answer) { promise_.set_value(7); }
+
+ private:
+  tact::Promise<int> promise_;
+};
+struct AwaitLater {
+  tact::ActorRef<Later> later;
+};
+class ParkedWatcher {
+ public:
+  explicit ParkedWatcher(Journal* journal) : journal_(journal) {}
+  void handle(WatchIt msg, tact::Context<ParkedWatcher>& ctx) { ctx.watch(msg.who); }
+  tact::Task<int> handle(AwaitLater msg) {
+    int v = co_await msg.later.ask(Hang{});
+    journal_->add('A');
+    co_return v;
+  }
+  void handle(Work) { journal_->add('W'); }
+  void handle(tact::Down) { journal_->add('D'); }
+
+ private:
+  Journal* journal_;
+};
+
+TEST(ControlLane, ADownToAParkedActorIsHandledWhenTheAwaitCompletes) {
+  Watchdog watchdog("ControlLane.ADownToAParkedActorIsHandledWhenTheAwaitCompletes", std::chrono::seconds(60));
+  tact::Runtime rt(one_message_turns());
+  Journal journal;
+  auto watcher = rt.spawn<ParkedWatcher>(&journal);
+  auto quiet = rt.spawn<Quiet>();
+  auto later = rt.spawn<Later>();
+  watcher.ask(WatchIt{quiet}).get();
+  auto answer = watcher.ask(AwaitLater{later});
+  std::this_thread::sleep_for(10ms);  // parked in the await
+  for (int i = 0; i < 5; ++i) watcher.tell(Work{0, i});
+  quiet.tell(Fail{});
+  ASSERT_EQ(quiet.stopped().get_for(10s).reason, tact::ExitReason::failed);
+  std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(journal.snapshot().empty());  // still parked: nothing handled
+  later.tell(Answer{});
+  EXPECT_EQ(answer.get_for(10s), 7);
+  ASSERT_TRUE(eventually([&] { return journal.snapshot().size() == 7; }));
+  auto kinds = journal.snapshot();
+  EXPECT_EQ(kinds[0], 'A');
+  // After the resumed handler, at most one turn (budget 1 here) of the five Work
+  // queued while it was parked, then the Down.
+  const auto at = std::find(kinds.begin(), kinds.end(), 'D') - kinds.begin();
+  EXPECT_LE(at, 2);
+}
+
 // A stop reaches an actor parked in a (non-interleaved) await: the awaiting
 // coroutine is dropped, its asker answered.
-struct Hang {};
 class Never {
  public:
   tact::Delegated<int> handle(Hang, tact::Context<Never>& ctx) {
