@@ -291,13 +291,16 @@ TEST(ControlLane, LaneMailBehindAStopIsRejectedNotLeftBehind) {
 struct Answer {};
 class Later {
  public:
+  explicit Later(std::atomic<bool>* asked) : asked_(asked) {}
   tact::Delegated<int> handle(Hang, tact::Context<Later>& ctx) {
     promise_ = ctx.promise<int>();
+    asked_->store(true);
     return {};
   }
   void handle(Answer) { promise_.set_value(7); }
 
  private:
+  std::atomic<bool>* asked_;
   tact::Promise<int> promise_;
 };
 struct AwaitLater {
@@ -325,10 +328,11 @@ TEST(ControlLane, ADownToAParkedActorIsHandledWhenTheAwaitCompletes) {
   Journal journal;
   auto watcher = rt.spawn<ParkedWatcher>(&journal);
   auto quiet = rt.spawn<Quiet>();
-  auto later = rt.spawn<Later>();
+  std::atomic<bool> asked{false};
+  auto later = rt.spawn<Later>(&asked);
   watcher.ask(WatchIt{quiet}).get();
   auto answer = watcher.ask(AwaitLater{later});
-  std::this_thread::sleep_for(10ms);  // parked in the await
+  ASSERT_TRUE(eventually([&] { return asked.load(); }));  // parked in the await
   for (int i = 0; i < 5; ++i) watcher.tell(Work{0, i});
   quiet.tell(Fail{});
   ASSERT_EQ(quiet.stopped().get_for(10s).reason, tact::ExitReason::failed);

@@ -79,7 +79,6 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     listeners.swap(ties.listeners);
     names.swap(ties.names);
   }
-  for (const Ties::Listener& listener : listeners) listener.fn(listener.ctx, &info);
   cell.runtime()->names().drop_names(cell, names);
   for (const Ties::Tie& tie : to_notify) {
     // A linked peer keeps a tie back to us: untie it, so a long-lived actor's
@@ -88,6 +87,8 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     tie.notify(tie.peer, info);
     cell_release(tie.peer);
   }
+  // Last: whoever waits on ref.stopped() finds the Downs and Exits sent.
+  for (const Ties::Listener& listener : listeners) listener.fn(listener.ctx, &info);
 }
 
 bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify notify) {
