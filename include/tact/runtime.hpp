@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,7 @@
 #include "tact/detail/registry.hpp"
 #include "tact/detail/spawn.hpp"
 #include "tact/detail/timed_send.hpp"
+#include "tact/shutdown_hook.hpp"
 #include "tact/timer.hpp"
 
 namespace tact {
@@ -71,6 +73,10 @@ class Runtime {
 
   // Not from a worker thread (throws tact::WouldBlockWorker). Idempotent.
   void shutdown();
+  // Any thread. `fn` runs when shutdown() begins, before the drain (newest hook
+  // first); the hook lives as long as the returned handle (tact/shutdown_hook.hpp).
+  // Throws tact::Error once shutdown has begun.
+  [[nodiscard]] ShutdownHook on_shutdown(std::function<void()> fn);
 
   // -- the registry (docs/guide.md, "The registry"); any thread --------------------------------------------
   // Names the actor. False if the name belongs to a live actor (an actor that

@@ -14,6 +14,7 @@
 #include "tact/outcome.hpp"
 #include "tact/reply.hpp"
 #include "tact/runtime.hpp"
+#include "tact/shutdown_hook.hpp"
 #include "tact/supervisor.hpp"
 #include "tact/task.hpp"
 #include "tact/timeout.hpp"

@@ -201,8 +201,8 @@ namespace {
     return true;
   }
   // We got the run rights. The push's acquire exchange pairs with the stopping
-  // runner's release CAS, so `stopped` is exact here. relaxed: ordered by it.
-  if (cell->stopped.load(relaxed)) {
+  // runner's release CAS, so the stopped bit is exact here. relaxed: ordered by it.
+  if (cell->is_stopped(relaxed)) {
     reject_all_and_release_rights(cell);
     return false;
   }
@@ -212,12 +212,14 @@ namespace {
 }  // namespace
 
 bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
-  // A proxy forwards on this thread (proxy.hpp); the byte is on the line the
-  // `stopped` load below brings in anyway.
-  if (base->proxy) [[unlikely]] return proxy_deliver(base, envelope);
   Cell* cell = Cell::from(base);
-  // acquire: pairs with the release store in runner_stop.
-  if (cell->stopped.load(acquire)) {
+  // acquire: pairs with the release store in runner_stop (and proxy_stop).
+  // One load decides the common case; a proxy takes the same branch as a
+  // stopped actor, so it costs the tell nothing.
+  if (const unsigned char gate = cell->gate.load(acquire); gate != 0) [[unlikely]] {
+    // A proxy forwards on this thread (proxy.hpp), stopped or not: its owner
+    // decides what a message to a stopped remote actor becomes.
+    if (gate & Cell::kProxy) return proxy_deliver(base, envelope);
     reject_unqueued(cell, envelope);
     return false;
   }

@@ -39,7 +39,7 @@ struct CellExtras : CellExtrasHead {
   BehaviourTable next_behaviour;     // set by become, active from the next message
   Ties ties;                       // src/actor/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/actor/supervision/child.hpp: set at spawn
-  // Why the actor failed (runner-only; final once `stopped` is set): what its
+  // Why the actor failed (runner-only; final once the stopped bit is set): what its
   // watchers, links and supervisor are told. Here, not in the cell: rare.
   std::exception_ptr failure;
   // A coroutine handler's Context<A> (one pointer), built here by

@@ -168,6 +168,7 @@ void RuntimeCore::shutdown() {
   std::lock_guard<::tact::detail::Mutex> lock(shutdown_mutex_);
   if (shut_down_) return;
   shut_down_ = true;
+  hooks_.run_all();  // before the drain: what they resolve is handled in it
   run_before_blocking();  // a Driver's host: its deferred sends are part of the drain
   drain_until_quiet();
   // release: pairs with the acquire in accepting_spawns() (the early check in

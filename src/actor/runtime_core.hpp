@@ -8,6 +8,8 @@
 // (take_cell_ref / put_cell_ref), so the count is touched once per batch.
 //
 // Shutdown, in order (shutdown()):
+//   0. run the shutdown hooks (rt.on_shutdown; a tact::nats::Node closes), while
+//      the actors still run: what they resolve is handled in the drain;
 //   1. drain: wait until the scheduler is quiescent (every worker asleep, nothing
 //      queued), at most Config::shutdown_drain;
 //   2. refuse new spawns (tact::Error), including spawns already past the first
@@ -34,6 +36,7 @@
 
 #include "actor/cell.hpp"
 #include "actor/names/name_registry.hpp"
+#include "actor/shutdown_hooks.hpp"
 #include "scheduler/scheduler.hpp"
 #include "sync/mutex.hpp"
 #include "tact/config.hpp"
@@ -82,6 +85,7 @@ class RuntimeCore {
   void shutdown();
   RuntimeStats stats() const noexcept;
   NameRegistry& names() noexcept { return names_; }  // rt.register_name (src/actor/names/)
+  ShutdownHooks& shutdown_hooks() noexcept { return hooks_; }  // rt.on_shutdown
 
   // Counters (relaxed: statistics, read as a snapshot). Spawns and stops are
   // counted by the registry shards, under their locks.
@@ -127,6 +131,7 @@ class RuntimeCore {
   Atomic<std::uint64_t> expired_{0};
   std::array<Shard, kShards> shards_;
   NameRegistry names_;
+  ShutdownHooks hooks_;
   ::tact::detail::Mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
   TimerService timers_;     // its thread delivers through the scheduler

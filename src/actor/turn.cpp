@@ -37,7 +37,7 @@ void runner_stop(Cell* cell) noexcept {
   RuntimeCore* runtime = cell->runtime();
   // release: pairs with the acquire load in cell_deliver; senders that see it
   // reject without pushing.
-  cell->stopped.store(true, release);
+  cell->gate.store(Cell::kStopped, release);
   void* object = cell->object();
   const bool has_object = !child_object_gone(*cell);  // a supervised child between restarts
   if (has_object && cell->vtable->on_stop != nullptr) {

@@ -33,7 +33,7 @@ void prune_stopped_peers(Ties& ties) noexcept {
   std::size_t kept = 0;
   for (const Ties::Tie& tie : ties.ties) {
     // relaxed: a hint; a peer that stops right after is told in vain, no harm.
-    if (Cell::from(tie.peer)->stopped.load(relaxed)) {
+    if (Cell::from(tie.peer)->is_stopped(relaxed)) {
       cell_release(tie.peer);
     } else {
       ties.ties[kept++] = tie;
@@ -51,17 +51,17 @@ Ties::~Ties() {
 
 bool stopped_after_fence(const Cell& cell) noexcept {
   // seq_cst fence: orders our earlier store of the extras pointer (or of the
-  // section's contents) before this load of `stopped`; pairs with the fence in
+  // section's contents) before this load of the stopped bit; pairs with the fence in
   // extras_on_stop (see ties.hpp). relaxed load: the fence orders it; what
   // we then read of a stopped cell is ordered by the acquire in close_ties.
   fence_seq_cst();
-  return cell.stopped.load(relaxed);
+  return cell.is_stopped(relaxed);
 }
 
 void close_ties(Cell& cell, Ties& ties) noexcept {
-  // acquire: pairs with the release store of `stopped` in runner_stop, which comes
+  // acquire: pairs with the release store of the stopped bit in runner_stop, which comes
   // after the stop reason and failure were written (they are final then).
-  (void)cell.stopped.load(acquire);
+  (void)cell.gate.load(acquire);
   std::vector<Ties::Tie> to_notify;
   std::vector<Ties::Listener> listeners;
   std::vector<std::string> names;

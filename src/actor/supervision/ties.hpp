@@ -16,11 +16,11 @@
 // stop.
 //
 // Why a late visitor may have to close the section itself: the stopping runner
-// sets `stopped` and later reads the extras pointer; a visitor allocates the
-// extras and later reads `stopped`. With a seq_cst fence on both sides between
+// sets the stopped bit and later reads the extras pointer; a visitor allocates the
+// extras and later reads the stopped bit. With a seq_cst fence on both sides between
 // the store and the load (extras_on_stop, tie_add, registry_add), at least
 // one side sees the other's store: the runner sees the section (and closes it),
-// or the visitor sees `stopped` (and closes it). Neither may miss both.
+// or the visitor sees the stopped bit (and closes it). Neither may miss both.
 #pragma once
 
 #include <exception>
@@ -65,7 +65,7 @@ struct Ties {
 
 // Closes `cell`'s ties (see above) if nobody has yet; any thread, once the cell
 // is stopped. The final reason is read from the cell: its stop reason and
-// failure are final once `stopped` is set.
+// failure are final once the stopped bit is set.
 void close_ties(Cell& cell, Ties& ties) noexcept;
 
 // True when `cell` is stopped, read after a seq_cst fence (the visitor's side
