@@ -229,10 +229,11 @@ bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
 // The system lane (system_lane.hpp). A proxy forwards, as for any message.
 namespace {
 bool deliver_to_lane(CellBase* base, Envelope* envelope, bool counted) noexcept {
-  if (base->proxy) [[unlikely]] return proxy_deliver(base, envelope);
   Cell* cell = Cell::from(base);
-  // acquire: pairs with the release store in runner_stop.
-  if (cell->stopped.load(acquire)) {
+  // acquire: pairs with the release store in runner_stop (and proxy_stop); as
+  // in cell_deliver_reserved.
+  if (const unsigned char gate = cell->gate.load(acquire); gate != 0) [[unlikely]] {
+    if (gate & Cell::kProxy) return proxy_deliver(base, envelope);
     reject_unqueued(cell, envelope);
     return false;
   }
