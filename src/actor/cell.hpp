@@ -136,13 +136,19 @@ struct Cell final : CellBase, Task {
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
   // -- senders and the runner --------------------------------------------------------------
-  // An actor's tell found it busy since its runner last looked (set by
-  // note_tell_to_busy, cleared by the runner; relaxed both ways: a hint). A turn
-  // that ends behind stays on its worker only then (backpressure.hpp): a
-  // consumer fed from plain threads has no producers to keep near. In line 1's
-  // last byte (line 0 is full): only actors' tells to a busy actor touch it,
-  // and they read it before they write it, so a flood writes it once.
-  Atomic<bool> fed_by_actors{false};
+  // Two flags senders raise for the runner, in line 1's last byte (line 0 is
+  // full; the runner has this line, so looking at them costs one load). Senders set a flag with fetch_or, the
+  // runner clears it with fetch_and:
+  //   kFedByActors  an actor's tell found it busy since its runner last looked
+  //                 (note_tell_to_busy; relaxed both ways: a hint). A turn that
+  //                 ends behind stays on its worker only then (backpressure.hpp):
+  //                 a consumer fed from plain threads has no producers to keep near.
+  //                 Its senders read the byte first, so a flood writes it once.
+  //   kSystemMail   the system lane has mail (system_lane.hpp): the runner drains
+  //                 it at the end of its current turn.
+  static constexpr unsigned char kFedByActors = 1;
+  static constexpr unsigned char kSystemMail = 2;
+  Atomic<unsigned char> sender_flags{0};
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).
@@ -156,7 +162,9 @@ void runner_stop_for_kill(Cell* cell) noexcept;
 // rejection comes after all the stopping runner did (its own, or ordered by the
 // mailbox's exchange after the runner gave the rights back). For an envelope
 // the stopping runner may still touch (interleaved_await.cpp).
-bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept;
+// `counted`: a bounded mailbox already counts it (else it is counted as a
+// system message).
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope, bool counted = false) noexcept;
 
 // Frees an envelope the mailbox retired (mpsc_queue.hpp, I2), if any.
 inline void free_retired(MpscNode* retired) noexcept {

@@ -18,6 +18,7 @@
 #include "actor/supervision/child.hpp"
 #include "actor/supervision/ties.hpp"
 #include "actor/suspension.hpp"
+#include "actor/system_lane.hpp"
 #include "actor/timers/actor_timers.hpp"
 #include "tact/behaviour.hpp"
 
@@ -29,6 +30,7 @@ struct CellExtras : CellExtrasHead {
   CellExtras(Cell* cell, RuntimeCore* rt) noexcept : CellExtrasHead{rt}, suspension(cell) {}
 
   Suspension suspension;           // a parked handler (src/actor/suspension.hpp)
+  SystemLane lane;                 // system messages and urgent mail (system_lane.hpp)
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
   ActorTimers timers;              // src/actor/timers/actor_timers.hpp
   MailboxBound bound;              // src/actor/mailbox_bound.hpp (when bounded)

@@ -8,6 +8,7 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
+#include "actor/system_lane.hpp"
 #include "scheduler/worker.hpp"
 
 namespace tact::detail {
@@ -139,6 +140,43 @@ struct RunningCell {
   return false;
 }
 
+// The system lane (system_lane.hpp), drained when its flag is up: each
+// message handled as a user message would be. True: the turn is over (a
+// handler parked or stopped the actor).
+[[gnu::noinline]] bool drain_system_lane(Cell* cell, void* object) noexcept {
+  // Lowered before the drain, so a push that lands after it raises it again.
+  // acquire: pairs with the release fetch_or in lane_deliver (the pushes before
+  // it are linked).
+  cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
+  SystemLane& lane = extras_known(cell).lane;  // lane_deliver made them
+  while (Envelope* envelope = lane.pop()) {
+    envelope->fn(envelope, cell, object,
+                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+    if (cell->requests.any()) {
+      // A park ends the turn with the lane's later messages still in it: the
+      // flag goes up again first (once parked, the cell may run elsewhere, so
+      // nothing of it is touched after after_handler returns true). relaxed:
+      // the next runner is ordered after us by park()'s release. A stop needs
+      // nothing: the stopping runner rejects the lane whatever the flag says.
+      if (cell->requests.suspend) cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+      if (after_handler(cell)) return true;
+    }
+  }
+  lane.release();
+  return false;
+}
+
+// Looked at once per turn, not per message: after the turn's user mail, before
+// the rights can go back (so a lane whose nudge was the turn's last message is
+// not left behind). A lane message's nudge queues behind the mail already
+// there, so it waits for at most one budget of user messages, and the user
+// path pays one load and branch per turn.
+// relaxed: a look; the drain's RMW is what synchronises.
+[[gnu::always_inline]] inline bool system_lane_turn_over(Cell* cell, void* object) noexcept {
+  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) == 0) [[likely]] return false;
+  return drain_system_lane(cell, object);
+}
+
 // How the handler loop ended.
 enum class MailEnd : unsigned char {
   kTurnOver,  // parked or stopped: the runner must not touch the mailbox again
@@ -205,7 +243,11 @@ template <bool kBackpressure>
     const bool behind = used_budget && !caught_up;
     if (behind) mark_overloaded(cell);  // senders will pause
     // relaxed: a hint (cell.hpp); only this runner clears it.
-    const bool fed_by_actors = behind && cell->fed_by_actors.exchange(false, relaxed);
+    // relaxed: a hint (cell.hpp); read first, so a turn not fed by actors
+    // pays no RMW.
+    const bool fed_by_actors = behind && (cell->sender_flags.load(relaxed) & Cell::kFedByActors) != 0 &&
+                               (cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kFedByActors),
+                                                             relaxed) & Cell::kFedByActors) != 0;
     if (fed_by_actors || yield_asked) {
       // Flooding, or behind actors that flood it: it and they stay on this
       // worker, instead of an idle one stealing one side of the pipeline.
@@ -231,6 +273,7 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   std::uint32_t handled = 0;
   const MailEnd end = handle_mail<kBackpressure>(cell, object, budget, handled, retired);
   if (end == MailEnd::kTurnOver) return;
+  if (system_lane_turn_over(cell, object)) return;
   place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, handled == budget, retired);
 }
 

@@ -44,6 +44,10 @@ using ResumeFn = void (*)(CellBase* cell, void* ctx, bool killed) noexcept;
 // Runs on the stopping actor's thread (or on a thread that found it stopped);
 // must not block. `peer` is the actor holding the tie.
 using TieNotify = void (*)(CellBase* peer, const StopInfo& info) noexcept;
+// What cell_on_stop runs, once: with the stop (on the stopping actor's thread,
+// or here if it had stopped), or with nullptr if the cell's memory goes without
+// a stop ever being known (a proxy whose owner never reported one). Must not block.
+using StopListenerFn = void (*)(void* ctx, const StopInfo* info) noexcept;
 
 // ===== spawning (src/actor/cell.cpp) ========================================================
 // Allocates a cell for one object of the table's class; throws tact::Error when
@@ -72,6 +76,12 @@ Reserve cell_reserve_bounded(CellBase* cell) noexcept;
 void cell_unreserve(CellBase* cell) noexcept;
 // As cell_deliver, for a user message whose place was reserved.
 bool cell_deliver_reserved(CellBase* cell, Envelope* envelope) noexcept;
+// As cell_deliver, through the actor's system lane (src/actor/system_lane.hpp):
+// handled at the end of the runner's current turn, before the user mail still
+// queued. For Down, Exit, a supervisor's orders and notices.
+bool cell_deliver_system(CellBase* cell, Envelope* envelope) noexcept;
+// As cell_deliver_reserved, through the system lane: ref.tell_urgent.
+bool cell_deliver_urgent(CellBase* cell, Envelope* envelope) noexcept;
 // co_await ref.send(): `waker` is woken once when the bounded mailbox of `cell`
 // has room again (or the actor stopped). May throw std::bad_alloc.
 void cell_wait_for_room(CellBase* cell, Waker& waker);
@@ -106,10 +116,11 @@ void cell_count_expired(CellBase* cell) noexcept;
 void runtime_count_expired(RuntimeCore* runtime) noexcept;
 
 // ===== stopping, any thread (ActorRef::stop / kill) =============================================
-// A stop queued behind the mail already sent: the actor handles that, then stops.
+// Both stop the actor at the end of its current turn (at most Config::budget more
+// messages; a suspended handler is woken and dropped); what is queued becomes
+// dead letters. The reason: `normal` for a
+// stop, `killed` for a kill; the first of them decides.
 void cell_stop(CellBase* cell) noexcept;
-// Stops the actor before its next turn (a suspended handler is woken and
-// dropped); what is queued becomes dead letters.
 void cell_kill(CellBase* cell) noexcept;
 
 // ===== inside a handler: the actor's runner only (src/actor/) =================================
@@ -182,6 +193,10 @@ bool registry_remove(RuntimeCore* runtime, std::string_view name);
 // (once per (peer, kind): adding again is a no-op). If `target` has already
 // stopped, `notify` runs now, here, and false is returned.
 bool tie_add(CellBase* target, CellBase* peer, TieKind kind, TieNotify notify);
+// Any thread, holding a reference to `target`: `fn(ctx, info)` runs once when
+// it stops for good (now, here, if it has). A proxy starts watching the actor
+// it stands for. Throws std::bad_alloc (then `fn` never runs).
+void cell_on_stop(CellBase* target, StopListenerFn fn, void* ctx);
 // Any thread. Unties; false if there was no such tie (or the target stopped).
 bool tie_remove(CellBase* target, CellBase* peer, TieKind kind) noexcept;
 // Before a supervised child goes live: records its supervisor and factory, and

@@ -46,6 +46,7 @@ void prune_stopped_peers(Ties& ties) noexcept {
 
 Ties::~Ties() {
   for (const Tie& tie : ties) cell_release(tie.peer);
+  for (const Listener& listener : listeners) listener.fn(listener.ctx, nullptr);
 }
 
 bool stopped_after_fence(const Cell& cell) noexcept {
@@ -62,6 +63,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
   // after the stop reason and failure were written (they are final then).
   (void)cell.gate.load(acquire);
   std::vector<Ties::Tie> to_notify;
+  std::vector<Ties::Listener> listeners;
   std::vector<std::string> names;
   StopInfo info{&cell, exit_reason_of(cell.stop_reason), nullptr};
   if (info.reason == ExitReason::failed) {
@@ -74,6 +76,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     ties.final_reason = info.reason;
     ties.final_error = info.error;
     to_notify.swap(ties.ties);
+    listeners.swap(ties.listeners);
     names.swap(ties.names);
   }
   cell.runtime()->names().drop_names(cell, names);
@@ -84,6 +87,8 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     tie.notify(tie.peer, info);
     cell_release(tie.peer);
   }
+  // Last: whoever waits on ref.stopped() finds the Downs and Exits sent.
+  for (const Ties::Listener& listener : listeners) listener.fn(listener.ctx, &info);
 }
 
 bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify notify) {
@@ -116,6 +121,29 @@ bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify noti
   }
   notify(peer, info);  // the target has stopped: told at once
   return false;
+}
+
+void cell_on_stop(CellBase* target_base, StopListenerFn fn, void* ctx) {
+  // A proxy learns of its actor's stop only once watched (proxy.hpp).
+  if (target_base->proxy) proxy_watched(target_base);
+  Cell& target = *Cell::from(target_base);
+  Ties& ties = extras_or_make(&target).ties;  // may allocate: before any lock
+  StopInfo info{&target, ExitReason::normal, nullptr};
+  {
+    std::unique_lock<::tact::detail::Mutex> lock(ties.mutex);
+    if (!ties.closed) {
+      if (!stopped_after_fence(target)) {  // as in tie_add
+        ties.listeners.push_back(Ties::Listener{fn, ctx});
+        return;
+      }
+      lock.unlock();
+      close_ties(target, ties);  // it tells the listeners list, not this one: not added
+      lock.lock();
+    }
+    info.reason = ties.final_reason;
+    info.error = ties.final_error;
+  }
+  fn(ctx, &info);  // stopped already: told at once
 }
 
 bool tie_remove(CellBase* target_base, CellBase* peer, TieKind kind) noexcept {

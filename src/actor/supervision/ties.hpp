@@ -47,12 +47,20 @@ struct Ties {
   ExitReason final_reason = ExitReason::normal;  // once closed
   std::exception_ptr final_error;                 // once closed
   std::vector<Tie> ties;
+  // ref.stopped() and the like: told once, with the same reason as the ties;
+  // told "no stop" (nullptr) if the cell goes without ever closing them.
+  struct Listener {
+    StopListenerFn fn;
+    void* ctx;
+  };
+  std::vector<Listener> listeners;
   std::vector<std::string> names;  // registry names of this actor (registry.cpp)
 
   Ties() = default;
   Ties(const Ties&) = delete;
   Ties& operator=(const Ties&) = delete;
-  ~Ties();  // releases the peers of ties never notified (a cell never activated)
+  ~Ties();  // releases the peers of ties never notified (a cell never activated),
+            // tells the listeners never told that no stop will come
 };
 
 // Closes `cell`'s ties (see above) if nobody has yet; any thread, once the cell
