@@ -29,8 +29,10 @@
 //
 // resize(n) adds members (from the factory) or stops the last ones gracefully:
 // a removed member handles what it was sent before, then stops; nothing queued
-// is lost. The last copy of a Pool going away stops the supervisor and the
-// members the same way (pool.stop() does it at once, for every copy).
+// is lost. The last copy of a Pool going away stops the supervisor after the
+// mail it was sent before; it stops the members as a supervisor does (through
+// the control lane: what is still queued for them becomes dead letters).
+// pool.stop() does that at once, for every copy.
 //
 // Thread-safety: every member function may be called from any thread,
 // concurrently; tell/ask read a snapshot of the members (no lock on the send
@@ -122,8 +124,9 @@ struct PoolShared {
       : routing(r), supervisor(std::move(sup)), factory(std::move(f)) {}
   PoolShared(const PoolShared&) = delete;
   PoolShared& operator=(const PoolShared&) = delete;
-  // Graceful: the supervisor handles its earlier mail, then stops its children.
-  ~PoolShared() { supervisor.stop(); }
+  // The supervisor handles its earlier mail, then stops its children (which
+  // overtakes theirs: docs/supervision.md).
+  ~PoolShared() { detail::cell_stop_after_queued(detail::RefAccess<Supervisor>::cell(supervisor)); }
 };
 
 }  // namespace detail
@@ -230,7 +233,8 @@ class Pool {
     // Shrink: a quick update (sends read the snapshot, never this lock).
     shared_->members.update([&](std::vector<Member>& list) {
       while (list.size() > n) {
-        list.back().ref.stop();
+        // After what it was sent before (not ref.stop(), which overtakes it).
+        detail::cell_stop_after_queued(detail::RefAccess<A>::cell(list.back().ref));
         list.pop_back();
       }
     });
@@ -272,8 +276,9 @@ class Pool {
   }
   std::size_t size() const { return shared_->members.read()->size(); }
 
-  // Any thread. Stops every member gracefully (what they were sent before is
-  // handled) and the supervisor; later sends return false / ActorStopped.
+  // Any thread. Stops every member and the supervisor at once, through the
+  // control lane (what is still queued for a member becomes dead letters);
+  // later sends return false / ActorStopped.
   void stop() const {
     shared_->members.update([this](std::vector<Member>& list) {
       shared_->stopped = true;

@@ -70,6 +70,20 @@ struct StopEnvelope final : Envelope {
   StopReason reason;
 };
 
+// cell_stop_after_queued: a stop in the user mailbox, handled in turn like any
+// message (as a handler calling ctx.stop()).
+struct QueuedStopEnvelope final : Envelope {
+  QueuedStopEnvelope() noexcept : Envelope(&run) {}
+  static void run(Envelope* self, CellBase* base, void*, EnvelopeOp op) noexcept {
+    auto* me = static_cast<QueuedStopEnvelope*>(self);
+    if (is_handle(op)) {
+      handler_stop(base);
+    } else if (op == EnvelopeOp::kFree) {
+      delete me;
+    }
+  }
+};
+
 void reject(Cell* cell, Envelope* envelope) noexcept {
   envelope->fn(envelope, cell, nullptr, EnvelopeOp::kReject);
 }
@@ -309,6 +323,10 @@ void cell_kill(CellBase* base, StopReason reason) noexcept {
 }
 
 void cell_kill(CellBase* base) noexcept { cell_kill(base, StopReason::kKilled); }
+
+void cell_stop_after_queued(CellBase* base) noexcept {
+  (void)cell_deliver(base, new QueuedStopEnvelope());
+}
 
 void runner_stop_for_kill(Cell* cell) noexcept {
   // acquire: pairs with cell_kill's release CAS.

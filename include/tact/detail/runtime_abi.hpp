@@ -122,6 +122,10 @@ void runtime_count_expired(RuntimeCore* runtime) noexcept;
 // stop, `killed` for a kill; the first of them decides.
 void cell_stop(CellBase* cell) noexcept;
 void cell_kill(CellBase* cell) noexcept;
+// A stop that waits its turn: through the user mailbox, handled after the mail
+// queued before it (as a handler calling ctx.stop()), reason `normal`. What a
+// pool's shrink uses, so that nothing queued for a removed member is lost.
+void cell_stop_after_queued(CellBase* cell) noexcept;
 
 // ===== inside a handler: the actor's runner only (src/actor/) =================================
 void handler_stop(CellBase* cell) noexcept;                          // ctx.stop()
