@@ -49,7 +49,8 @@ class EventLog {
   LastEvent last() const;
 
   // Appends `data` if the actor's last event is still `expected` (0: it has
-  // none). `msg_id` names the attempt: the same id on a retry. Retries what
+  // none). `msg_id` names the attempt: the same id on a retry, and unique in
+  // the whole stream (JetStream de-duplicates across subjects). Retries what
   // fails for want of a leader until `deadline`.
   AppendResult append(std::string_view data, const std::string& msg_id, std::uint64_t expected,
                       std::chrono::steady_clock::time_point deadline) const;

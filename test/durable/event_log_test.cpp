@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,9 +10,8 @@
 #include "durable/event_log.hpp"
 #include "durable/jetstream.hpp"
 #include "durable/lease.hpp"
-#include "durable/jetstream_cluster.hpp"
+#include "durable/store_fixture.hpp"
 #include "support/watchdog.hpp"
-#include "tact/errors.hpp"
 
 namespace {
 
@@ -24,42 +22,19 @@ using tact::nats::durable::Lease;
 using tact::nats::durable::StoreConfig;
 using Clock = std::chrono::steady_clock;
 
-// JetStream is ready a few seconds after the servers start (a meta leader is
-// elected first): connect until the stream and buckets can be made.
-std::unique_ptr<JetStream> open_store(const tact::test::JetStreamCluster& cluster, std::string name,
-                                      std::chrono::milliseconds lease = std::chrono::milliseconds(10000)) {
-  StoreConfig config;
-  config.servers = cluster.urls();
-  config.cluster = std::move(name);
-  config.lease = lease;
-  const auto give_up = Clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    try {
-      return std::make_unique<JetStream>(config);
-    } catch (const tact::Error& e) {
-      if (Clock::now() > give_up) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-  }
-}
+using tact::test::open_store;
 
-Clock::time_point in(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
-
-class EventLogTest : public ::testing::Test {
+class EventLogTest : public tact::test::DurableStoreTest {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = new tact::test::JetStreamCluster(3);
-    store_ = open_store(*cluster_, "t").release();
-  }
-  static void TearDownTestSuite() {
-    delete store_;
-    delete cluster_;
-  }
-  static tact::test::JetStreamCluster* cluster_;
   static JetStream* store_;
+  static tact::test::JetStreamCluster* cluster_;
+  void SetUp() override {
+    store_ = &store();
+    cluster_ = &cluster();
+  }
 };
-tact::test::JetStreamCluster* EventLogTest::cluster_ = nullptr;
 JetStream* EventLogTest::store_ = nullptr;
+tact::test::JetStreamCluster* EventLogTest::cluster_ = nullptr;
 
 TEST_F(EventLogTest, TheFirstAppendIsFencedToo) {
   tact::test::Watchdog dog("first append", std::chrono::seconds(60));
