@@ -171,15 +171,41 @@ AppendResult Journal::append(const Record& record, Clock::time_point deadline) {
 
 bool Journal::save_snapshot(const Snapshot& snapshot) {
   const std::string bytes = encode_snapshot(snapshot);
-  std::uint64_t revision = 0;
-  natsStatus status =
-      snapshot_revision_ == 0
-          ? kvStore_Create(&revision, store_.snapshots(), key_.c_str(), bytes.data(), static_cast<int>(bytes.size()))
-          : kvStore_Update(&revision, store_.snapshots(), key_.c_str(), bytes.data(), static_cast<int>(bytes.size()),
-                           snapshot_revision_);
-  if (status != NATS_OK) return false;
-  snapshot_revision_ = revision;
-  return true;
+  // The revision we know may be behind: kvStore_Get may be answered by a
+  // replica that had not seen the last checkpoint yet. On a failed check,
+  // read the stored one again and go on only while ours is newer.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::uint64_t revision = 0;
+    natsStatus status =
+        snapshot_revision_ == 0
+            ? kvStore_Create(&revision, store_.snapshots(), key_.c_str(), bytes.data(), static_cast<int>(bytes.size()))
+            : kvStore_Update(&revision, store_.snapshots(), key_.c_str(), bytes.data(),
+                             static_cast<int>(bytes.size()), snapshot_revision_);
+    if (status == NATS_OK) {
+      snapshot_revision_ = revision;
+      return true;
+    }
+    kvEntry* raw = nullptr;
+    status = kvStore_Get(&raw, store_.snapshots(), key_.c_str());
+    std::unique_ptr<kvEntry, void (*)(kvEntry*)> entry(raw, [](kvEntry* e) { kvEntry_Destroy(e); });
+    if (status == NATS_NOT_FOUND) {
+      snapshot_revision_ = 0;
+      continue;
+    }
+    if (status != NATS_OK || entry == nullptr) return false;
+    std::uint64_t stored = 0;
+    try {
+      stored = decode_snapshot(std::string_view(static_cast<const char*>(kvEntry_Value(entry.get())),
+                                                static_cast<std::size_t>(kvEntry_ValueLen(entry.get()))))
+                   .sequence;
+    } catch (const tact::Error&) {
+      stored = 0;  // a bad checkpoint is worth replacing
+    }
+    // Never replace a newer checkpoint (a newer owner's) with an older one.
+    if (stored >= snapshot.sequence) return false;
+    snapshot_revision_ = kvEntry_Revision(entry.get());
+  }
+  return false;
 }
 
 }  // namespace tact::nats::durable

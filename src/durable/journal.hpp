@@ -64,9 +64,10 @@ class Journal {
   // Appends one record, fenced on the last sequence this journal knows.
   AppendResult append(const Record& record, Clock::time_point deadline);
 
-  // Writes a checkpoint, revision-checked against the one recover() read or
-  // this journal last wrote. False: someone else wrote one meanwhile (this
-  // owner may be stale; the event log's fencing decides), or the store failed.
+  // Writes a checkpoint, revision-checked, and only over an older one: a
+  // checkpoint never goes back. False: a newer one is stored (this owner may be
+  // stale; the event log's fencing decides that), or the store failed. Even a
+  // stale owner's checkpoint is a true state of the log's prefix it appended.
   bool save_snapshot(const Snapshot& snapshot);
 
   std::uint64_t last_sequence() const noexcept { return last_sequence_; }
