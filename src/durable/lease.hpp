@@ -38,7 +38,8 @@ class Lease {
 
   bool held() const noexcept { return revision_ != 0 && Clock::now() < valid_until_; }
   Clock::time_point valid_until() const noexcept { return valid_until_; }
-  // Who holds it now as far as the store says ("" : nobody), for routing.
+  // Who holds it as far as the store says ("": nobody). A hint for routing:
+  // any replica may answer (AllowDirect), so it may lag a hand-over briefly.
   std::string holder() const;
   const StoreError& last_error() const noexcept { return error_; }
 
