@@ -22,14 +22,12 @@
 
 #include "durable/event_log.hpp"
 #include "durable/jetstream.hpp"
+#include "tact/nats/detail/durable_abi.hpp"
 
 namespace tact::nats::durable {
 
-struct Record {
-  std::string request_id;
-  std::string answer;
-  std::vector<std::string> events;
-};
+// (The same struct the durable-actor templates build: tact/nats/detail/durable_abi.hpp.)
+using Record = tact::nats::detail::DurableRecord;
 
 struct Snapshot {
   std::uint64_t sequence = 0;  // the last record the state includes

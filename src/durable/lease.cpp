@@ -44,7 +44,11 @@ bool Lease::acquire() {
     error_ = store_error(status, static_cast<jsErrCode>(0));
     return false;
   }
-  if (kvEntry_ValueLen(entry.get()) != 0) return false;  // held by someone
+  // Held by someone else. Our own holder string (this process: it carries a
+  // token of the process) is ours to take over, as is a released entry.
+  const std::string_view value(static_cast<const char*>(kvEntry_Value(entry.get())),
+                               static_cast<std::size_t>(kvEntry_ValueLen(entry.get())));
+  if (!value.empty() && value != holder_) return false;
   status = kvStore_Update(&revision, store_.leases(), key_.c_str(), holder_.data(),
                           static_cast<int>(holder_.size()), kvEntry_Revision(entry.get()));
   if (status != NATS_OK) {
