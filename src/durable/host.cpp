@@ -10,96 +10,60 @@
 #include <random>
 #include <thread>
 
-#include "durable/jetstream.hpp"
-#include "durable/journal.hpp"
-#include "durable/lease.hpp"
-#include "tact/nats/durable.hpp"
+#include "durable/host_impl.hpp"
 
 namespace tact::nats::detail {
 
-class DurableSlot {
- public:
-  DurableSlot(durable::JetStream& store, const std::string& name, const std::string& holder)
-      : journal(store, name), lease(store, name, holder) {}
-  durable::Journal journal;
-  durable::Lease lease;
-};
+namespace {
+std::string random_token() {
+  std::random_device device;
+  std::mt19937_64 random((static_cast<std::uint64_t>(device()) << 32) ^ device() ^
+                         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(random()));
+  return text;
+}
 
-class DurableHostImpl {
- public:
-  explicit DurableHostImpl(const DurableOptions& options)
-      : options_(options), store_(store_config(options)), holder_(options.node + "/" + random_token()) {
-    const int threads = options.threads > 0 ? options.threads : 1;
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { serve(); });
-  }
-  ~DurableHostImpl() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      closing_ = true;
-    }
-    ready_.notify_all();
-    for (std::thread& t : threads_) t.join();  // after the queue is drained
-  }
-  DurableHostImpl(const DurableHostImpl&) = delete;
-  DurableHostImpl& operator=(const DurableHostImpl&) = delete;
+durable::StoreConfig store_config(const DurableOptions& options) {
+  durable::StoreConfig config;
+  config.servers = options.servers;
+  config.cluster = options.cluster;
+  config.replicas = options.replicas;
+  config.lease = options.lease;
+  config.request_timeout = options.append_timeout;
+  return config;
+}
+}  // namespace
 
-  void run(std::function<void()> job) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    ready_.notify_one();
+DurableHostImpl::DurableHostImpl(const DurableOptions& options)
+    : options_(options),
+      store_(store_config(options)),
+      holder_(options.node + "/" + random_token()),
+      storage_(options.threads),
+      routing_(2) {
+  const std::string subject = inbox_of(holder_);
+  natsStatus status = natsConnection_Subscribe(
+      &subscription_, store_.connection(), subject.c_str(),
+      [](natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+        static_cast<DurableHostImpl*>(self)->take_request(msg);
+      },
+      this);
+  if (status != NATS_OK) {
+    throw tact::Error(std::string("tact::nats durable: subscribing to ") + subject + " failed: " +
+                      natsStatus_GetText(status));
   }
+}
 
-  durable::JetStream& store() noexcept { return store_; }
-  const DurableOptions& options() const noexcept { return options_; }
-  const std::string& holder() const noexcept { return holder_; }
-  std::string new_request_id() {
-    return holder_ + "-" + std::to_string(next_request_.fetch_add(1, std::memory_order_relaxed));
-  }
+DurableHostImpl::~DurableHostImpl() {
+  // No callback runs once this returns; then the queues finish their work.
+  natsSubscription_Unsubscribe(subscription_);
+  natsSubscription_WaitForDrainCompletion(subscription_, 0);
+  natsSubscription_Destroy(subscription_);
+}
 
- private:
-  static durable::StoreConfig store_config(const DurableOptions& options) {
-    durable::StoreConfig config;
-    config.servers = options.servers;
-    config.cluster = options.cluster;
-    config.replicas = options.replicas;
-    config.lease = options.lease;
-    config.request_timeout = options.append_timeout;
-    return config;
-  }
-  static std::string random_token() {
-    std::random_device device;
-    std::mt19937_64 random((static_cast<std::uint64_t>(device()) << 32) ^ device() ^
-                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(random()));
-    return text;
-  }
-  void serve() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;  // closing, and nothing left
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  DurableOptions options_;
-  durable::JetStream store_;
-  std::string holder_;  // node name + a token of this process: its leases
-  std::atomic<std::uint64_t> next_request_{1};
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  bool closing_ = false;
-  std::vector<std::thread> threads_;
-};
+std::string DurableHostImpl::inbox_of(const std::string& holder) const {
+  return "tact." + options_.cluster + ".durable.to." + durable::JetStream::key_of(holder);
+}
 
 namespace {
 std::chrono::steady_clock::time_point append_deadline(DurableHostImpl* host) {
@@ -111,7 +75,7 @@ template <class R, class F>
 Reply<R> on_storage_thread(DurableHostImpl* host, F work) {
   auto [promise, reply] = Promise<R>::make();
   auto shared = std::make_shared<Promise<R>>(std::move(promise));
-  host->run([shared, work = std::move(work)]() mutable {
+  host->storage().run([shared, work = std::move(work)]() mutable {
     try {
       shared->set_value(work());
     } catch (...) {
@@ -185,7 +149,7 @@ Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> sl
 }
 
 void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
-  host->run([slot]() { slot->lease.release(); });
+  host->storage().run([slot]() { slot->lease.release(); });
 }
 
 bool durable_lease_held(const DurableSlot& slot) noexcept { return slot.lease.held(); }
@@ -219,6 +183,10 @@ DurableHost::~DurableHost() {
                                   [&] { return registry_->alive == 0; });
   }
   // impl_'s storage threads finish the queued jobs (lease releases) and end.
+}
+
+std::chrono::milliseconds DurableHost::impl_options_ask_timeout() const noexcept {
+  return impl_->options().ask_timeout;
 }
 
 std::size_t DurableHost::running() const {

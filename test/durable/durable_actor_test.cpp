@@ -33,6 +33,7 @@ struct Balance {};
 
 class Account {
  public:
+  using durable_commands = tact::nats::messages<Deposit, DepositThenFail, Fail, Balance>;
   using durable_events = tact::nats::events<Deposited>;
   std::int64_t handle(Deposit d, tact::nats::Recorder<Account>& r) {
     r.record(Deposited{d.amount});
@@ -143,15 +144,37 @@ TEST_F(DurableActorTest, AnIdleActorIsPassivatedAndComesBack) {
   EXPECT_EQ(account.ask(Deposit{1}).get(), 5);
 }
 
-TEST_F(DurableActorTest, OnlyOneHostRunsAnActor) {
+TEST_F(DurableActorTest, AnAskAtAnotherHostReachesTheOneThatRunsIt) {
   tact::test::Watchdog dog("one owner", std::chrono::seconds(90));
   tact::nats::DurableHost a(rt, options("a"));
   tact::nats::DurableHost b(rt, options("b"));
   EXPECT_EQ(a.get<Account>("account/one").ask(Deposit{2}).get(), 2);
-  // b cannot take it while a holds the lease (forwarding to the owner is the
-  // next step; until then b says so).
-  EXPECT_THROW(b.get<Account>("account/one").ask(Deposit{2}).get(), tact::nats::OwnershipLost);
-  EXPECT_EQ(a.get<Account>("account/one").ask(Balance{}).get(), 2);
+  // b finds a as the lease's holder and sends the ask there: one owner.
+  EXPECT_EQ(b.get<Account>("account/one").ask(Deposit{3}).get(), 5);
+  EXPECT_EQ(a.running(), 1u);
+  EXPECT_EQ(b.running(), 0u);
+  // A failure there comes back as HandlerFailed with the remote text.
+  try {
+    (void)b.get<Account>("account/one").ask(Fail{}).get();
+    ADD_FAILURE() << "no HandlerFailed";
+  } catch (const tact::HandlerFailed& e) {
+    EXPECT_NE(std::string(e.what()).find("refused"), std::string::npos) << e.what();
+  }
+  // A retry through b of a request a answered: the first answer again.
+  EXPECT_EQ(a.get<Account>("account/one").ask(Deposit{10}, "r-1").get(), 15);
+  EXPECT_EQ(b.get<Account>("account/one").ask(Deposit{10}, "r-1").get(), 15);
+  EXPECT_EQ(b.get<Account>("account/one").ask(Balance{}).get(), 15);
+}
+
+TEST_F(DurableActorTest, WhenTheOwnerGoesTheNextAskTakesTheActorOver) {
+  tact::test::Watchdog dog("take over", std::chrono::seconds(90));
+  tact::nats::DurableHost b(rt, options("b"));
+  {
+    tact::nats::DurableHost a(rt, options("a"));
+    EXPECT_EQ(a.get<Account>("account/over").ask(Deposit{6}).get(), 6);
+  }  // a closes: its lease is handed back
+  EXPECT_EQ(b.get<Account>("account/over").ask(Deposit{1}).get(), 7);
+  EXPECT_EQ(b.running(), 1u);
 }
 
 TEST_F(DurableActorTest, ManyAsksToManyActorsFromManyThreads) {

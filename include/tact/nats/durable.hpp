@@ -6,7 +6,8 @@
 //   struct Deposit { std::int64_t amount; MSGPACK_DEFINE(amount); };
 //   class Account {
 //    public:
-//     using durable_events = tact::nats::events<Deposited>;
+//     using durable_commands = tact::nats::messages<Deposit>;   // what asks may send
+//     using durable_events = tact::nats::events<Deposited>;     // what it records
 //     std::int64_t handle(Deposit d, tact::nats::Recorder<Account>& r) {
 //       r.record(Deposited{d.amount});          // applied at once, persisted before the answer
 //       return balance;
@@ -37,6 +38,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -76,6 +78,10 @@ struct DurableOptions {
   // NATS server dies.
   std::chrono::milliseconds lease{10000};
   std::chrono::milliseconds append_timeout{5000};  // then the ask fails OwnershipLost
+  // How long an ask may take to find the node that runs its actor, or to take
+  // the actor over when that node is gone (longer than the lease, so that a
+  // fail-over fits in it); then it fails OwnershipLost.
+  std::chrono::milliseconds ask_timeout{20000};
   std::chrono::milliseconds idle{60000};           // passivated after this long unasked
   std::uint32_t snapshot_every = 100;              // records between checkpoints
   std::uint32_t recent_requests = 1000;            // request ids remembered for retries
@@ -135,15 +141,56 @@ void apply_event(A& state, std::string_view bytes) {
   apply_event_of(state, std::string_view(name.ptr, name.size), bin.ptr, bin.size, EventsOf<A>{});
 }
 
+template <class A>
+using CommandsOf = typename A::durable_commands;
+
+template <class C, class List>
+struct IsCommand : std::false_type {};
+template <class C, class... Cs>
+struct IsCommand<C, messages<Cs...>> : std::bool_constant<(std::is_same_v<C, Cs> || ...)> {};
+
 template <class A, class C>
 using CommandResult = decltype(std::declval<A&>().handle(std::declval<C>(), std::declval<Recorder<A>&>()));
 
 // One ask on its way to the incarnation. If it is dropped unanswered (the
 // incarnation stopped with it queued), it is dispatched again, a few times.
+// The command as the incarnation runs it: the handler, its answer encoded.
+template <class A, class C>
+std::function<std::string(A&, Recorder<A>&)> bind_command(C command) {
+  using R = CommandResult<A, C>;
+  return [command = std::move(command)](A& state, Recorder<A>& recorder) mutable -> std::string {
+    if constexpr (std::is_void_v<R>) {
+      state.handle(std::move(command), recorder);
+      return {};
+    } else {
+      msgpack::sbuffer out;
+      Codec<R>::encode(out, state.handle(std::move(command), recorder));
+      return std::string(out.data(), out.size());
+    }
+  };
+}
+
+// A command that came over the wire, by its type's name (throws BadMessage).
+template <class A, class... Cs>
+std::function<std::string(A&, Recorder<A>&)> bind_wire_command(const std::string& type, const std::string& bytes,
+                                                                 messages<Cs...>) {
+  std::function<std::string(A&, Recorder<A>&)> bound;
+  const bool found = ((type == MessageName<Cs>::value()
+                           ? (bound = bind_command<A>(Codec<Cs>::decode(bytes.data(), bytes.size())), true)
+                           : false) ||
+                      ...);
+  if (!found) throw BadMessage("tact::nats durable: a command of unknown type '" + type + "'");
+  return bound;
+}
+
 template <class A>
 struct Invocation {
   struct Call {
     std::string request_id;
+    std::string command_type;  // for a node that must send it on
+    std::string command;       // its bytes
+    std::chrono::steady_clock::time_point deadline;
+    bool forwarded = false;    // came from another node: run here or fail, never send on
     std::function<std::string(A&, Recorder<A>&)> run;  // the command; returns its answer's bytes
     std::function<void(const std::string*, std::exception_ptr)> resolve;
     std::function<void(std::shared_ptr<Call>)> redispatch;
@@ -192,6 +239,7 @@ struct DurableRegistry {
   std::unordered_map<std::string, Running> running;
   std::size_t alive = 0;
   bool closing = false;
+  std::unordered_set<std::string> served;  // classes other nodes may send here
 };
 
 }  // namespace detail
@@ -417,7 +465,14 @@ class DurableHost {
   DurableRef<A> get(std::string name) {
     static_assert(HasCodec<A>, "tact::nats::DurableHost::get: the durable class needs a codec for its "
                                "snapshots (MSGPACK_DEFINE its state)");
+    serve_class<A>();
     return DurableRef<A>(this, impl_.get(), std::move(name));
+  }
+
+  // Lets other nodes run A's actors here without this node asking any.
+  template <class A>
+  void serve() {
+    serve_class<A>();
   }
 
   // How many durable actors this host runs now.
@@ -439,16 +494,118 @@ class DurableHost {
       auto it = registry_->running.find(name);
       if (it != registry_->running.end()) {
         ref = *static_cast<ActorRef<detail::Incarnation<A>>*>(it->second.ref.get());
-      } else {
-        ++registry_->alive;
-        ref = runtime_.spawn<detail::Incarnation<A>>(impl_.get(), registry_, name);
-        registry_->running[name] = {std::make_shared<ActorRef<detail::Incarnation<A>>>(ref),
-                                    [ref]() { ref.stop(); }};
-        ref.tell(detail::Activate{});
+      } else if (call->forwarded) {
+        ref = start_locked<A>(name);  // sent here to run here: never sent on
       }
     }
-    ref.tell(detail::Invocation<A>(std::move(call)));
+    if (ref) {
+      ref.tell(detail::Invocation<A>(std::move(call)));
+      return;
+    }
+    // Not running here: the lease says where (on a storage thread).
+    detail::DurableRoute route;
+    route.class_name = MessageName<A>::value();
+    route.name = name;
+    route.request_id = call->request_id;
+    route.command_type = call->command_type;
+    route.command = call->command;
+    route.deadline = call->deadline;
+    route.run_here = [this, name, call]() mutable {
+      ActorRef<detail::Incarnation<A>> here;
+      {
+        std::lock_guard<std::mutex> lock(registry_->mutex);
+        if (registry_->closing) {
+          call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
+          return;
+        }
+        auto it = registry_->running.find(name);
+        here = it != registry_->running.end() ? *static_cast<ActorRef<detail::Incarnation<A>>*>(it->second.ref.get())
+                                              : start_locked<A>(name);
+      }
+      here.tell(detail::Invocation<A>(std::move(call)));
+    };
+    route.answered = [call](detail::DurableOutcome outcome, std::string payload) {
+      switch (outcome) {
+        case detail::DurableOutcome::kValue:
+          call->answer(&payload, nullptr);
+          return;
+        case detail::DurableOutcome::kHandlerFailed:
+          call->answer(nullptr, std::make_exception_ptr(HandlerFailed(std::make_exception_ptr(RemoteError(payload)))));
+          return;
+        case detail::DurableOutcome::kBadRequest:
+          call->answer(nullptr, std::make_exception_ptr(BadMessage(payload)));
+          return;
+        case detail::DurableOutcome::kOwnershipLost:
+          break;
+      }
+      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(payload)));
+    };
+    detail::durable_route(impl_.get(), std::move(route));
   }
+
+  // Under the registry's mutex: a new incarnation of `name`, activating.
+  template <class A>
+  ActorRef<detail::Incarnation<A>> start_locked(const std::string& name) {
+    ++registry_->alive;
+    auto ref = runtime_.spawn<detail::Incarnation<A>>(impl_.get(), registry_, name);
+    registry_->running[name] = {std::make_shared<ActorRef<detail::Incarnation<A>>>(ref), [ref]() { ref.stop(); }};
+    ref.tell(detail::Activate{});
+    return ref;
+  }
+
+  // Lets other nodes send A's commands here (get<A> does it too).
+  template <class A>
+  void serve_class() {
+    {
+      std::lock_guard<std::mutex> lock(registry_->mutex);
+      if (!registry_->served.insert(MessageName<A>::value()).second) return;
+    }
+    detail::durable_serve(
+        impl_.get(), MessageName<A>::value(),
+        [this](std::string name, std::string request_id, std::string type, std::string bytes,
+               std::function<void(detail::DurableOutcome, std::string)> respond) {
+          auto call = std::make_shared<typename detail::Invocation<A>::Call>();
+          try {
+            call->run = detail::bind_wire_command<A>(type, bytes, detail::CommandsOf<A>{});
+          } catch (const std::exception& e) {
+            respond(detail::DurableOutcome::kBadRequest, e.what());
+            return;
+          }
+          call->request_id = std::move(request_id);
+          call->command_type = std::move(type);
+          call->forwarded = true;
+          call->deadline = std::chrono::steady_clock::now() + impl_options_ask_timeout();
+          call->resolve = [respond](const std::string* answer, std::exception_ptr error) {
+            if (!error) {
+              respond(detail::DurableOutcome::kValue, answer != nullptr ? *answer : std::string());
+              return;
+            }
+            try {
+              std::rethrow_exception(error);
+            } catch (const HandlerFailed& e) {
+              std::string text;
+              try {
+                e.rethrow_cause();
+              } catch (const std::exception& cause) {
+                text = cause.what();
+              } catch (...) {
+                text = "an exception that is not a std::exception";
+              }
+              respond(detail::DurableOutcome::kHandlerFailed, text);
+            } catch (const std::exception& e) {
+              respond(detail::DurableOutcome::kOwnershipLost, e.what());
+            } catch (...) {
+              respond(detail::DurableOutcome::kOwnershipLost, "tact::nats durable: unknown error");
+            }
+          };
+          call->redispatch = [this, name](std::shared_ptr<typename detail::Invocation<A>::Call> again) {
+            dispatch<A>(name, std::move(again));
+          };
+          dispatch<A>(name, std::move(call));
+        });
+  }
+
+  std::chrono::milliseconds impl_options_ask_timeout() const noexcept;
 
   Runtime& runtime_;
   std::shared_ptr<detail::DurableHostImpl> impl_;
@@ -459,21 +616,22 @@ template <class A>
 template <class C>
 Reply<detail::CommandResult<A, C>> DurableRef<A>::ask(C command, std::string request_id) const {
   using R = detail::CommandResult<A, C>;
+  static_assert(detail::IsCommand<C, detail::CommandsOf<A>>::value,
+                "tact::nats::DurableRef::ask: the command type is not in the class's durable_commands");
+  static_assert(HasCodec<C>, "tact::nats::DurableRef::ask: the command type needs a codec");
   static_assert(std::is_void_v<R> || HasCodec<R>, "tact::nats::DurableRef::ask: the answer type needs a codec");
   auto [promise, reply] = Promise<R>::make();
   auto shared_promise = std::make_shared<Promise<R>>(std::move(promise));
   auto call = std::make_shared<typename detail::Invocation<A>::Call>();
   call->request_id = std::move(request_id);
-  call->run = [command = std::move(command)](A& state, Recorder<A>& recorder) mutable -> std::string {
-    if constexpr (std::is_void_v<R>) {
-      state.handle(std::move(command), recorder);
-      return {};
-    } else {
-      msgpack::sbuffer out;
-      Codec<R>::encode(out, state.handle(std::move(command), recorder));
-      return std::string(out.data(), out.size());
-    }
-  };
+  call->command_type = MessageName<C>::value();
+  {
+    msgpack::sbuffer bytes;
+    Codec<C>::encode(bytes, command);
+    call->command.assign(bytes.data(), bytes.size());
+  }
+  call->deadline = std::chrono::steady_clock::now() + owner_->impl_options_ask_timeout();
+  call->run = detail::bind_command<A>(std::move(command));
   call->resolve = [shared_promise](const std::string* bytes, std::exception_ptr error) {
     if (error) {
       shared_promise->set_error(std::move(error));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,5 +65,33 @@ bool durable_lease_held(const DurableSlot& slot) noexcept;
 std::uint64_t durable_lease_epoch(const DurableSlot& slot) noexcept;
 // A fresh request id (unique across nodes and restarts).
 std::string durable_new_request_id(DurableHostImpl* host);
+
+// -- reaching the node that runs an actor (src/durable/routing.cpp) ---------------------
+// Outcomes of a request on the wire (docs/durable.md).
+enum class DurableOutcome : unsigned char { kValue = 0, kHandlerFailed = 1, kOwnershipLost = 2, kBadRequest = 3 };
+
+// An ask that found no incarnation here: where to run it. On a storage
+// thread: if the lease says another node runs the actor, the request goes
+// there (`answered` gets its outcome; that node never forwards it again);
+// otherwise, or once the other node is gone, `run_here` is called to activate
+// it here. `answered` gets kOwnershipLost with a text at the deadline.
+struct DurableRoute {
+  std::string class_name;
+  std::string name;
+  std::string request_id;
+  std::string command_type;
+  std::string command;  // the command's bytes
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> run_here;
+  std::function<void(DurableOutcome, std::string)> answered;
+};
+void durable_route(DurableHostImpl* host, DurableRoute route);
+
+// A request another node forwarded here, for `class_name`: decode and run it
+// (never forwarded again), then `respond` once.
+using DurableInbound = std::function<void(std::string name, std::string request_id, std::string command_type,
+                                          std::string command,
+                                          std::function<void(DurableOutcome, std::string)> respond)>;
+void durable_serve(DurableHostImpl* host, std::string class_name, DurableInbound inbound);
 
 }  // namespace tact::nats::detail
