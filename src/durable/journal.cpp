@@ -45,7 +45,11 @@ const msgpack::object_array& array_of(const msgpack::object& o, std::string_view
 msgpack::object_handle unpack(std::string_view bytes, std::string_view what) {
   try {
     std::size_t offset = 0;
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size(), offset);
+    // No container or string can announce more elements or bytes than there
+    // are bytes: a few bytes announcing 2^32 elements must not reserve them.
+    const auto most = static_cast<std::size_t>(bytes.size());
+    const msgpack::unpack_limit limit(most, most, most, most, most, 32);
+    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
     if (offset != bytes.size()) bad(what, "trailing bytes");
     return handle;
   } catch (const tact::Error&) {

@@ -58,7 +58,10 @@ std::string text_of(const msgpack::object& o) {
 msgpack::object_handle unpack(const char* data, std::size_t size, std::uint32_t fields) {
   msgpack::object_handle handle;
   try {
-    handle = msgpack::unpack(data, size);
+    // Bounded by the input (journal.cpp says why).
+    const msgpack::unpack_limit limit(size, size, size, size, size, 32);
+    std::size_t offset = 0;
+    handle = msgpack::unpack(data, size, offset, nullptr, nullptr, limit);
   } catch (const std::exception& e) {
     throw BadMessage(std::string("tact::nats durable: undecodable bytes: ") + e.what());
   }

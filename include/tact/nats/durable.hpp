@@ -127,7 +127,10 @@ template <class A>
 void apply_event(A& state, std::string_view bytes) {
   msgpack::object_handle handle;
   try {
-    handle = msgpack::unpack(bytes.data(), bytes.size());
+    // No container may announce more elements than there are bytes.
+    const msgpack::unpack_limit limit(bytes.size(), bytes.size(), bytes.size(), bytes.size(), bytes.size(), 32);
+    std::size_t offset = 0;
+    handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
   } catch (const std::exception& e) {
     throw BadMessage(std::string("tact::nats durable: a bad event: ") + e.what());
   }
