@@ -52,7 +52,9 @@ void WorkQueue::serve() {
     if (later_.empty()) {
       ready_.wait(lock);
     } else {
-      ready_.wait_until(lock, later_.begin()->first);
+      // A copy: another thread may run (and erase) that job while this one waits.
+      const Clock::time_point next = later_.begin()->first;
+      ready_.wait_until(lock, next);
     }
   }
 }
