@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "durable/msgpack_io.hpp"
 #include "tact/errors.hpp"
 
 namespace tact::nats::durable {
@@ -14,11 +15,6 @@ constexpr std::uint64_t kVersion = 1;
 
 [[noreturn]] void bad(std::string_view what, std::string_view why) {
   throw tact::Error("tact::nats durable: a bad " + std::string(what) + ": " + std::string(why));
-}
-
-void pack_bin(msgpack::packer<msgpack::sbuffer>& out, std::string_view bytes) {
-  out.pack_bin(static_cast<std::uint32_t>(bytes.size()));
-  out.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
 }
 
 std::string bin_of(const msgpack::object& o, std::string_view what) {
@@ -44,16 +40,7 @@ const msgpack::object_array& array_of(const msgpack::object& o, std::string_view
 
 msgpack::object_handle unpack(std::string_view bytes, std::string_view what) {
   try {
-    std::size_t offset = 0;
-    // No container or string can announce more elements or bytes than there
-    // are bytes: a few bytes announcing 2^32 elements must not reserve them.
-    const auto most = static_cast<std::size_t>(bytes.size());
-    const msgpack::unpack_limit limit(most, most, most, most, most, 32);
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
-    if (offset != bytes.size()) bad(what, "trailing bytes");
-    return handle;
-  } catch (const tact::Error&) {
-    throw;
+    return unpack_exactly(bytes.data(), bytes.size());
   } catch (const std::exception& e) {
     bad(what, e.what());
   }

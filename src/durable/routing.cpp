@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "durable/host_impl.hpp"
+#include "durable/msgpack_io.hpp"
 
 namespace tact::nats::detail {
 
@@ -20,10 +21,7 @@ namespace {
 
 constexpr std::uint64_t kVersion = 1;
 
-void pack_bin(msgpack::packer<msgpack::sbuffer>& out, const std::string& bytes) {
-  out.pack_bin(static_cast<std::uint32_t>(bytes.size()));
-  out.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
-}
+using durable::pack_bin;
 
 std::string encode_request(const DurableRoute& route) {
   msgpack::sbuffer buffer;
@@ -58,10 +56,7 @@ std::string text_of(const msgpack::object& o) {
 msgpack::object_handle unpack(const char* data, std::size_t size, std::uint32_t fields) {
   msgpack::object_handle handle;
   try {
-    // Bounded by the input (journal.cpp says why).
-    const msgpack::unpack_limit limit(size, size, size, size, size, 32);
-    std::size_t offset = 0;
-    handle = msgpack::unpack(data, size, offset, nullptr, nullptr, limit);
+    handle = durable::unpack_exactly(data, size);
   } catch (const std::exception& e) {
     throw BadMessage(std::string("tact::nats durable: undecodable bytes: ") + e.what());
   }
