@@ -37,7 +37,6 @@ using tact::Promise;
 using tact::Reply;
 using tact::Timeout;
 using tact::detail::acquire;
-using tact::detail::Atomic;
 using tact::detail::relaxed;
 using tact::detail::release;
 

@@ -41,7 +41,6 @@ using tact::test::mix64;
 using tact::test::stress_seed;
 using tact::test::scaled;
 using tact::test::Watchdog;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kSeed = 0x5EED'5CB7ull;
 

@@ -34,7 +34,6 @@ using tact::test::Clock;
 using tact::test::Thread;
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 using tact::TimerHandle;
 using tact::detail::TimerCallbacks;
 using tact::detail::TimerService;
