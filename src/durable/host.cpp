@@ -92,10 +92,8 @@ std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::stri
 
 DurableConfigView durable_config(DurableHostImpl* host) noexcept {
   const DurableOptions& o = host->options();
-  return DurableConfigView{o.lease, o.append_timeout, o.idle, o.snapshot_every, o.recent_requests};
+  return DurableConfigView{o.lease, o.ask_timeout, o.idle, o.snapshot_every, o.recent_requests};
 }
-
-const std::string& durable_node(DurableHostImpl* host) noexcept { return host->holder(); }
 
 Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
   return on_storage_thread<DurableRecovered>(host, [host, slot]() {
@@ -154,8 +152,6 @@ void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
 
 bool durable_lease_held(const DurableSlot& slot) noexcept { return slot.lease.held(); }
 
-std::uint64_t durable_lease_epoch(const DurableSlot& slot) noexcept { return slot.lease.revision(); }
-
 std::string durable_new_request_id(DurableHostImpl* host) { return host->new_request_id(); }
 
 }  // namespace tact::nats::detail
@@ -183,10 +179,6 @@ DurableHost::~DurableHost() {
                                   [&] { return registry_->alive == 0; });
   }
   // impl_'s storage threads finish the queued jobs (lease releases) and end.
-}
-
-std::chrono::milliseconds DurableHost::impl_options_ask_timeout() const noexcept {
-  return impl_->options().ask_timeout;
 }
 
 std::size_t DurableHost::running() const {

@@ -37,9 +37,6 @@ class Lease {
   void release();
 
   bool held() const noexcept { return revision_ != 0 && Clock::now() < valid_until_; }
-  // The revision of our entry (0: not held): a lease epoch, rising with each
-  // acquire and renew.
-  std::uint64_t revision() const noexcept { return revision_; }
   Clock::time_point valid_until() const noexcept { return valid_until_; }
   // Who holds it as far as the store says ("": nobody). A hint for routing:
   // any replica may answer (AllowDirect), so it may lag a hand-over briefly.

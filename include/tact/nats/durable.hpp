@@ -494,12 +494,8 @@ class DurableHost {
         call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
         return;
       }
-      auto it = registry_->running.find(name);
-      if (it != registry_->running.end()) {
-        ref = *static_cast<ActorRef<detail::Incarnation<A>>*>(it->second.ref.get());
-      } else if (call->forwarded) {
-        ref = start_locked<A>(name);  // sent here to run here: never sent on
-      }
+      ref = running_locked<A>(name);
+      if (!ref && call->forwarded) ref = start_locked<A>(name);  // sent here to run here: never sent on
     }
     if (ref) {
       ref.tell(detail::Invocation<A>(std::move(call)));
@@ -521,9 +517,8 @@ class DurableHost {
           call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
           return;
         }
-        auto it = registry_->running.find(name);
-        here = it != registry_->running.end() ? *static_cast<ActorRef<detail::Incarnation<A>>*>(it->second.ref.get())
-                                              : start_locked<A>(name);
+        here = running_locked<A>(name);
+        if (!here) here = start_locked<A>(name);
       }
       here.tell(detail::Invocation<A>(std::move(call)));
     };
@@ -544,6 +539,14 @@ class DurableHost {
       call->answer(nullptr, std::make_exception_ptr(OwnershipLost(payload)));
     };
     detail::durable_route(impl_.get(), std::move(route));
+  }
+
+  // Under the registry's mutex: the incarnation of `name` running here, or an empty ref.
+  template <class A>
+  ActorRef<detail::Incarnation<A>> running_locked(const std::string& name) const {
+    auto it = registry_->running.find(name);
+    if (it == registry_->running.end()) return {};
+    return *static_cast<ActorRef<detail::Incarnation<A>>*>(it->second.ref.get());
   }
 
   // Under the registry's mutex: a new incarnation of `name`, activating.
@@ -577,7 +580,7 @@ class DurableHost {
           call->request_id = std::move(request_id);
           call->command_type = std::move(type);
           call->forwarded = true;
-          call->deadline = std::chrono::steady_clock::now() + impl_options_ask_timeout();
+          call->deadline = std::chrono::steady_clock::now() + detail::durable_config(impl_.get()).ask_timeout;
           call->resolve = [respond](const std::string* answer, std::exception_ptr error) {
             if (!error) {
               respond(detail::DurableOutcome::kValue, answer != nullptr ? *answer : std::string());
@@ -608,7 +611,6 @@ class DurableHost {
         });
   }
 
-  std::chrono::milliseconds impl_options_ask_timeout() const noexcept;
 
   Runtime& runtime_;
   std::shared_ptr<detail::DurableHostImpl> impl_;
@@ -633,7 +635,7 @@ Reply<detail::CommandResult<A, C>> DurableRef<A>::ask(C command, std::string req
     Codec<C>::encode(bytes, command);
     call->command.assign(bytes.data(), bytes.size());
   }
-  call->deadline = std::chrono::steady_clock::now() + owner_->impl_options_ask_timeout();
+  call->deadline = std::chrono::steady_clock::now() + detail::durable_config(host_).ask_timeout;
   call->run = detail::bind_command<A>(std::move(command));
   call->resolve = [shared_promise](const std::string* bytes, std::exception_ptr error) {
     if (error) {

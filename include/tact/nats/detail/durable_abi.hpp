@@ -41,7 +41,7 @@ enum class DurableAppend : unsigned char { kStored, kFenced, kUncertain };
 
 struct DurableConfigView {
   std::chrono::milliseconds lease;
-  std::chrono::milliseconds append_timeout;
+  std::chrono::milliseconds ask_timeout;
   std::chrono::milliseconds idle;
   std::uint32_t snapshot_every;
   std::uint32_t recent_requests;
@@ -50,7 +50,6 @@ struct DurableConfigView {
 // Any thread.
 std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::string& name);
 DurableConfigView durable_config(DurableHostImpl* host) noexcept;
-const std::string& durable_node(DurableHostImpl* host) noexcept;
 // The incarnation's only: one at a time, each awaited before the next.
 Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
 Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
@@ -62,7 +61,6 @@ Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> sl
 void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
 // Between awaits only.
 bool durable_lease_held(const DurableSlot& slot) noexcept;
-std::uint64_t durable_lease_epoch(const DurableSlot& slot) noexcept;
 // A fresh request id (unique across nodes and restarts).
 std::string durable_new_request_id(DurableHostImpl* host);
 
