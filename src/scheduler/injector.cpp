@@ -4,6 +4,9 @@
 #include <cstdint>
 
 #include "tact/detail/atomic.hpp"
+#if defined(TACT_SIM)
+#include "sim/sim.hpp"
+#endif
 
 #if defined(TACT_SANITIZE_THREAD)
 // ThreadSanitizer does not model atomic_thread_fence, and moodycamel's queue
@@ -85,6 +88,23 @@ struct Injector::Queue {
   alignas(kCacheLine) Atomic<std::int64_t> queued{0};
 };
 
+// moodycamel's atomics are not tact's Atomic: the simulation's weak-memory model
+// (src/sim/weak_memory.hpp) is told of the hand-off its enqueue/dequeue make.
+inline void handed_over(const void* queue) noexcept {
+#if defined(TACT_SIM)
+  sim::weak_release(queue);
+#else
+  (void)queue;
+#endif
+}
+inline void taken_over(const void* queue) noexcept {
+#if defined(TACT_SIM)
+  sim::weak_acquire(queue);
+#else
+  (void)queue;
+#endif
+}
+
 class Injector::Handle {
  public:
   explicit Handle(moodycamel::ConcurrentQueue<Task*>& q) : producer(q), consumer(q) {}
@@ -101,11 +121,13 @@ void Injector::HandleDeleter::operator()(Handle* handle) const noexcept { delete
 
 void Injector::push(Task* task) {
   queue_->queued.fetch_add(1, relaxed);  // before: see Queue::queued
+  handed_over(queue_.get());
   queue_->queue.enqueue(task);
 }
 
 void Injector::push(Handle& handle, Task* task) {
   queue_->queued.fetch_add(1, relaxed);  // before: see Queue::queued
+  handed_over(queue_.get());
   queue_->queue.enqueue(handle.producer, task);
 }
 
@@ -113,6 +135,7 @@ Task* Injector::pop() noexcept {
   if (queue_->queued.load(relaxed) == 0) return nullptr;
   Task* task = nullptr;
   if (!queue_->queue.try_dequeue(task)) return nullptr;
+  taken_over(queue_.get());
   queue_->queued.fetch_sub(1, relaxed);
   return task;
 }
@@ -121,6 +144,7 @@ Task* Injector::pop(Handle& handle) noexcept {
   if (queue_->queued.load(relaxed) == 0) return nullptr;
   Task* task = nullptr;
   if (!queue_->queue.try_dequeue(handle.consumer, task)) return nullptr;
+  taken_over(queue_.get());
   queue_->queued.fetch_sub(1, relaxed);
   return task;
 }

@@ -5,6 +5,7 @@
 // next, which waiter a wake picks, the PCT change points) comes from one PRNG seeded
 // by the run's seed, drawn in an order fixed by the schedule itself.
 #include "sim/sim.hpp"
+#include "sim/weak_memory.hpp"
 
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -40,6 +41,7 @@ struct SimThread {
   std::int64_t deadline = -1;  // virtual ns; -1: none
   bool timed_out = false;
   std::int64_t priority = 0;  // PCT
+  std::uint64_t last_step = 0;  // PCT: the step it last took (fairness)
 };
 
 // splitmix64: small, fast, and the same on every platform.
@@ -71,6 +73,7 @@ struct State {
   std::int64_t lowest = 0;  // PCT: the next "below everyone" priority
   int last_thread = -1;      // PCT: who took the last step, and for how many in a row
   std::uint64_t run_length = 0;
+  std::unique_ptr<WeakMemory> weak;  // Options::weak_memory
 };
 
 // PCT: a thread that takes this many steps in a row without a spin point is treated
@@ -79,9 +82,19 @@ struct State {
 // run forever under strict priorities, which no fair machine does: seed 1000186 of
 // SimRuntime.TellAndAskFromThreadsThenShutdown hit the 5M step limit that way.
 constexpr std::uint64_t kPctStarvationSteps = 1000;
+// PCT: a runnable thread that took no step in this many goes to the top. Two threads
+// taking turns can otherwise starve a third for good, as no fair machine does: in
+// seed 6 of TimerStress.ActorsStartCancelAndStopWithTimersThenShutdown two workers
+// kept handling periodic ticks (each turn's clock reads cost virtual time, so the
+// ticks never ran out) while the sender, runnable in the middle of a tell, never
+// ran again: 5M steps, then the step limit.
+constexpr std::uint64_t kPctFairnessSteps = 50'000;
 
 std::mutex g_lock;
 State* g_state = nullptr;
+// A weak-memory run is on: the Atomic hooks' first test, without the lock. relaxed:
+// set before the run's threads start and cleared after they are joined.
+std::atomic<bool> g_weak{false};
 int g_report_fd = -1;  // explore(): the child's pipe to its parent
 thread_local int t_index = -1;
 
@@ -117,6 +130,7 @@ void fnv(std::uint64_t& h, std::uint64_t v) noexcept {
 
 void record(State& s, int self, unsigned kind) {
   ++s.steps;
+  s.threads[static_cast<std::size_t>(self)].last_step = s.steps;
   fnv(s.hash, (static_cast<std::uint64_t>(self) << 8) | kind);
   if (s.steps > s.options.max_steps) die(s, "step limit reached (livelock?)", 4);
   if (s.options.mode == Mode::kPct) {
@@ -180,6 +194,8 @@ int pick(State& s) {
     runnable.clear();
     for (std::size_t i = 0; i < s.threads.size(); ++i) {
       if (s.threads[i].status == Status::kRunnable) runnable.push_back(static_cast<int>(i));
+      // Fairness counts the steps a thread waits while runnable, not while blocked.
+      if (s.threads[i].status == Status::kBlocked) s.threads[i].last_step = s.steps;
     }
     if (!runnable.empty()) break;
     std::int64_t earliest = -1;
@@ -199,6 +215,20 @@ int pick(State& s) {
     }
   }
   if (s.options.mode == Mode::kRandom) return runnable[s.rng.below(runnable.size())];
+  std::int64_t highest = s.threads[static_cast<std::size_t>(runnable[0])].priority;
+  int starved = -1;
+  for (int i : runnable) {
+    const SimThread& t = s.threads[static_cast<std::size_t>(i)];
+    highest = std::max(highest, t.priority);
+    if (s.steps - t.last_step > kPctFairnessSteps &&
+        (starved < 0 || t.last_step < s.threads[static_cast<std::size_t>(starved)].last_step)) {
+      starved = i;
+    }
+  }
+  if (starved >= 0) {
+    s.threads[static_cast<std::size_t>(starved)].priority = highest + 1;
+    return starved;
+  }
   int best = runnable[0];
   for (int i : runnable) {
     if (s.threads[static_cast<std::size_t>(i)].priority >
@@ -301,6 +331,7 @@ Result run(const Options& options, const std::function<void()>& body) {
     }
     std::sort(state.change_points.begin(), state.change_points.end());
   }
+  if (options.weak_memory) state.weak = std::make_unique<WeakMemory>();
   {
     std::lock_guard<std::mutex> lk(g_lock);
     state.threads.emplace_back();
@@ -308,6 +339,7 @@ Result run(const Options& options, const std::function<void()>& body) {
     state.current = 0;
     g_state = &state;
     t_index = 0;
+    g_weak.store(options.weak_memory, std::memory_order_relaxed);
   }
   body();
   Result result;
@@ -321,6 +353,8 @@ Result run(const Options& options, const std::function<void()>& body) {
     }
     result.steps = state.steps;
     result.hash = state.hash;
+    if (state.weak) result.stale_loads = state.weak->stale_loads();
+    g_weak.store(false, std::memory_order_relaxed);
     g_state = nullptr;
     t_index = -1;
   }
@@ -336,7 +370,9 @@ std::thread spawn(std::function<void()> fn) {
     record(s, t_index, detail::kSimOther);
     s.threads.emplace_back();
     s.threads.back().priority = new_priority(s);
+    s.threads.back().last_step = s.steps;
     index = static_cast<int>(s.threads.size()) - 1;
+    if (s.weak) s.weak->on_spawn(t_index, index);
   }
   std::thread t([index, fn = std::move(fn)] {
     static thread_local LeaveGuard guard;  // first thread_local: destroyed last
@@ -377,6 +413,7 @@ void join(std::thread& t) {
         me.deadline = -1;
         switch_to(s, self, pick(s), lk);
       }
+      if (s.weak) s.weak->on_join(self, it->second);
     }
   }
   t.join();  // it has left the simulation: only its std::thread exit remains
@@ -418,14 +455,17 @@ void futex_wake(const void* key, int count) noexcept {
   State& s = *g_state;
   const int self = t_index;
   record(s, self, detail::kSimWake);
-  std::vector<SimThread*> waiters;
-  for (SimThread& t : s.threads) {
-    if (t.status == Status::kBlocked && t.key == key) waiters.push_back(&t);
+  std::vector<int> waiters;
+  for (std::size_t i = 0; i < s.threads.size(); ++i) {
+    const SimThread& t = s.threads[i];
+    if (t.status == Status::kBlocked && t.key == key) waiters.push_back(static_cast<int>(i));
   }
   while (!waiters.empty() && count != 0) {
     const std::size_t i = s.rng.below(waiters.size());
-    waiters[i]->status = Status::kRunnable;
-    waiters[i]->key = nullptr;
+    SimThread& woken = s.threads[static_cast<std::size_t>(waiters[i])];
+    woken.status = Status::kRunnable;
+    woken.key = nullptr;
+    if (s.weak) s.weak->on_wake(self, waiters[i]);  // the kernel orders wake before return
     waiters.erase(waiters.begin() + static_cast<std::ptrdiff_t>(i));
     if (count > 0) --count;
   }
@@ -598,6 +638,9 @@ ExploreReport explore(const char* name, ExploreOptions eo, const std::function<b
     eo.seeds = std::strtoull(seeds, nullptr, 10);
     eo.max_seconds = 1e9;
   }
+  if (const char* weak = env("TACT_SIM_WEAK"); weak != nullptr && std::strcmp(weak, "1") == 0) {
+    eo.weak_memory = true;
+  }
   if (const char* first = env("TACT_SIM_FIRST_SEED"); !replay && first != nullptr && *first != '\0') {
     eo.first_seed = std::strtoull(first, nullptr, 10);
   }
@@ -613,6 +656,7 @@ ExploreReport explore(const char* name, ExploreOptions eo, const std::function<b
     o.max_steps = eo.max_steps;
     o.time_jump_one_in = eo.time_jump_one_in;
     o.max_preemption_ns = eo.max_preemption_ns;
+    o.weak_memory = eo.weak_memory;
     const ChildOutcome c = run_child(o, body, eo.child_timeout_seconds);
     ++report.runs;
     report.total_steps += c.steps;
@@ -663,4 +707,64 @@ void sim_point(const void* /*where*/, unsigned kind) noexcept {
 
 namespace tact::detail {
 std::chrono::steady_clock::time_point sim_now() noexcept { return sim::now(); }
+
+// The weak-memory hooks of the atomics seam: under the lock, by the running thread.
+bool sim_weak_memory() noexcept {
+  return sim::g_weak.load(std::memory_order_relaxed) && sim::t_index >= 0;
+}
+
+std::uint64_t sim_weak_load(const void* where, std::uint64_t newest, std::memory_order o,
+                            bool must_read_newest) noexcept {
+  std::lock_guard<std::mutex> lk(sim::g_lock);
+  sim::State* s = sim::g_state;
+  if (s == nullptr || !s->weak || sim::t_index < 0) return newest;
+  const std::uint64_t random = must_read_newest ? 0 : s->rng.next();
+  const std::uint64_t value = s->weak->load(sim::t_index, where, newest, o, random);
+  sim::fnv(s->hash, value == newest ? 0 : 1);  // the trace tells a stale load apart
+  return value;
+}
+
+void sim_weak_store(const void* where, std::uint64_t previous, std::uint64_t value,
+                    std::memory_order o) noexcept {
+  std::lock_guard<std::mutex> lk(sim::g_lock);
+  sim::State* s = sim::g_state;
+  if (s == nullptr || !s->weak || sim::t_index < 0) return;
+  s->weak->store(sim::t_index, where, previous, value, o);
+}
+
+void sim_weak_rmw(const void* where, std::uint64_t previous, std::uint64_t value,
+                  std::memory_order o) noexcept {
+  std::lock_guard<std::mutex> lk(sim::g_lock);
+  sim::State* s = sim::g_state;
+  if (s == nullptr || !s->weak || sim::t_index < 0) return;
+  s->weak->rmw(sim::t_index, where, previous, value, o);
+}
+
+void sim_weak_fence(std::memory_order o) noexcept {
+  std::lock_guard<std::mutex> lk(sim::g_lock);
+  sim::State* s = sim::g_state;
+  if (s == nullptr || !s->weak || sim::t_index < 0) return;
+  s->weak->fence(sim::t_index, o);
+}
+
+void sim_weak_forget(const void* where) noexcept {
+  if (!sim::g_weak.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> lk(sim::g_lock);
+  sim::State* s = sim::g_state;
+  if (s != nullptr && s->weak) s->weak->forget(where);
+}
 }  // namespace tact::detail
+
+namespace tact::sim {
+void weak_release(const void* where) noexcept {
+  if (!detail::sim_weak_memory()) return;
+  std::lock_guard<std::mutex> lk(g_lock);
+  if (g_state != nullptr && g_state->weak) g_state->weak->release(t_index, where);
+}
+
+void weak_acquire(const void* where) noexcept {
+  if (!detail::sim_weak_memory()) return;
+  std::lock_guard<std::mutex> lk(g_lock);
+  if (g_state != nullptr && g_state->weak) g_state->weak->acquire(t_index, where);
+}
+}  // namespace tact::sim

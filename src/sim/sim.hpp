@@ -22,7 +22,9 @@
 // same state (and a crash or deadlock fails one seed, not the test binary).
 //
 // Execution is sequentially consistent (one thread at a time, std::atomic
-// underneath): this finds interleaving bugs, not weak-memory reordering bugs.
+// underneath), which finds interleaving bugs; Options::weak_memory adds a model of
+// C++'s weak memory (weak_memory.hpp): loads may return older values, as far as the
+// memory orders allow, which finds a missing release or acquire.
 //
 // The trace hash is FNV-1a over (thread index, point kind) of every step; the same
 // seed gives the same hash (test/sim/sim_replay_test.cpp checks it).
@@ -54,12 +56,15 @@ struct Options {
   // in virtual nanoseconds; 0: unbounded. A test that takes "get_for(30s) does not
   // time out while the answer is runnable" as an invariant bounds it.
   std::int64_t max_preemption_ns = 0;
+  // Loads may return older stores, as C++'s memory orders allow (weak_memory.hpp).
+  bool weak_memory = false;
 };
 
 struct Result {
   bool ok = true;
   std::uint64_t steps = 0;
   std::uint64_t hash = 0;
+  std::uint64_t stale_loads = 0;  // weak_memory: loads that returned an older store
   std::string failure;  // empty when ok
 };
 
@@ -98,6 +103,12 @@ bool futex_wait(const void* key, const detail::Atomic<std::uint32_t>& word,
                 std::uint32_t expected,
                 const std::chrono::steady_clock::time_point* deadline) noexcept;
 void futex_wake(const void* key, int count) noexcept;  // count < 0: all
+
+// Synchronization through something other than tact's Atomic (moodycamel's queue),
+// declared to the weak-memory model: release(q) before handing a value over through
+// q, acquire(q) after taking one. No scheduling point; nothing outside weak_memory.
+void weak_release(const void* where) noexcept;
+void weak_acquire(const void* where) noexcept;
 
 // Virtual steady_clock (advances by a tick per read) while a simulation runs.
 std::chrono::steady_clock::time_point now() noexcept;
@@ -170,6 +181,7 @@ struct ExploreOptions {
   std::uint64_t max_steps = 5'000'000;
   std::uint64_t time_jump_one_in = 32;
   std::int64_t max_preemption_ns = 0;  // Options::max_preemption_ns
+  bool weak_memory = false;  // Options::weak_memory; TACT_SIM_WEAK=1 sets it
   double max_seconds = 60;  // stop early (not a failure) when the sweep takes longer
   bool stop_at_first_failure = true;
   int child_timeout_seconds = 60;  // wall clock per seed: past it the seed fails (hang)

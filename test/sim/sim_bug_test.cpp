@@ -93,16 +93,46 @@ TEST(SimBug, AnInterleavedResumeRejectedByThePublisherIsFound) {
                interleaved_kill, 1000, 700);
 }
 
-// The one the simulation cannot find, by construction: pop()'s relaxed store of
-// bottom_ is a weak-memory bug (a thief reading it synchronizes with no push under
-// C++20), and the simulation executes sequentially consistently. It stays with TSan
-// and the argument in chase_lev_deque.hpp. This test records that the deque
-// scenario passes with it.
-TEST(SimBug, TheDequesRelaxedBottomStoreIsBeyondASequentiallyConsistentSimulation) {
-  const auto r = seeds_to_find("bug_deque_relaxed_bottom", sim::Mode::kRandom, 300, 60,
-                               with_bug(sim::Bug::kDequeRelaxedBottomStore,
-                                        tact::simtest::deque_owner_vs_thieves));
-  std::printf("BUG-TABLE bug_deque_relaxed_bottom random: %s\n", r.summary().c_str());
+// pop()'s relaxed store of bottom_ is a weak-memory bug: a thief that reads it
+// synchronizes with no push under C++20 and may read a ring slot from one lap earlier,
+// an item already taken, and still win its CAS on top_. No interleaving shows it: a
+// sequentially consistent run passes with the bug in (the first half records that);
+// the weak-memory mode (src/sim/weak_memory.hpp), where a load may return an older
+// store the memory orders allow, finds it.
+TEST(SimBug, TheDequesRelaxedBottomStoreIsFoundUnderWeakMemory) {
+  const auto sc = seeds_to_find("bug_deque_relaxed_bottom_sc", sim::Mode::kRandom, 300, 60,
+                                with_bug(sim::Bug::kDequeRelaxedBottomStore,
+                                         tact::simtest::deque_owner_vs_thieves));
+  std::printf("BUG-TABLE bug_deque_relaxed_bottom random (sequentially consistent): %s\n",
+              sc.summary().c_str());
+  EXPECT_EQ(sc.failures, 0u) << sc.summary();
+  for (sim::Mode mode : {sim::Mode::kRandom, sim::Mode::kPct}) {
+    const auto r = seeds_to_find("bug_deque_relaxed_bottom", mode, 1000, 120,
+                                 with_bug(sim::Bug::kDequeRelaxedBottomStore,
+                                          tact::simtest::deque_owner_vs_thieves),
+                                 3, 100, /*weak_memory=*/true);
+    const char* strategy = mode == sim::Mode::kPct ? "pct" : "random";
+    if (r.failures > 0) {
+      std::printf("BUG-TABLE bug_deque_relaxed_bottom %s (weak memory): found at seed %llu, "
+                  "%llu seeds to find (%s)\n",
+                  strategy, static_cast<unsigned long long>(r.first_failing_seed),
+                  static_cast<unsigned long long>(r.first_failing_index), r.first_failure.c_str());
+    } else {
+      std::printf("BUG-TABLE bug_deque_relaxed_bottom %s (weak memory): not found in %llu seeds\n",
+                  strategy, static_cast<unsigned long long>(r.runs));
+    }
+    if (mode == sim::Mode::kRandom) {
+      EXPECT_GT(r.failures, 0u) << "not found in " << r.runs << " seeds (random, weak memory)";
+    }
+  }
+}
+
+// The weak-memory mode reports no reordering the memory orders forbid: the fixed
+// deque passes it.
+TEST(SimBug, TheFixedDequePassesUnderWeakMemory) {
+  const auto r = seeds_to_find("deque_weak_control", sim::Mode::kRandom, 300, 60,
+                               with_bug(sim::Bug::kNone, tact::simtest::deque_owner_vs_thieves),
+                               3, 100, /*weak_memory=*/true);
   EXPECT_EQ(r.failures, 0u) << r.summary();
 }
 

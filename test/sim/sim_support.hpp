@@ -53,8 +53,10 @@ inline void expect_all_seeds_pass(const char* name, std::uint64_t seeds, double 
 // Seeds until the first failure (the bug-variant tests): the report says which.
 inline sim::ExploreReport seeds_to_find(const char* name, sim::Mode mode, std::uint64_t seeds,
                                         double seconds, const std::function<bool()>& body,
-                                        int pct_depth = 3, std::uint64_t pct_horizon = 100) {
+                                        int pct_depth = 3, std::uint64_t pct_horizon = 100,
+                                        bool weak_memory = false) {
   sim::ExploreOptions o;
+  o.weak_memory = weak_memory;
   o.first_seed = 1;
   o.seeds = seeds;
   o.mode = mode;

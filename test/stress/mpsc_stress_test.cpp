@@ -44,21 +44,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <barrier>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <ostream>
-#include <semaphore>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
+#include "support/concurrency.hpp"
 #include "support/watchdog.hpp"
 #include "sync/spin.hpp"
 
@@ -66,11 +63,13 @@ namespace tact::detail {
 namespace {
 
 using namespace std::chrono_literals;
+using tact::test::Clock;
+using tact::test::Thread;
 
 constexpr long kNodesPerProducer = 1'000'000;  // release; sanitizer builds do a tenth
 constexpr int kRunnerThreads = 2;
 constexpr std::size_t kMaxBatch = 16;
-constexpr int kSpinsBeforeBlocking = 2000;
+constexpr int kSpinsBeforeBlocking = tact::test::kSimulated ? 20 : 2000;
 constexpr int kBurstsPerRound = 4;  // producers meet for a quiescence check this often
 constexpr std::size_t kPoolChunk = 64;  // recycled supply: nodes allocated at a time
 constexpr auto kStallLimit = 10s;  // no delivery for this long while waiting = lost edge
@@ -128,7 +127,7 @@ class NodePool {
     taken_.fetch_add(1, std::memory_order_relaxed);  // relaxed: ordered by the barrier / joins
     if (supply_ == NodeSupply::kHeap) return new StressNode;
     if (local_.empty()) {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<Mutex> lock(mutex_);
       local_.swap(returned_);
     }
     if (local_.empty()) {
@@ -149,7 +148,7 @@ class NodePool {
       delete node;
       return;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<Mutex> lock(mutex_);
     returned_.push_back(node);
   }
 
@@ -164,12 +163,12 @@ class NodePool {
 
  private:
   const NodeSupply supply_;
-  std::atomic<long> taken_{0};
-  std::atomic<long> given_back_{0};
-  std::atomic<long> bad_takes_{0};
+  Atomic<long> taken_{0};
+  Atomic<long> given_back_{0};
+  Atomic<long> bad_takes_{0};
   std::vector<StressNode*> local_;                     // the producer's
   std::vector<std::unique_ptr<StressNode[]>> chunks_;  // the producer's (recycled)
-  std::mutex mutex_;
+  Mutex mutex_;
   std::vector<StressNode*> returned_;  // consumer side → producer
 };
 
@@ -185,7 +184,7 @@ Pools make_pools(int producers, NodeSupply supply) {
 // queue keeps draining to empty and the edge fires often. `after_burst` runs
 // between bursts, when none of this producer's pushes is in flight.
 template <class OnEdge, class AfterBurst>
-void produce(MpscQueue& queue, NodePool& pool, long count, int producer, std::atomic<long>& pushed,
+void produce(MpscQueue& queue, NodePool& pool, long count, int producer, Atomic<long>& pushed,
              OnEdge on_edge, AfterBurst after_burst) {
   Rng rng(static_cast<std::uint64_t>(producer) + 1);
   long seq = 0;
@@ -203,7 +202,7 @@ void produce(MpscQueue& queue, NodePool& pool, long count, int producer, std::at
     pushed.store(seq, std::memory_order_release);
     const std::uint32_t pause = rng.below(8);
     if (pause == 0) {
-      std::this_thread::yield();
+      tact::test::yield();
     } else {
       for (std::uint32_t i = 0; i < pause * 16; ++i) cpu_relax();
     }
@@ -349,7 +348,7 @@ class ConsumerLog {
   long duplicates_ = 0;
   long out_of_order_ = 0;
   long bad_states_ = 0;
-  std::atomic<long> wrong_retirements_{0};
+  Atomic<long> wrong_retirements_{0};
 };
 
 // One pop() (batch == 1) or pop_batch(); the result goes through the log.
@@ -387,9 +386,9 @@ class EdgeProtocolRun {
 
   // Runs producers and runners to completion; returns false on a stall.
   bool run() {
-    std::vector<std::thread> runners;
+    std::vector<Thread> runners;
     for (int r = 0; r < kRunnerThreads; ++r) runners.emplace_back([this, r] { runner_loop(r); });
-    std::vector<std::thread> producers;
+    std::vector<Thread> producers;
     for (int p = 0; p < producers_; ++p) producers.emplace_back([this, p] { producer_main(p); });
     for (auto& t : producers) t.join();
     const bool finished = wait_until_drained_and_idle();
@@ -540,7 +539,7 @@ class EdgeProtocolRun {
       failed_marks_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a count
       claim_running();
       // On 2 cores the pusher may be preempted inside its cut window; let it run.
-      if (++idle_spins % 64 == 0) std::this_thread::yield();
+      if (++idle_spins % 64 == 0) tact::test::yield();
       if (stop_.load(std::memory_order_relaxed)) return;  // relaxed: a stalled run is torn down
     }
   }
@@ -586,7 +585,7 @@ class EdgeProtocolRun {
     quiescence_checks_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a count
     const long edges = edges_.load(std::memory_order_acquire);   // pairs with hand_out_run_token
     while (marks_.load(std::memory_order_acquire) != edges) {    // pairs with run_turn
-      std::this_thread::yield();  // a turn is running; a hang here is the Watchdog's
+      tact::test::yield();  // a turn is running; a hang here is the Watchdog's
     }
     if (delivered_.load(std::memory_order_relaxed) != pushed_total()) {
       if (stranded_rounds_.fetch_add(1, std::memory_order_relaxed) == 0) {
@@ -607,19 +606,19 @@ class EdgeProtocolRun {
     const long total = per_producer_ * producers_;
     const long edges = edges_.load(std::memory_order_acquire);  // final: producers joined
     long last_progress = -1;
-    auto last_change = std::chrono::steady_clock::now();
+    auto last_change = Clock::now();
     for (;;) {
       const long marks = marks_.load(std::memory_order_acquire);  // pairs with run_turn
       const long delivered = delivered_.load(std::memory_order_relaxed);
       if (delivered == total && marks == edges) return true;
       if (delivered + marks != last_progress) {
         last_progress = delivered + marks;
-        last_change = std::chrono::steady_clock::now();
-      } else if (std::chrono::steady_clock::now() - last_change > kStallLimit) {
+        last_change = Clock::now();
+      } else if (Clock::now() - last_change > kStallLimit) {
         ADD_FAILURE() << "no progress for " << kStallLimit.count() << " s (lost edge?)\n" << dump();
         return false;
       }
-      std::this_thread::sleep_for(1ms);
+      tact::test::sleep_for(1ms);
     }
   }
 
@@ -628,22 +627,22 @@ class EdgeProtocolRun {
   MpscQueue queue_;
   Pools pools_;  // after queue_: destroyed first (the queue holds only its stub by then)
   std::vector<std::unique_ptr<Retirer>> retirers_;  // one per runner thread
-  std::vector<std::atomic<long>> pushed_;
-  std::barrier<QuiescenceCheck> round_barrier_;
-  std::counting_semaphore<> token_signal_{0};
-  std::atomic<bool> stop_{false};
-  std::atomic<int> pending_tokens_{0};
-  std::atomic<bool> running_{false};
-  std::atomic<long> delivered_{0};
-  std::atomic<long> edges_{0};
-  std::atomic<long> turns_{0};
-  std::atomic<long> marks_{0};
-  std::atomic<long> failed_marks_{0};
-  std::atomic<long> quiescence_checks_{0};
-  std::atomic<long> stranded_rounds_{0};
-  std::atomic<long> held_rounds_{0};
-  std::atomic<long> token_violations_{0};
-  std::atomic<long> double_runs_{0};
+  std::vector<Atomic<long>> pushed_;
+  tact::test::PhaseBarrier<QuiescenceCheck> round_barrier_;
+  tact::test::Semaphore token_signal_{0};
+  Atomic<bool> stop_{false};
+  Atomic<int> pending_tokens_{0};
+  Atomic<bool> running_{false};
+  Atomic<long> delivered_{0};
+  Atomic<long> edges_{0};
+  Atomic<long> turns_{0};
+  Atomic<long> marks_{0};
+  Atomic<long> failed_marks_{0};
+  Atomic<long> quiescence_checks_{0};
+  Atomic<long> stranded_rounds_{0};
+  Atomic<long> held_rounds_{0};
+  Atomic<long> token_violations_{0};
+  Atomic<long> double_runs_{0};
   ConsumerLog log_;  // touched only by the holder of consumer rights
 };
 
@@ -713,9 +712,9 @@ TEST_P(MpscStress, SpinningConsumerReceivesEveryNodeOnceInProducerOrder) {
   Pools pools = make_pools(producers, supply);
   std::vector<std::unique_ptr<Retirer>> retirers;
   retirers.push_back(std::make_unique<Retirer>(queue, pools, per_producer));
-  std::vector<std::atomic<long>> pushed(static_cast<std::size_t>(producers));
-  std::atomic<long> delivered{0};
-  std::atomic<long> edges{0};
+  std::vector<Atomic<long>> pushed(static_cast<std::size_t>(producers));
+  Atomic<long> delivered{0};
+  Atomic<long> edges{0};
   ConsumerLog log(producers, per_producer);
 
   tact::test::Watchdog watchdog("MpscStress.SpinningConsumer", kWatchdogLimit, [&] {
@@ -727,27 +726,27 @@ TEST_P(MpscStress, SpinningConsumerReceivesEveryNodeOnceInProducerOrder) {
     return out.str();
   });
 
-  std::atomic<bool> producers_done{false};
+  Atomic<bool> producers_done{false};
   bool stalled = false;
   bool final_mark = false;
-  std::thread consumer([&] {
+  Thread consumer([&] {
     Retirer& retirer = *retirers[0];
     std::size_t batch = 1;
     long empty_polls = 0;
     long delivered_at_last_check = -1;
-    auto last_progress = std::chrono::steady_clock::now();
+    auto last_progress = Clock::now();
     while (log.delivered() < total) {
       const std::size_t n = take_some(queue, batch, log, retirer);
       batch = batch % kMaxBatch + 1;  // vary the batch size; 1 is plain pop()
       delivered.fetch_add(static_cast<long>(n), std::memory_order_relaxed);  // relaxed: progress
       if (n != 0 || ++empty_polls % 64 != 0) continue;
-      std::this_thread::yield();
+      tact::test::yield();
       // Messages missing once every push is done: lost (or stuck behind a broken link).
       if (log.delivered() != delivered_at_last_check) {
         delivered_at_last_check = log.delivered();
-        last_progress = std::chrono::steady_clock::now();
+        last_progress = Clock::now();
       } else if (producers_done.load(std::memory_order_acquire) &&  // pairs with the store below
-                 std::chrono::steady_clock::now() - last_progress > kStallLimit) {
+                 Clock::now() - last_progress > kStallLimit) {
         stalled = true;
         return;
       }
@@ -765,7 +764,7 @@ TEST_P(MpscStress, SpinningConsumerReceivesEveryNodeOnceInProducerOrder) {
       retirer.retire(retired);
     }
   });
-  std::vector<std::thread> threads;
+  std::vector<Thread> threads;
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
       produce(queue, *pools[static_cast<std::size_t>(p)], per_producer, p,

@@ -8,8 +8,10 @@
 // scheduling point, and its clock and sleeps are virtual.
 #pragma once
 
+#include <barrier>
 #include <chrono>
 #include <cstddef>
+#include <semaphore>
 #include <thread>
 #include <utility>
 
@@ -86,6 +88,74 @@ class Barrier {
   std::ptrdiff_t waiting_;
   std::size_t phase_ = 0;
 };
+
+#if defined(TACT_SIM)
+// std::barrier<Completion>: `count` threads meet; the last to arrive runs
+// `completion` before any of them goes on; a thread may leave for good
+// (arrive_and_drop), which lowers the count of later phases.
+template <class Completion>
+class PhaseBarrier {
+ public:
+  PhaseBarrier(std::ptrdiff_t count, Completion completion)
+      : count_(count), waiting_(count), completion_(std::move(completion)) {}
+  void arrive_and_wait() { arrive(false); }
+  void arrive_and_drop() { arrive(true); }
+
+ private:
+  void arrive(bool drop) {
+    std::unique_lock<Mutex> lock(mutex_);
+    const std::size_t phase = phase_;
+    if (drop) --count_;
+    if (--waiting_ == 0) {
+      completion_();
+      waiting_ = count_;
+      ++phase_;
+      cv_.notify_all();
+      return;
+    }
+    if (drop) return;
+    while (phase_ == phase) cv_.wait(lock);
+  }
+
+  Mutex mutex_;
+  detail::CondVar cv_;
+  std::ptrdiff_t count_;
+  std::ptrdiff_t waiting_;
+  std::size_t phase_ = 0;
+  Completion completion_;
+};
+
+// std::counting_semaphore<>.
+class Semaphore {
+ public:
+  explicit Semaphore(std::ptrdiff_t initial) : count_(initial) {}
+  void release(std::ptrdiff_t n = 1) {
+    std::lock_guard<Mutex> lock(mutex_);
+    count_ += n;
+    cv_.notify_all();
+  }
+  bool try_acquire() {
+    std::lock_guard<Mutex> lock(mutex_);
+    if (count_ == 0) return false;
+    --count_;
+    return true;
+  }
+  void acquire() {
+    std::unique_lock<Mutex> lock(mutex_);
+    while (count_ == 0) cv_.wait(lock);
+    --count_;
+  }
+
+ private:
+  Mutex mutex_;
+  detail::CondVar cv_;
+  std::ptrdiff_t count_;
+};
+#else
+template <class Completion>
+using PhaseBarrier = std::barrier<Completion>;
+using Semaphore = std::counting_semaphore<>;
+#endif
 
 // std::atomic<T>::wait / notify_one: a futex wait on real threads; in the
 // simulation a spin (each load a scheduling point), which needs no notify.
