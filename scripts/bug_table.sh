@@ -60,6 +60,7 @@ SIM_PAIRS=(
   "woken_worker_still_searching|sim_scheduler_stress_test_bugs|SchedulerWakeUp.ASleepingWorkerIsWokenWhileTheOtherRunsALongTask"
   "woken_worker_still_searching|sim_runtime_stress_test_bugs|RuntimeStress.AnIdleWorkerTakesNewWorkWhileAnotherRunsALongHandler"
   "deque_relaxed_bottom_store|sim_scheduler_stress_test_bugs|Configs/SchedulerStress.SelfReschedulingTasksRunExactlyTheirCount/TwoWorkersLocalQueue2"
+  "deque_relaxed_bottom_store|sim_deque_stress_test_bugs|*|weak"
   "shutdown_ignores_driver_turn|sim_driver_stress_test_bugs|*"
 )
 
@@ -118,13 +119,16 @@ if [[ -z "$ONLY" || "$ONLY" == sim ]]; then
   build sim "${bins[@]}" || {
     echo "bug_table.sh: the sim *_bugs targets did not build" >&2; exit 1; }
   for pair in "${SIM_PAIRS[@]}"; do
-    IFS='|' read -r bug bin filter <<<"$pair"
+    IFS='|' read -r bug bin filter mode <<<"$pair"
     wanted "$bug" "$bin" || continue
     exe="build/sim/test/sim/$bin"
-    tag="$bug.$bin"
-    TACT_BUG="$bug" TACT_SIM_SEEDS="$SEEDS" "$exe" --gtest_filter="$filter" >"$LOGS/$tag.sim.log" 2>&1
+    tag="$bug.$bin${mode:+.$mode}"
+    weak=0
+    [[ "$mode" == weak ]] && weak=1  # the weak-memory mode: loads may return older stores
+    TACT_BUG="$bug" TACT_SIM_WEAK="$weak" TACT_SIM_SEEDS="$SEEDS" "$exe" --gtest_filter="$filter" \
+      >"$LOGS/$tag.sim.log" 2>&1
     while read -r line; do
-      echo "BUGTABLE sim $bug $bin ($filter): $line"
+      echo "BUGTABLE sim${mode:+ ($mode memory)} $bug $bin ($filter): $line"
     done < <(grep -E '^sim\[[^]]*\] \((random|pct)\):' "$LOGS/$tag.sim.log" | sed -E 's/^sim\[[^]]*\] //')
   done
 fi
