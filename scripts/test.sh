@@ -32,7 +32,7 @@
 #   test/consumers/run_matrix.sh: a small tact program built against the installed
 #   package with each compiler x standard library x standard x build system
 #   (find_package, pkg-config, add_subdirectory) under -Wall -Wextra -Wpedantic
-#   -Wshadow -Wconversion -Werror, and run: 18 cells. It installs build/release and
+#   -Wshadow -Wconversion -Werror, and run: 14 cells (18 with --full). It installs build/release and
 #   build/clang when this run built them, and builds libtact.a itself otherwise.
 #
 # Prints a per-preset summary; the last line is exactly
