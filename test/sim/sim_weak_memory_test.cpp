@@ -30,24 +30,36 @@ sim::ExploreReport explore_weak(const char* name, const std::function<bool()>& b
   return sim::explore(name, o, body);
 }
 
-// Message passing: data, then a flag. With the flag relaxed, a reader that sees the
-// flag may still read the old data; with release/acquire it may not.
-bool message_passing(std::memory_order store_flag, std::memory_order load_flag) {
+// Starts each function as a sim thread and joins them all.
+template <class... Fns>
+void run_threads(Fns... fns) {
+  std::thread threads[] = {sim::spawn(fns)...};
+  for (std::thread& t : threads) sim::join(t);
+}
+
+// Message passing: data, then a flag; a reader loads the flag, then the data. What
+// it saw of each.
+struct MessagePassing {
   Atomic<int> data{0};
   Atomic<int> flag{0};
   int seen_flag = 0;
   int seen_data = 0;
-  std::thread writer = sim::spawn([&] {
-    data.store(42, std::memory_order_relaxed);
-    flag.store(1, store_flag);
-  });
-  std::thread reader = sim::spawn([&] {
-    seen_flag = flag.load(load_flag);
-    seen_data = data.load(std::memory_order_relaxed);
-  });
-  sim::join(writer);
-  sim::join(reader);
-  return !(seen_flag == 1 && seen_data == 0);  // false: the weak outcome
+};
+
+// With the flag relaxed, a reader that sees the flag may still read the old data;
+// with release/acquire it may not.
+bool message_passing(std::memory_order store_flag, std::memory_order load_flag) {
+  MessagePassing mp;
+  run_threads(
+      [&] {
+        mp.data.store(42, std::memory_order_relaxed);
+        mp.flag.store(1, store_flag);
+      },
+      [&] {
+        mp.seen_flag = mp.flag.load(load_flag);
+        mp.seen_data = mp.data.load(std::memory_order_relaxed);
+      });
+  return !(mp.seen_flag == 1 && mp.seen_data == 0);  // false: the weak outcome
 }
 
 TEST(SimWeakMemory, RelaxedMessagePassingCanReadOldData) {
@@ -69,50 +81,39 @@ TEST(SimWeakMemory, ReleaseAcquireMessagePassingNeverReadsOldData) {
 // The same with fences: a relaxed flag between a release fence and an acquire fence.
 TEST(SimWeakMemory, FencesMakeRelaxedMessagePassingSafe) {
   const auto r = explore_weak("mp_fences", [] {
-    Atomic<int> data{0};
-    Atomic<int> flag{0};
-    int seen_flag = 0;
-    int seen_data = 0;
-    std::thread writer = sim::spawn([&] {
-      data.store(42, std::memory_order_relaxed);
-      tact::detail::sim_weak_fence(std::memory_order_release);
-      flag.store(1, std::memory_order_relaxed);
-    });
-    std::thread reader = sim::spawn([&] {
-      seen_flag = flag.load(std::memory_order_relaxed);
-      tact::detail::sim_weak_fence(std::memory_order_acquire);
-      seen_data = data.load(std::memory_order_relaxed);
-    });
-    sim::join(writer);
-    sim::join(reader);
-    return !(seen_flag == 1 && seen_data == 0);
+    MessagePassing mp;
+    run_threads(
+        [&] {
+          mp.data.store(42, std::memory_order_relaxed);
+          tact::detail::sim_weak_fence(std::memory_order_release);
+          mp.flag.store(1, std::memory_order_relaxed);
+        },
+        [&] {
+          mp.seen_flag = mp.flag.load(std::memory_order_relaxed);
+          tact::detail::sim_weak_fence(std::memory_order_acquire);
+          mp.seen_data = mp.data.load(std::memory_order_relaxed);
+        });
+    return !(mp.seen_flag == 1 && mp.seen_data == 0);
   });
   EXPECT_EQ(r.failures, 0u) << r.summary();
 }
 
 // A release sequence: a read-modify-write after the release store carries it on, so an
-// acquire that reads the RMW's value synchronizes with the first store.
+// acquire that reads the RMW's value (2) synchronizes with the first store.
 TEST(SimWeakMemory, ARmwContinuesTheReleaseSequence) {
   const auto r = explore_weak("release_sequence", [] {
-    Atomic<int> data{0};
-    Atomic<int> flag{0};
-    int seen_flag = 0;
-    int seen_data = 0;
-    std::thread writer = sim::spawn([&] {
-      data.store(42, std::memory_order_relaxed);
-      flag.store(1, std::memory_order_release);
-    });
-    std::thread bumper = sim::spawn([&] { flag.fetch_add(1, std::memory_order_relaxed); });
-    std::thread reader = sim::spawn([&] {
-      seen_flag = flag.load(std::memory_order_acquire);
-      seen_data = data.load(std::memory_order_relaxed);
-    });
-    sim::join(writer);
-    sim::join(bumper);
-    sim::join(reader);
-    // Whatever non-zero flag it reads heads a release sequence from the writer's
-    // store (1, or 2 from the RMW after it), unless the RMW came first (1 from it).
-    return !(seen_flag == 2 && seen_data == 0);
+    MessagePassing mp;
+    run_threads(
+        [&] {
+          mp.data.store(42, std::memory_order_relaxed);
+          mp.flag.store(1, std::memory_order_release);
+        },
+        [&] { mp.flag.fetch_add(1, std::memory_order_relaxed); },
+        [&] {
+          mp.seen_flag = mp.flag.load(std::memory_order_acquire);
+          mp.seen_data = mp.data.load(std::memory_order_relaxed);
+        });
+    return !(mp.seen_flag == 2 && mp.seen_data == 0);
   });
   EXPECT_EQ(r.failures, 0u) << r.summary();
 }
@@ -125,18 +126,17 @@ bool store_buffering(bool fences) {
   Atomic<int> y{0};
   int r1 = -1;
   int r2 = -1;
-  std::thread a = sim::spawn([&] {
-    x.store(1, std::memory_order_release);
-    if (fences) tact::detail::fence_seq_cst();
-    r1 = y.load(std::memory_order_acquire);
-  });
-  std::thread b = sim::spawn([&] {
-    y.store(1, std::memory_order_release);
-    if (fences) tact::detail::fence_seq_cst();
-    r2 = x.load(std::memory_order_acquire);
-  });
-  sim::join(a);
-  sim::join(b);
+  run_threads(
+      [&] {
+        x.store(1, std::memory_order_release);
+        if (fences) tact::detail::fence_seq_cst();
+        r1 = y.load(std::memory_order_acquire);
+      },
+      [&] {
+        y.store(1, std::memory_order_release);
+        if (fences) tact::detail::fence_seq_cst();
+        r2 = x.load(std::memory_order_acquire);
+      });
   return !(r1 == 0 && r2 == 0);
 }
 
