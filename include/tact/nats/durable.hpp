@@ -68,6 +68,18 @@ class OwnershipLost : public Error {
   using Error::Error;
 };
 
+// One answer an incarnation on this host gave (DurableOptions::on_answer).
+struct DurableAnswer {
+  std::string_view actor;       // its name, e.g. "account/42"
+  std::string_view request_id;  // the ask's (the caller's, or a fresh one)
+  // This host's tenure of the actor: the lease entry's revision when it was
+  // taken. Tenures of one actor never overlap in time if ownership holds.
+  std::uint64_t epoch = 0;
+  // True: the command recorded events and the stream acknowledged them. False:
+  // a read, or a retry answered from memory.
+  bool recorded = false;
+};
+
 struct DurableOptions {
   std::vector<std::string> servers{"nats://127.0.0.1:4222"};
   std::string cluster = "default";  // names the stream and buckets (docs/durable.md)
@@ -86,6 +98,11 @@ struct DurableOptions {
   std::uint32_t snapshot_every = 100;              // records between checkpoints
   std::uint32_t recent_requests = 1000;            // request ids remembered for retries
   int threads = 4;                                 // the host's storage threads
+  // Called for each ask an incarnation here answers with a value, just before
+  // the answer is sent (after its record is acknowledged): a history for
+  // checking, as the fault test's checker does (docs/durable.md). Runs on the
+  // incarnation's worker: keep it short; an exception from it is ignored.
+  std::function<void(const DurableAnswer&)> on_answer;
 };
 
 template <class A>
@@ -335,6 +352,7 @@ class Incarnation {
     }
     last_used_ = std::chrono::steady_clock::now();
     if (auto it = recent_index_.find(call->request_id); it != recent_index_.end()) {
+      durable_answered(host_, *slot_, call->request_id, false);
       call->answer(&it->second, nullptr);  // a retry: the first outcome again
       co_return;
     }
@@ -356,12 +374,24 @@ class Incarnation {
       co_return;
     }
     if (events.empty()) {  // nothing to persist: a read
+      durable_answered(host_, *slot_, call->request_id, false);
       call->answer(&answer, nullptr);
       co_return;
     }
     DurableRecord record{call->request_id, answer, std::move(events)};
+    if (config_.answer_before_append) {
+      // The deliberate fault (TACT_DURABLE_FAULT, docs/durable.md): the
+      // answer goes out before its record is stored, so a kill loses it.
+      remember(call->request_id, answer);
+      durable_answered(host_, *slot_, call->request_id, true);
+      call->answer(&answer, nullptr);
+    }
     Reply<DurableAppend> appending = durable_append(host_, slot_, std::move(record));
     const DurableAppend outcome = co_await std::move(appending);
+    if (config_.answer_before_append) {
+      if (outcome != DurableAppend::kStored) lose(ctx, false);
+      co_return;
+    }
     if (outcome != DurableAppend::kStored) {
       lose(ctx, false);
       call->answer(nullptr, std::make_exception_ptr(OwnershipLost(
@@ -371,6 +401,7 @@ class Incarnation {
       co_return;
     }
     remember(call->request_id, answer);
+    durable_answered(host_, *slot_, call->request_id, true);
     call->answer(&answer, nullptr);
     if (++since_snapshot_ >= config_.snapshot_every) {
       since_snapshot_ = 0;
