@@ -186,7 +186,7 @@ class Run:
         server_down = None  # (index, restart at)
         paused = None  # (name, resume at)
         next_kill = start + a.kill_every
-        done_server, done_pause = False, False
+        done_server, done_pause = a.only_node_kills, a.only_node_kills
         while time.monotonic() < end_faults or server_down or paused:
             self.check_watchdog()
             now = time.monotonic()
@@ -276,6 +276,8 @@ def main():
     parser.add_argument("--lease-ms", type=int, default=3000)
     parser.add_argument("--server-down", type=float, default=3.0, help="seconds a killed NATS server stays down")
     parser.add_argument("--pause-beyond-lease", type=float, default=1.5, help="SIGSTOP for lease + this")
+    parser.add_argument("--only-node-kills", action="store_true",
+                        help="no NATS server kill, no pause (the broken mode's ctest: shorter)")
     parser.add_argument("--accounts", type=int, default=100)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--threads", type=int, default=6, help="per client")

@@ -137,7 +137,7 @@ Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<Durab
   return on_storage_thread<DurableAppend>(host, [host, slot, record = std::move(record)]() {
     // The deliberate fault writes behind: the answer went out already, and
     // the record waits a while, as a write-back cache would make it.
-    if (host->answer_before_append()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (host->answer_before_append()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     durable::AppendResult result = slot->journal.append(record, append_deadline(host));
     switch (result.outcome) {
       case durable::Appended::kStored:
