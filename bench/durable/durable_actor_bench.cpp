@@ -245,6 +245,7 @@ std::vector<double> failover(tact::test::JetStreamCluster& cluster, tact::nats::
 // -- a NATS server killed under a busy actor -------------------------------------------
 std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats::DurableHost& host,
                               const Settings& s) {
+  const bool verbose = std::getenv("TACT_BENCH_VERBOSE") != nullptr;
   std::vector<double> ms;
   auto ref = host.get<Account>("nats-kill");
   for (int r = 0; r < s.nats_kills; ++r) {
@@ -260,8 +261,10 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
             (void)ref.ask(Deposit{1}, id).get();
             answers.push_back(Clock::now());
             break;
-          } catch (const tact::Error&) {
+          } catch (const tact::Error& e) {
             if (stop.load(std::memory_order_relaxed)) return;
+            if (verbose) std::fprintf(stderr, "  nats kill: %s: %s\n", id.c_str(), e.what());
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
           }
         }
       }

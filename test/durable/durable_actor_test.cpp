@@ -209,6 +209,30 @@ TEST_F(DurableActorTest, EveryAnswerIsLoggedWithItsOwnersEpoch) {
   EXPECT_TRUE(log_a.take().empty());  // b ran it: nothing more on a's log
 }
 
+// A request whose incarnation stops before handling it is sent again, also
+// when a route's callbacks still hold it (as when a route activated it here).
+TEST(DurableInvocation, ADroppedInvocationIsSentAgainThoughARouteHoldsItToo) {
+  using Call = tact::nats::detail::Invocation<Account>::Call;
+  auto call = std::make_shared<Call>();
+  int sent_again = 0;
+  call->resolve = [](const std::string*, std::exception_ptr) {};
+  call->redispatch = [&](std::shared_ptr<Call>) { ++sent_again; };
+  const std::shared_ptr<Call> held_by_a_route = call;
+  { tact::nats::detail::Invocation<Account> dropped(std::move(call)); }
+  EXPECT_EQ(sent_again, 1);
+}
+
+// A request dropped unanswered anywhere says "ask again", not "broken promise".
+TEST(DurableInvocation, ADroppedRequestIsAnsweredOwnershipLost) {
+  using Call = tact::nats::detail::Invocation<Account>::Call;
+  std::exception_ptr error;
+  auto call = std::make_shared<Call>();
+  call->resolve = [&](const std::string*, std::exception_ptr e) { error = std::move(e); };
+  call.reset();
+  ASSERT_TRUE(error);
+  EXPECT_THROW(std::rethrow_exception(error), tact::nats::OwnershipLost);
+}
+
 TEST_F(DurableActorTest, ManyAsksToManyActorsFromManyThreads) {
   tact::test::Watchdog dog("many", std::chrono::seconds(120));
   tact::nats::DurableHost host(rt, options("n1"));

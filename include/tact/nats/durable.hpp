@@ -220,6 +220,18 @@ struct Invocation {
       resolved = true;
       resolve(bytes, std::move(error));
     }
+    Call() = default;
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    // A request dropped on a path that forgot it (say a handler's coroutine
+    // destroyed where it waits) is answered, never a broken promise: with
+    // OwnershipLost, which says to ask again with the same id.
+    ~Call() {
+      if (!resolved && resolve) {
+        resolve(nullptr, std::make_exception_ptr(OwnershipLost(
+                             "tact::nats durable: the request was dropped; ask again with the same id")));
+      }
+    }
   };
   std::shared_ptr<Call> call;
 
@@ -229,8 +241,11 @@ struct Invocation {
   Invocation& operator=(Invocation&&) noexcept = default;
   Invocation(const Invocation&) = delete;
   Invocation& operator=(const Invocation&) = delete;
+  // Dropped unhandled (its incarnation stopped, or was never activated): the
+  // request is sent again. Other copies of `call` (a route's callbacks, which
+  // handed it here) never answer it after handing it on.
   ~Invocation() {
-    if (call == nullptr || call->resolved || call.use_count() != 1) return;
+    if (call == nullptr || call->resolved) return;
     std::shared_ptr<Call> again = std::move(call);
     if (++again->attempts > 5) {
       again->answer(nullptr, std::make_exception_ptr(
