@@ -5,14 +5,14 @@
 //   bank_client --client c1 [--cluster bank] [--accounts 100] [--threads 8]
 //               [--seconds 20] [--transfers 50] [--seed 1] [--log FILE] URL...
 //
-// Every operation has an id of its own ("c1-17"), kept across retries, so a
-// retried request (after a timeout, through another node) moves money once.
-// A transfer is a saga of two steps on two accounts: the debit, id
-// "c1-t17/debit", then the credit, "c1-t17/credit", each retried with its id
-// until acknowledged; once the debit is acknowledged the credit is retried
-// until it is, so the bank's total is conserved (docs/durable.md says why a
-// saga and not a two-phase commit). A deposit that stays unanswered for
-// --give-up-s is logged "fail" (indeterminate: applied or not).
+// Every operation has an id of its own ("c1-3-17": client, thread, number),
+// kept across retries, so a retried request (after a timeout, through another
+// node) moves money once. A transfer is a saga of two steps on two accounts:
+// the debit, id "c1-3-t18/debit", then the credit, "c1-3-t18/credit", each
+// retried with its id until acknowledged, so the bank's total is conserved
+// (README.md says why a saga and not a two-phase commit). A deposit that stays
+// unanswered for --give-up-s (a transfer's step: ten times that) is logged
+// "fail" (indeterminate: applied or not).
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
