@@ -150,9 +150,10 @@ int main(int argc, char** argv) {
       break;
     } catch (const tact::Error& e) {
       if (std::chrono::steady_clock::now() > give_up) {
-        std::fprintf(stderr, "bank_node %s: %s\n", node_name.c_str(), e.what());
+        std::fprintf(stderr, "bank_node %s: giving up: %s\n", node_name.c_str(), e.what());
         return 1;
       }
+      std::fprintf(stderr, "bank_node %s: %s (trying again)\n", node_name.c_str(), e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
   }

@@ -35,25 +35,29 @@ durable::StoreConfig store_config(const DurableOptions& options) {
   config.request_timeout = options.append_timeout;
   return config;
 }
+// TACT_DURABLE_FAULT=answer-before-append: the deliberate fault the fault
+// test's checker must catch (docs/durable.md). Any other value is refused.
+bool fault_from_environment() {
+  const char* fault = std::getenv("TACT_DURABLE_FAULT");
+  if (fault == nullptr || *fault == '\0') return false;
+  const std::string_view name(fault);
+  if (name != "answer-before-append") {
+    throw tact::Error("tact::nats durable: TACT_DURABLE_FAULT='" + std::string(name) +
+                      "' is not a fault this build knows (answer-before-append)");
+  }
+  std::fprintf(stderr, "tact::nats durable: TACT_DURABLE_FAULT=answer-before-append: answers are "
+                       "sent before their records are stored (a deliberate fault, for testing)\n");
+  return true;
+}
 }  // namespace
 
 DurableHostImpl::DurableHostImpl(const DurableOptions& options)
     : options_(options),
+      answer_before_append_(fault_from_environment()),
       store_(store_config(options)),
       holder_(options.node + "/" + random_token()),
       storage_(options.threads),
       routing_(2) {
-  if (const char* fault = std::getenv("TACT_DURABLE_FAULT")) {
-    const std::string_view name(fault);
-    if (name == "answer-before-append") {
-      answer_before_append_ = true;
-      std::fprintf(stderr, "tact::nats durable: TACT_DURABLE_FAULT=answer-before-append: answers are "
-                           "sent before their records are stored (a deliberate fault, for testing)\n");
-    } else if (!name.empty()) {
-      throw tact::Error("tact::nats durable: TACT_DURABLE_FAULT='" + std::string(name) +
-                        "' is not a fault this build knows (answer-before-append)");
-    }
-  }
   const std::string subject = inbox_of(holder_);
   natsStatus status = natsConnection_Subscribe(
       &subscription_, store_.connection(), subject.c_str(),

@@ -58,9 +58,9 @@ class DurableHostImpl {
 
  private:
   DurableOptions options_;
+  bool answer_before_append_;  // before store_: a bad TACT_DURABLE_FAULT throws before connecting
   durable::JetStream store_;
   std::string holder_;
-  bool answer_before_append_ = false;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex inbound_mutex_;
   std::map<std::string, DurableInbound> inbound_;  // by class name

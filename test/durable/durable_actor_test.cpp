@@ -2,6 +2,7 @@
 // effect survives its host, a retried request is applied once, snapshots,
 // failures inside a handler, passivation, and one owner at a time.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <cstdint>
@@ -207,6 +208,22 @@ TEST_F(DurableActorTest, EveryAnswerIsLoggedWithItsOwnersEpoch) {
   EXPECT_EQ(rows[0].request_id, "op-3");
   EXPECT_GT(rows[0].epoch, first_epoch);
   EXPECT_TRUE(log_a.take().empty());  // b ran it: nothing more on a's log
+}
+
+// The deliberate fault of the fault test is named exactly, or refused before
+// anything connects.
+TEST(DurableFault, AnUnknownFaultIsRefused) {
+  ::setenv("TACT_DURABLE_FAULT", "answer-later", 1);
+  tact::Runtime rt;
+  tact::nats::DurableOptions o;
+  o.servers = {"nats://127.0.0.1:1"};  // never reached: the name is checked first
+  try {
+    tact::nats::DurableHost host(rt, o);
+    ADD_FAILURE() << "an unknown fault was accepted";
+  } catch (const tact::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("TACT_DURABLE_FAULT='answer-later'"), std::string::npos) << e.what();
+  }
+  ::unsetenv("TACT_DURABLE_FAULT");
 }
 
 // A request whose incarnation stops before handling it is sent again, also
