@@ -32,6 +32,12 @@
 #                  interleaved rounds (--quick: its --quick); its output in
 #                  results/nats.txt, its table in results/nats.md, printed after the
 #                  workloads'
+#   stage_durable  when tact::nats was built: tact-durable-bench (the journal beside a
+#                  raw JetStream append) and tact-durable-actor-bench (durable asks,
+#                  throughput on 1 and 100 actors, cold activation, fail-over after a
+#                  node SIGKILL and after a NATS server SIGKILL), each on a 3-server
+#                  cluster of its own; output in results/durable.txt, the table in
+#                  results/durable.md (--quick: fewer rounds)
 # Benchmarks that fail to build or run are reported, the others still are; the exit
 # status is non-zero when any failed.
 set -uo pipefail
@@ -100,15 +106,21 @@ stage_setup() {
 stage_build() {
   local b
   if ((!DO_BUILD)); then
-    for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tokio-workloads tact-nats-bench; do BUILT[$b]=1; done
+    for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tokio-workloads tact-nats-bench \
+             tact-durable-bench tact-durable-actor-bench; do BUILT[$b]=1; done
     return 0
   fi
   note "configure ($PRESET preset)"
   cmake --preset "$PRESET" -DTACT_BUILD_BENCH=ON || { echo "bench.sh: configure failed" >&2; exit 1; }
   # One target at a time, so a benchmark that does not compile costs only its own row.
-  for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tact-nats-bench; do
+  for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tact-nats-bench tact-durable-bench \
+           tact-durable-actor-bench; do
     if [[ $b == caf-workloads ]] && ! grep -q 'caf-workloads' "$BUILD_DIR/Makefile" 2>/dev/null; then
       echo "bench.sh: CAF 0.17 not found by CMake: no caf-workloads"
+      continue
+    fi
+    if [[ $b == tact-durable* ]] && ! grep -q "$b" "$BUILD_DIR/Makefile" 2>/dev/null; then
+      echo "bench.sh: tact::nats not built: no $b"
       continue
     fi
     if [[ $b == tact-nats-bench ]] && ! grep -q 'tact-nats-bench' "$BUILD_DIR/Makefile" 2>/dev/null; then
@@ -257,6 +269,30 @@ stage_nats() {
   fi
 }
 
+# Durable actors on a JetStream cluster (bench/durable/; docs/durable.md, "Cost").
+stage_durable() {
+  local journal="$BUILD_DIR/bench/durable/tact-durable-bench"
+  local actors="$BUILD_DIR/bench/durable/tact-durable-actor-bench"
+  local jargs=(--rounds 3 --appends 2000) aargs=(--rounds 3 --failovers 10 --nats-kills 3)
+  [[ $WORKLOAD_SCALE == 1 ]] || { jargs=(--rounds 1 --appends 500); aargs=(--rounds 1 --asks 300 --seconds 2 --failovers 3 --nats-kills 1); }
+  rm -f "$RESULTS/durable.txt" "$RESULTS/durable.md"
+  mkdir -p "$RESULTS"
+  if [[ -n "${BUILT[tact-durable-bench]:-}" ]]; then
+    note "durable journal beside a raw JetStream append (${jargs[*]})"
+    "$journal" "${jargs[@]}" >>"$RESULTS/durable.txt" 2>&1 || FAILED+=("tact-durable-bench=failed (results/durable.txt)")
+  fi
+  if [[ -n "${BUILT[tact-durable-actor-bench]:-}" ]]; then
+    note "durable actors: asks, throughput, activation, fail-over (${aargs[*]})"
+    if "$actors" "${aargs[@]}" >>"$RESULTS/durable.txt" 2>&1; then
+      grep -E '^(\||durable ask /)' "$RESULTS/durable.txt" >"$RESULTS/durable.md"
+      cat "$RESULTS/durable.md"
+    else
+      FAILED+=("tact-durable-actor-bench=failed (results/durable.txt)")
+      tail -n 5 "$RESULTS/durable.txt"
+    fi
+  fi
+}
+
 # The remote table, right after the local workloads' (printed by stage_workloads).
 print_nats() {
   [[ -s "$RESULTS/nats.md" ]] || return 0
@@ -273,6 +309,7 @@ main() {
   stage_workloads
   stage_nats
   print_nats
+  stage_durable
   bash "$ROOT/scripts/bench_kv.sh" $([[ " $* " == *" --quick "* ]] && echo --quick) || FAILED+=("tact-kv vs redis-server=scripts/bench_kv.sh failed (results/kv.md)")
   if ((${#FAILED[@]})); then
     printf '\nbench.sh: %d problem(s):\n' "${#FAILED[@]}" >&2

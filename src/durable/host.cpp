@@ -4,10 +4,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <random>
+#include <string_view>
 #include <thread>
 
 #include "durable/host_impl.hpp"
@@ -33,10 +35,25 @@ durable::StoreConfig store_config(const DurableOptions& options) {
   config.request_timeout = options.append_timeout;
   return config;
 }
+// TACT_DURABLE_FAULT=answer-before-append: the deliberate fault the fault
+// test's checker must catch (docs/durable.md). Any other value is refused.
+bool fault_from_environment() {
+  const char* fault = std::getenv("TACT_DURABLE_FAULT");
+  if (fault == nullptr || *fault == '\0') return false;
+  const std::string_view name(fault);
+  if (name != "answer-before-append") {
+    throw tact::Error("tact::nats durable: TACT_DURABLE_FAULT='" + std::string(name) +
+                      "' is not a fault this build knows (answer-before-append)");
+  }
+  std::fprintf(stderr, "tact::nats durable: TACT_DURABLE_FAULT=answer-before-append: answers are "
+                       "sent before their records are stored (a deliberate fault, for testing)\n");
+  return true;
+}
 }  // namespace
 
 DurableHostImpl::DurableHostImpl(const DurableOptions& options)
     : options_(options),
+      answer_before_append_(fault_from_environment()),
       store_(store_config(options)),
       holder_(options.node + "/" + random_token()),
       storage_(options.threads),
@@ -92,7 +109,8 @@ std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::stri
 
 DurableConfigView durable_config(DurableHostImpl* host) noexcept {
   const DurableOptions& o = host->options();
-  return DurableConfigView{o.lease, o.ask_timeout, o.idle, o.snapshot_every, o.recent_requests};
+  return DurableConfigView{o.lease,          o.ask_timeout,     o.idle, o.snapshot_every,
+                           o.recent_requests, host->answer_before_append()};
 }
 
 Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
@@ -121,6 +139,9 @@ Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<
 Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
                                     DurableRecord record) {
   return on_storage_thread<DurableAppend>(host, [host, slot, record = std::move(record)]() {
+    // The deliberate fault writes behind: the answer went out already, and
+    // the record waits a while, as a write-back cache would make it.
+    if (host->answer_before_append()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     durable::AppendResult result = slot->journal.append(record, append_deadline(host));
     switch (result.outcome) {
       case durable::Appended::kStored:
@@ -151,6 +172,22 @@ void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
 }
 
 bool durable_lease_held(const DurableSlot& slot) noexcept { return slot.lease.held(); }
+
+void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std::string& request_id,
+                      bool recorded) noexcept {
+  const auto& on_answer = host->options().on_answer;
+  if (!on_answer) return;
+  DurableAnswer answer;
+  answer.actor = slot.journal.name();
+  answer.request_id = request_id;
+  answer.epoch = slot.lease.epoch();
+  answer.recorded = recorded;
+  try {
+    on_answer(answer);
+  } catch (...) {
+    // A history's trouble is not the ask's: the answer goes out regardless.
+  }
+}
 
 std::string durable_new_request_id(DurableHostImpl* host) { return host->new_request_id(); }
 

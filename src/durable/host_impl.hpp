@@ -46,6 +46,10 @@ class DurableHostImpl {
   // The subject a holder's host takes requests on.
   std::string inbox_of(const std::string& holder) const;
 
+  // TACT_DURABLE_FAULT=answer-before-append in the environment: the
+  // deliberate fault the fault test's checker must catch (docs/durable.md).
+  bool answer_before_append() const noexcept { return answer_before_append_; }
+
   durable::WorkQueue& storage() noexcept { return storage_; }
   durable::WorkQueue& routing() noexcept { return routing_; }
 
@@ -54,6 +58,7 @@ class DurableHostImpl {
 
  private:
   DurableOptions options_;
+  bool answer_before_append_;  // before store_: a bad TACT_DURABLE_FAULT throws before connecting
   durable::JetStream store_;
   std::string holder_;
   std::atomic<std::uint64_t> next_request_{1};

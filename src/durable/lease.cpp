@@ -35,6 +35,7 @@ bool Lease::acquire() {
                                      static_cast<int>(holder_.size()));
   if (status == NATS_OK) {
     note_written(revision, sent);
+    epoch_ = revision;
     return true;
   }
   // Present: take it only if released (an empty holder), checked by revision.
@@ -56,6 +57,7 @@ bool Lease::acquire() {
     return false;
   }
   note_written(revision, sent);
+  epoch_ = revision;
   return true;
 }
 

@@ -38,6 +38,10 @@ class Lease {
 
   bool held() const noexcept { return revision_ != 0 && Clock::now() < valid_until_; }
   Clock::time_point valid_until() const noexcept { return valid_until_; }
+  // The entry's revision when acquire() took it (0: never taken): one per
+  // tenure, and later tenures of the name have larger ones. Histories name
+  // an owner by it (DurableOptions::on_answer).
+  std::uint64_t epoch() const noexcept { return epoch_; }
   // Who holds it as far as the store says ("": nobody). A hint for routing:
   // any replica may answer (AllowDirect), so it may lag a hand-over briefly.
   std::string holder() const;
@@ -50,6 +54,7 @@ class Lease {
   std::string key_;
   std::string holder_;
   std::uint64_t revision_ = 0;  // of our entry; 0: not held
+  std::uint64_t epoch_ = 0;
   Clock::time_point valid_until_{};
   StoreError error_;
 };

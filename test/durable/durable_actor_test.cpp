@@ -2,12 +2,17 @@
 // effect survives its host, a retried request is applied once, snapshots,
 // failures inside a handler, passivation, and one owner at a time.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "durable/account.hpp"
 #include "durable/store_fixture.hpp"
@@ -142,6 +147,107 @@ TEST_F(DurableActorTest, WhenTheOwnerGoesTheNextAskTakesTheActorOver) {
   }  // a closes: its lease is handed back
   EXPECT_EQ(b.get<Account>("account/over").ask(Deposit{1}).get(), 7);
   EXPECT_EQ(b.running(), 1u);
+}
+
+// What on_answer saw: (actor, request id, epoch, recorded), in order.
+struct AnswerLog {
+  struct Row {
+    std::string actor;
+    std::string request_id;
+    std::uint64_t epoch;
+    bool recorded;
+  };
+  std::mutex mutex;
+  std::vector<Row> rows;
+  std::function<void(const tact::nats::DurableAnswer&)> hook() {
+    return [this](const tact::nats::DurableAnswer& a) {
+      std::lock_guard<std::mutex> lock(mutex);
+      rows.push_back({std::string(a.actor), std::string(a.request_id), a.epoch, a.recorded});
+    };
+  }
+  std::vector<Row> take() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return std::exchange(rows, {});
+  }
+};
+
+TEST_F(DurableActorTest, EveryAnswerIsLoggedWithItsOwnersEpoch) {
+  tact::test::Watchdog dog("answer log", std::chrono::seconds(90));
+  AnswerLog log_a;
+  AnswerLog log_b;
+  std::uint64_t first_epoch = 0;
+  {
+    auto o = options("a");
+    o.on_answer = log_a.hook();
+    tact::nats::DurableHost a(rt, o);
+    auto account = a.get<Account>("account/logged");
+    EXPECT_EQ(account.ask(Deposit{3}, "op-1").get(), 3);
+    EXPECT_EQ(account.ask(Deposit{3}, "op-1").get(), 3);  // a retry: answered from memory
+    EXPECT_EQ(account.ask(Balance{}, "read-1").get(), 3);
+    EXPECT_THROW(account.ask(Fail{}, "op-2").get(), tact::HandlerFailed);  // no value: not logged
+    const auto rows = log_a.take();
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].actor, "account/logged");
+    EXPECT_EQ(rows[0].request_id, "op-1");
+    EXPECT_TRUE(rows[0].recorded);
+    EXPECT_EQ(rows[1].request_id, "op-1");
+    EXPECT_FALSE(rows[1].recorded);
+    EXPECT_EQ(rows[2].request_id, "read-1");
+    EXPECT_FALSE(rows[2].recorded);
+    first_epoch = rows[0].epoch;
+    EXPECT_GT(first_epoch, 0u);
+    EXPECT_EQ(rows[1].epoch, first_epoch);
+    EXPECT_EQ(rows[2].epoch, first_epoch);
+  }  // a hands the lease back; b's tenure is a new epoch
+  auto o = options("b");
+  o.on_answer = log_b.hook();
+  tact::nats::DurableHost b(rt, o);
+  EXPECT_EQ(b.get<Account>("account/logged").ask(Deposit{1}, "op-3").get(), 4);
+  const auto rows = log_b.take();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].request_id, "op-3");
+  EXPECT_GT(rows[0].epoch, first_epoch);
+  EXPECT_TRUE(log_a.take().empty());  // b ran it: nothing more on a's log
+}
+
+// The deliberate fault of the fault test is named exactly, or refused before
+// anything connects.
+TEST(DurableFault, AnUnknownFaultIsRefused) {
+  ::setenv("TACT_DURABLE_FAULT", "answer-later", 1);
+  tact::Runtime rt;
+  tact::nats::DurableOptions o;
+  o.servers = {"nats://127.0.0.1:1"};  // never reached: the name is checked first
+  try {
+    tact::nats::DurableHost host(rt, o);
+    ADD_FAILURE() << "an unknown fault was accepted";
+  } catch (const tact::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("TACT_DURABLE_FAULT='answer-later'"), std::string::npos) << e.what();
+  }
+  ::unsetenv("TACT_DURABLE_FAULT");
+}
+
+// A request whose incarnation stops before handling it is sent again, also
+// when a route's callbacks still hold it (as when a route activated it here).
+TEST(DurableInvocation, ADroppedInvocationIsSentAgainThoughARouteHoldsItToo) {
+  using Call = tact::nats::detail::Invocation<Account>::Call;
+  auto call = std::make_shared<Call>();
+  int sent_again = 0;
+  call->resolve = [](const std::string*, std::exception_ptr) {};
+  call->redispatch = [&](std::shared_ptr<Call>) { ++sent_again; };
+  const std::shared_ptr<Call> held_by_a_route = call;
+  { tact::nats::detail::Invocation<Account> dropped(std::move(call)); }
+  EXPECT_EQ(sent_again, 1);
+}
+
+// A request dropped unanswered anywhere says "ask again", not "broken promise".
+TEST(DurableInvocation, ADroppedRequestIsAnsweredOwnershipLost) {
+  using Call = tact::nats::detail::Invocation<Account>::Call;
+  std::exception_ptr error;
+  auto call = std::make_shared<Call>();
+  call->resolve = [&](const std::string*, std::exception_ptr e) { error = std::move(e); };
+  call.reset();
+  ASSERT_TRUE(error);
+  EXPECT_THROW(std::rethrow_exception(error), tact::nats::OwnershipLost);
 }
 
 TEST_F(DurableActorTest, ManyAsksToManyActorsFromManyThreads) {

@@ -68,6 +68,18 @@ class OwnershipLost : public Error {
   using Error::Error;
 };
 
+// One answer an incarnation on this host gave (DurableOptions::on_answer).
+struct DurableAnswer {
+  std::string_view actor;       // its name, e.g. "account/42"
+  std::string_view request_id;  // the ask's (the caller's, or a fresh one)
+  // This host's tenure of the actor: the lease entry's revision when it was
+  // taken. Tenures of one actor never overlap in time if ownership holds.
+  std::uint64_t epoch = 0;
+  // True: the command recorded events and the stream acknowledged them. False:
+  // a read, or a retry answered from memory.
+  bool recorded = false;
+};
+
 struct DurableOptions {
   std::vector<std::string> servers{"nats://127.0.0.1:4222"};
   std::string cluster = "default";  // names the stream and buckets (docs/durable.md)
@@ -86,6 +98,11 @@ struct DurableOptions {
   std::uint32_t snapshot_every = 100;              // records between checkpoints
   std::uint32_t recent_requests = 1000;            // request ids remembered for retries
   int threads = 4;                                 // the host's storage threads
+  // Called for each ask an incarnation here answers with a value, just before
+  // the answer is sent (after its record is acknowledged): a history for
+  // checking, as the fault test's checker does (docs/durable.md). Runs on the
+  // incarnation's worker: keep it short; an exception from it is ignored.
+  std::function<void(const DurableAnswer&)> on_answer;
 };
 
 template <class A>
@@ -203,6 +220,18 @@ struct Invocation {
       resolved = true;
       resolve(bytes, std::move(error));
     }
+    Call() = default;
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    // A request dropped on a path that forgot it (say a handler's coroutine
+    // destroyed where it waits) is answered, never a broken promise: with
+    // OwnershipLost, which says to ask again with the same id.
+    ~Call() {
+      if (!resolved && resolve) {
+        resolve(nullptr, std::make_exception_ptr(OwnershipLost(
+                             "tact::nats durable: the request was dropped; ask again with the same id")));
+      }
+    }
   };
   std::shared_ptr<Call> call;
 
@@ -212,8 +241,11 @@ struct Invocation {
   Invocation& operator=(Invocation&&) noexcept = default;
   Invocation(const Invocation&) = delete;
   Invocation& operator=(const Invocation&) = delete;
+  // Dropped unhandled (its incarnation stopped, or was never activated): the
+  // request is sent again. Other copies of `call` (a route's callbacks, which
+  // handed it here) never answer it after handing it on.
   ~Invocation() {
-    if (call == nullptr || call->resolved || call.use_count() != 1) return;
+    if (call == nullptr || call->resolved) return;
     std::shared_ptr<Call> again = std::move(call);
     if (++again->attempts > 5) {
       again->answer(nullptr, std::make_exception_ptr(
@@ -335,6 +367,7 @@ class Incarnation {
     }
     last_used_ = std::chrono::steady_clock::now();
     if (auto it = recent_index_.find(call->request_id); it != recent_index_.end()) {
+      durable_answered(host_, *slot_, call->request_id, false);
       call->answer(&it->second, nullptr);  // a retry: the first outcome again
       co_return;
     }
@@ -356,12 +389,24 @@ class Incarnation {
       co_return;
     }
     if (events.empty()) {  // nothing to persist: a read
+      durable_answered(host_, *slot_, call->request_id, false);
       call->answer(&answer, nullptr);
       co_return;
     }
     DurableRecord record{call->request_id, answer, std::move(events)};
+    if (config_.answer_before_append) {
+      // The deliberate fault (TACT_DURABLE_FAULT, docs/durable.md): the
+      // answer goes out before its record is stored, so a kill loses it.
+      remember(call->request_id, answer);
+      durable_answered(host_, *slot_, call->request_id, true);
+      call->answer(&answer, nullptr);
+    }
     Reply<DurableAppend> appending = durable_append(host_, slot_, std::move(record));
     const DurableAppend outcome = co_await std::move(appending);
+    if (config_.answer_before_append) {
+      if (outcome != DurableAppend::kStored) lose(ctx, false);
+      co_return;
+    }
     if (outcome != DurableAppend::kStored) {
       lose(ctx, false);
       call->answer(nullptr, std::make_exception_ptr(OwnershipLost(
@@ -371,6 +416,7 @@ class Incarnation {
       co_return;
     }
     remember(call->request_id, answer);
+    durable_answered(host_, *slot_, call->request_id, true);
     call->answer(&answer, nullptr);
     if (++since_snapshot_ >= config_.snapshot_every) {
       since_snapshot_ = 0;

@@ -45,6 +45,10 @@ struct DurableConfigView {
   std::chrono::milliseconds idle;
   std::uint32_t snapshot_every;
   std::uint32_t recent_requests;
+  // A deliberate fault, for testing the fault test's checker
+  // (TACT_DURABLE_FAULT=answer-before-append, docs/durable.md): answer a
+  // command before its record is stored. Never set otherwise.
+  bool answer_before_append;
 };
 
 // Any thread.
@@ -61,6 +65,10 @@ Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> sl
 void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
 // Between awaits only.
 bool durable_lease_held(const DurableSlot& slot) noexcept;
+// Tells DurableOptions::on_answer, if set, that the incarnation of `slot`
+// answers `request_id` now (between awaits only).
+void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std::string& request_id,
+                      bool recorded) noexcept;
 // A fresh request id (unique across nodes and restarts).
 std::string durable_new_request_id(DurableHostImpl* host);
 
