@@ -340,7 +340,7 @@ void runner_stop_for_kill(Cell* cell) noexcept {
 void handler_become(CellBase* base, BehaviourTable&& table) {
   Cell* cell = Cell::from(base);
   extras_or_make(cell).next_behaviour = std::move(table);
-  cell->requests.become = true;
+  cell->requests.changes |= HandlerRequests::kBecome;
 }
 
 const BehaviourTable& handler_behaviour(CellBase* base) noexcept {

@@ -67,10 +67,10 @@ void resume_suspended(Cell* cell) noexcept {
 // After a handler (or a resumed one) returned: switches behaviour, parks or
 // stops the actor as it asked. True: the turn is over (the runner must return
 // without touching the mailbox: parked, it keeps the rights; stopped, it gave
-// them back).
-[[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
-  if (cell->requests.become) {
-    cell->requests.become = false;
+// them back). Unstashed messages are after_handler's (below).
+[[gnu::always_inline]] inline bool after_handler_core(Cell* cell) noexcept {
+  if (cell->requests.changes & HandlerRequests::kBecome) {
+    cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kBecome);
     CellExtras& extras = extras_known(cell);  // handler_become made them
     extras.behaviour = std::move(extras.next_behaviour);
     cell->switched = !extras.behaviour.empty();
@@ -91,6 +91,31 @@ void resume_suspended(Cell* cell) noexcept {
     runner_stop(cell);
     return true;
   }
+  return false;
+}
+
+// ctx.unstash_all() was called: the unstashed messages, each handled as a
+// mailbox message would be, before the mailbox's next one (actor/stash.hpp).
+// kUnstash stays up until the replay is done: a handler that parks ends the
+// turn with it up, and the resumption (start_or_resume -> after_handler) goes
+// on with the replay. One that stops leaves the rest to the stop's rejection.
+// Not counted against the budget: at most stash_capacity messages.
+[[gnu::noinline]] bool replay_unstashed(Cell* cell) noexcept {
+  Stash& stash = extras_known(cell).stash;  // unstash_all found them
+  void* object = cell->object();
+  while (Envelope* envelope = stash.pop_replay()) {
+    envelope->fn(envelope, cell, object,
+                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+    envelope->fn(envelope, nullptr, nullptr, EnvelopeOp::kFree);  // in no mailbox: ours
+    if (after_handler_core(cell)) return true;
+  }
+  cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kUnstash);
+  return false;
+}
+
+[[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
+  if (after_handler_core(cell)) return true;
+  if (cell->requests.changes & HandlerRequests::kUnstash) [[unlikely]] return replay_unstashed(cell);
   return false;
 }
 

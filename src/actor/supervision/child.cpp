@@ -138,6 +138,9 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   }
   // Ready for the next incarnation (runner-only fields: we still run it).
   cell.requests.stop = false;
+  // The stash outlives the object, as the mailbox does: replayed to the next
+  // one right after its on_start (actor/stash.hpp).
+  if (extras->stash.unstash_all()) cell.requests.changes |= HandlerRequests::kUnstash;
   cell.stop_reason = StopReason::kNormal;
   extras->failure = nullptr;
   child.takedown_requested = false;
