@@ -347,7 +347,16 @@ const BehaviourTable& handler_behaviour(CellBase* base) noexcept {
   return extras_known(Cell::from(base)).behaviour;
 }
 
-Waker& handler_waker(CellBase* base) { return extras_or_make(Cell::from(base)).suspension; }
+Waker& handler_waker(CellBase* base) {
+  Suspension& suspension = extras_or_make(Cell::from(base)).suspension;
+  if (suspension.serving) {
+    // The actor's one waker is on the await it is parked in (turn.cpp:
+    // serve_lane_while_parked).
+    throw Error("tact: a handler run while its actor is parked in an await (a Down, an Exit, an "
+                "urgent message) cannot co_await a reply or a send; use tact::interleaved(...)");
+  }
+  return suspension;
+}
 
 void handler_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
   Cell* cell = Cell::from(base);

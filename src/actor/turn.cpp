@@ -64,6 +64,8 @@ void resume_suspended(Cell* cell) noexcept {
   if (extras_known(cell).suspension.resume()) runner_stop_for_kill(cell);
 }
 
+bool serve_lane_while_parked(Cell* cell) noexcept;
+
 // After a handler (or a resumed one) returned: switches behaviour, parks or
 // stops the actor as it asked. True: the turn is over (the runner must return
 // without touching the mailbox: parked, it keeps the rights; stopped, it gave
@@ -82,7 +84,13 @@ void resume_suspended(Cell* cell) noexcept {
     // Written before park(): once parked, a wake may run the actor on another
     // worker at once, and park()'s release is what hands it this flag.
     cell->parked = true;
-    if (suspension.park()) return true;
+    const Suspension::Park parked = suspension.park();
+    if (parked == Suspension::Park::kParked) return true;
+    if (parked == Suspension::Park::kPoked) {
+      // Control-lane mail came meanwhile: handle it with the handler waiting.
+      if (serve_lane_while_parked(cell)) return true;
+      continue;  // resumed (and its own requests applied): nothing more asked
+    }
     cell->parked = false;
     // The event (or a kill) came first: resume at once, on this thread.
     resume_suspended(cell);
@@ -111,6 +119,60 @@ void resume_suspended(Cell* cell) noexcept {
   }
   cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kUnstash);
   return false;
+}
+
+// The actor is parked in an await (a handler's co_await, not interleaved) and
+// its control lane has mail (Suspension::poke): Down and Exit notices, linked
+// exits, a supervisor's orders and notices, urgent messages. They are handled
+// now, each as at the end of a turn, while the handler still waits, as an
+// interleaved await lets mail in: a lane handler sees what the waiting handler
+// wrote before its co_await, and the waiting handler, resumed, sees what they
+// wrote. A lane handler may become, stash or stop (a linked exit fails the actor,
+// a supervisor's order takes it down): a stop drops the waiting handler (its ask
+// resolves ActorStopped) as a kill does. It may not await (handler_waker throws):
+// the actor's one waker is taken. unstash_all takes effect once the waiting
+// handler is done. Then the actor parks again (or resumes, if the event came
+// meanwhile). True: the turn is over (parked again, or stopped); false: the
+// awaited handler resumed here and its requests were applied.
+[[gnu::noinline]] bool serve_lane_while_parked(Cell* cell) noexcept {
+  CellExtras& extras = extras_known(cell);  // parking made them
+  Suspension& suspension = extras.suspension;
+  const bool for_handler = suspension.for_handler();  // else a child waiting for its restart
+  Suspension::Park next;
+  do {
+    if (for_handler) {
+      suspension.serving = true;
+      // As drain_system_lane: lowered before the drain. acquire: pairs with
+      // the release fetch_or in lane_deliver.
+      cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
+      void* object = cell->object();
+      while (Envelope* envelope = extras.lane.pop()) {
+        envelope->fn(envelope, cell, object,
+                     cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+        if (cell->requests.changes & HandlerRequests::kBecome) {
+          cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kBecome);
+          extras.behaviour = std::move(extras.next_behaviour);
+          cell->switched = !extras.behaviour.empty();
+        }
+        if (cell->requests.stop) {
+          suspension.serving = false;
+          suspension.drop();  // the waiting handler goes first, as for a kill
+          cell->parked = false;
+          runner_stop(cell);
+          return true;
+        }
+      }
+      extras.lane.release();
+      suspension.serving = false;
+      // What the lane's handlers told: as at the end of a turn that parks.
+      end_backpressure(cell);
+    }
+    next = suspension.repark(for_handler);
+  } while (next == Suspension::Park::kPoked);
+  if (next == Suspension::Park::kParked) return true;  // touch nothing more of the cell
+  cell->parked = false;
+  resume_suspended(cell);  // the event (or a kill) came while the lane was served
+  return after_handler_core(cell);
 }
 
 [[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
@@ -146,6 +208,12 @@ struct RunningCell {
 // while parked finishes what its handler awaited. True: the turn is over.
 [[gnu::always_inline]] inline bool start_or_resume(Cell* cell, void* object) noexcept {
   if (cell->parked) {
+    Suspension& suspension = extras_known(cell).suspension;  // parking made it
+    if (suspension.poked_while_waiting()) [[unlikely]] {
+      // Scheduled by control-lane mail, the await still pending.
+      if (serve_lane_while_parked(cell)) return true;
+      return after_handler(cell);
+    }
     // Woken (or killed) while parked: finish what the handler awaited first.
     cell->parked = false;
     resume_suspended(cell);
@@ -183,7 +251,12 @@ struct RunningCell {
       // nothing of it is touched after after_handler returns true). relaxed:
       // the next runner is ordered after us by park()'s release. A stop needs
       // nothing: the stopping runner rejects the lane whatever the flag says.
-      if (cell->requests.suspend) cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+      if (cell->requests.suspend) {
+        cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+        // And the park finds kPoked up: the rest of the lane is served while
+        // the handler waits (serve_lane_while_parked), not after.
+        if (!lane.empty()) extras_known(cell).suspension.poke();
+      }
       if (after_handler(cell)) return true;
     }
   }

@@ -145,11 +145,15 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   extras->failure = nullptr;
   child.takedown_requested = false;
   Suspension& suspension = extras->suspension;
-  suspension.request(&resume_parked_child, nullptr);
+  suspension.request(&resume_parked_child, nullptr, /*handler=*/false);
   // Before park(): once parked, a wake may run the cell on another worker, which
   // reads `parked` first (park()'s release publishes it to the waker's acquire).
   cell.parked = true;
-  if (!suspension.park()) {
+  Suspension::Park parked = suspension.park();
+  // A poke (control-lane mail) cannot be served without an object: undone at
+  // once; the lane waits for the next object (or the stop's rejection).
+  while (parked == Suspension::Park::kPoked) parked = suspension.repark(false);
+  if (parked == Suspension::Park::kWoken) {
     // A kill came first: resume now (it marks the child stopping) and stop.
     cell.parked = false;
     (void)suspension.resume();
