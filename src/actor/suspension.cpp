@@ -14,11 +14,11 @@ Suspension::Park Suspension::park() noexcept {
   // happen-before the worker that resumes us after a wake/kill/poke sees the park
   // (their acq_rel RMWs). acquire: pairs with their release if they came first.
   const std::uint64_t old = state_.fetch_add(kPark, acq_rel);
+  if ((old & (kKilled | kPoked)) == 0 && wakes(old) == parks(old)) [[likely]] return Park::kParked;
   // The event (one more wake than parks so far) or a kill came first: go on.
-  if ((old & kKilled) != 0 || wakes(old) != parks(old)) return Park::kWoken;
+  if (event_came(old + kPark)) return Park::kWoken;
   // A poke came while the actor ran: nobody scheduled it; we serve the lane.
-  if ((old & kPoked) != 0) return Park::kPoked;
-  return Park::kParked;
+  return Park::kPoked;
 }
 
 Suspension::Park Suspension::repark(bool look_at_lane) noexcept {
@@ -44,12 +44,6 @@ Suspension::Park Suspension::repark(bool look_at_lane) noexcept {
   return result;
 }
 
-bool Suspension::poked_while_waiting() const noexcept {
-  // acquire: pairs with the poke's release that scheduled us.
-  const std::uint64_t now = state_.load(acquire);
-  return (now & kPoked) != 0 && !event_came(now);
-}
-
 void Suspension::poke() noexcept {
   // acq_rel: as wake_suspension. Only the poke that finds the runner waiting
   // schedules it; later ones find kPoked up.
@@ -72,20 +66,32 @@ void Suspension::drop() noexcept {
   state_.fetch_and(~kPoked, relaxed);
 }
 
-bool Suspension::resume() noexcept {
+Suspension::Resumed Suspension::resume() noexcept {
   // acquire: pairs with the waker's (or killer's) release, which came before
   // this runner was scheduled or before park() saw it; a load, since nothing
   // needs clearing (the counts are equal again, or a kill stays).
   const std::uint64_t now = state_.load(acquire);
+  if ((now & (kKilled | kPoked)) != 0) [[unlikely]] return resume_slow(now);
+  if (parks(now) >= kRebase) [[unlikely]] rebase();
+  Resume on_wake = resume_;
+  resume_ = nullptr;
+  on_wake(cell_, ctx_, false);
+  return Resumed::kEvent;
+}
+
+Suspension::Resumed Suspension::resume_slow(std::uint64_t now) noexcept {
+  if ((now & kPoked) != 0) {
+    if (!event_came(now)) return Resumed::kPoked;  // the poke scheduled us: still waiting
+    // A poke that came with (or after) the event did not schedule: its lane
+    // mail is drained at the end of this turn. relaxed: we hold the runner.
+    state_.fetch_and(~kPoked, relaxed);
+  }
   const bool was_killed = (now & kKilled) != 0;
   if (!was_killed && parks(now) >= kRebase) rebase();
-  // A poke that came with (or after) the event did not schedule: its lane mail
-  // is drained at the end of this turn. relaxed: we hold the runner.
-  if ((now & kPoked) != 0) state_.fetch_and(~kPoked, relaxed);
   Resume on_wake = resume_;
   resume_ = nullptr;
   on_wake(cell_, ctx_, was_killed);
-  return was_killed;
+  return was_killed ? Resumed::kKilled : Resumed::kEvent;
 }
 
 void Suspension::rebase() noexcept {

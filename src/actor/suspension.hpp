@@ -59,12 +59,9 @@ class Suspension final : public Waker {
 
   // -- the runner ---------------------------------------------------------------------
   // Inside the handler: after it returns, park instead of taking the next message.
-  // `handler`: a handler's await (its actor handles its control lane while it
-  // waits); false for a supervised child waiting for its restart (no object).
-  void request(Resume on_wake, void* ctx, bool handler = true) noexcept {
+  void request(Resume on_wake, void* ctx) noexcept {
     resume_ = on_wake;
     ctx_ = ctx;
-    handler_ = handler;
   }
   enum class Park : unsigned char {
     kParked,  // return from the turn: a wake, a kill or a poke schedules the actor again
@@ -76,19 +73,20 @@ class Suspension final : public Waker {
   // Poked and done with the lane: park again (as park(), for the same wait).
   // `look_at_lane`: take the runner back if lane mail came meanwhile (see above).
   Park repark(bool look_at_lane) noexcept;
-  // Scheduled while parked: true if by a poke only (the event has not come).
-  bool poked_while_waiting() const noexcept;
-  // A handler's await, not a restart's wait (runner-only).
-  bool for_handler() const noexcept { return handler_; }
   // Poked, the actor stopping: drops what the handler awaited (as a kill would,
   // without the sticky kill) and leaves the word as if the event had come.
   void drop() noexcept;
   // A handler runs while the actor is parked in an await (runner-only): it
   // cannot await itself (handler_waker refuses; the one waker is taken).
   bool serving = false;
-  // Woken (or park() returned false): clears the state and runs the Resume.
-  // Returns true if it was a kill (which stays: the actor is stopping).
-  bool resume() noexcept;
+  enum class Resumed : unsigned char {
+    kEvent,   // the Resume ran
+    kKilled,  // the Resume ran, told of the kill (which stays: the actor is stopping)
+    kPoked,   // scheduled by a poke, the event not yet come: nothing ran; serve the lane
+  };
+  // Scheduled while parked (or park() returned kWoken): clears the state and
+  // runs the Resume, unless only a poke came.
+  Resumed resume() noexcept;
   // A killed runner that could not withdraw its waker (the event is in flight):
   // waits until the wake has happened, so nothing it frees is touched by it.
   void await_wake() const noexcept;
@@ -120,6 +118,7 @@ class Suspension final : public Waker {
     return (state & kKilled) != 0 || wakes(state) == parks(state);
   }
   void rebase() noexcept;
+  Resumed resume_slow(std::uint64_t now) noexcept;  // a kill or a poke
 
   friend struct SuspensionTestAccess;  // test/unit/runtime/suspension_test.cpp
 
@@ -130,7 +129,6 @@ class Suspension final : public Waker {
   Atomic<std::uint64_t> state_{0};
   Resume resume_ = nullptr;  // runner-only
   void* ctx_ = nullptr;      // runner-only
-  bool handler_ = true;      // runner-only
 };
 
 }  // namespace tact::detail

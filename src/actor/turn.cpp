@@ -60,8 +60,15 @@ void runner_stop(Cell* cell) noexcept {
 namespace {
 
 // Runs what a parked handler awaited (or, killed, drops it and asks for the stop).
-void resume_suspended(Cell* cell) noexcept {
-  if (extras_known(cell).suspension.resume()) runner_stop_for_kill(cell);
+// True: only a poke came (nothing ran; the caller serves the lane).
+[[gnu::noinline]] bool not_resumed_by_the_event(Cell* cell, Suspension::Resumed resumed) noexcept {
+  if (resumed == Suspension::Resumed::kKilled) runner_stop_for_kill(cell);
+  return resumed == Suspension::Resumed::kPoked;
+}
+[[gnu::always_inline]] inline bool resume_suspended(Cell* cell) noexcept {
+  const Suspension::Resumed resumed = extras_known(cell).suspension.resume();
+  if (resumed == Suspension::Resumed::kEvent) [[likely]] return false;
+  return not_resumed_by_the_event(cell, resumed);
 }
 
 bool serve_lane_while_parked(Cell* cell) noexcept;
@@ -93,7 +100,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
     }
     cell->parked = false;
     // The event (or a kill) came first: resume at once, on this thread.
-    resume_suspended(cell);
+    (void)resume_suspended(cell);  // never a poke only: the event came
   }
   if (cell->requests.stop) {
     runner_stop(cell);
@@ -137,7 +144,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
 [[gnu::noinline]] bool serve_lane_while_parked(Cell* cell) noexcept {
   CellExtras& extras = extras_known(cell);  // parking made them
   Suspension& suspension = extras.suspension;
-  const bool for_handler = suspension.for_handler();  // else a child waiting for its restart
+  const bool for_handler = !child_object_gone(*cell);  // else a child waiting for its restart
   Suspension::Park next;
   do {
     if (for_handler) {
@@ -171,7 +178,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
   } while (next == Suspension::Park::kPoked);
   if (next == Suspension::Park::kParked) return true;  // touch nothing more of the cell
   cell->parked = false;
-  resume_suspended(cell);  // the event (or a kill) came while the lane was served
+  (void)resume_suspended(cell);  // the event (or a kill) came while the lane was served
   return after_handler_core(cell);
 }
 
@@ -208,15 +215,13 @@ struct RunningCell {
 // while parked finishes what its handler awaited. True: the turn is over.
 [[gnu::always_inline]] inline bool start_or_resume(Cell* cell, void* object) noexcept {
   if (cell->parked) {
-    Suspension& suspension = extras_known(cell).suspension;  // parking made it
-    if (suspension.poked_while_waiting()) [[unlikely]] {
-      // Scheduled by control-lane mail, the await still pending.
-      if (serve_lane_while_parked(cell)) return true;
-      return after_handler(cell);
-    }
     // Woken (or killed) while parked: finish what the handler awaited first.
     cell->parked = false;
-    resume_suspended(cell);
+    if (resume_suspended(cell)) [[unlikely]] {
+      // Scheduled by control-lane mail, the await still pending.
+      cell->parked = true;
+      if (serve_lane_while_parked(cell)) return true;
+    }
     return after_handler(cell);
   }
   if (!cell->started) {

@@ -145,7 +145,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   extras->failure = nullptr;
   child.takedown_requested = false;
   Suspension& suspension = extras->suspension;
-  suspension.request(&resume_parked_child, nullptr, /*handler=*/false);
+  suspension.request(&resume_parked_child, nullptr);
   // Before park(): once parked, a wake may run the cell on another worker, which
   // reads `parked` first (park()'s release publishes it to the waker's acquire).
   cell.parked = true;
@@ -156,7 +156,7 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   if (parked == Suspension::Park::kWoken) {
     // A kill came first: resume now (it marks the child stopping) and stop.
     cell.parked = false;
-    (void)suspension.resume();
+    (void)suspension.resume();  // kKilled: a poke was undone above
     runner_stop_for_kill(&cell);
     return false;
   }
