@@ -464,7 +464,8 @@ struct AwaitRace {
 };
 class RaceWatcher {
  public:
-  explicit RaceWatcher(std::atomic<int>* downs) : downs_(downs) {}
+  RaceWatcher(std::atomic<int>* downs, std::atomic<int>* while_parked)
+      : downs_(downs), while_parked_(while_parked) {}
   void handle(WatchIt msg, tact::Context<RaceWatcher>& ctx) { ctx.watch(msg.who); }
   tact::Task<int> handle(AwaitRace msg) {
     ++awaiting_;
@@ -472,10 +473,14 @@ class RaceWatcher {
     --awaiting_;
     co_return v + awaiting_;  // 1: no state torn by the Downs
   }
-  void handle(tact::Down) { downs_->fetch_add(1, std::memory_order_relaxed); }
+  void handle(tact::Down) {
+    downs_->fetch_add(1, std::memory_order_relaxed);
+    if (awaiting_ > 0) while_parked_->fetch_add(1, std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<int>* downs_;
+  std::atomic<int>* while_parked_;
   int awaiting_ = 0;
 };
 
@@ -485,10 +490,11 @@ TEST(ControlLane, DownsRacingWithTheAwaitedAnswerAreHandledOnce) {
   constexpr int kWatched = 6;
   int answered = 0;
   int stopped = 0;
+  std::atomic<int> while_parked{0};
   for (int round = 0; round < kRounds; ++round) {
     tact::Runtime rt(workers(2));
     std::atomic<int> downs{0};
-    auto watcher = rt.spawn<RaceWatcher>(&downs);
+    auto watcher = rt.spawn<RaceWatcher>(&downs, &while_parked);
     auto later = rt.spawn<RaceLater>();
     std::vector<tact::ActorRef<Quiet>> watched;
     for (int i = 0; i < kWatched; ++i) {
@@ -524,8 +530,10 @@ TEST(ControlLane, DownsRacingWithTheAwaitedAnswerAreHandledOnce) {
     }
     rt.shutdown();
   }
-  std::printf("parked-Down race: %d rounds, %d answered, %d stopped by a kill first\n", kRounds,
-              answered, stopped);
+  std::printf("parked-Down race: %d rounds, %d answered, %d stopped by a kill first, %d Downs "
+              "handled while parked\n",
+              kRounds, answered, stopped, while_parked.load());
+  EXPECT_GT(while_parked.load(), 0);  // the race reached the parked path
 }
 
 // A stop reaches an actor parked in a (non-interleaved) await: the awaiting
