@@ -61,7 +61,7 @@ namespace {
 
 // Runs what a parked handler awaited (or, killed, drops it and asks for the stop).
 // True: only a poke came (nothing ran; the caller serves the lane).
-[[gnu::noinline]] bool not_resumed_by_the_event(Cell* cell, Suspension::Resumed resumed) noexcept {
+[[gnu::noinline, gnu::cold]] bool not_resumed_by_the_event(Cell* cell, Suspension::Resumed resumed) noexcept {
   if (resumed == Suspension::Resumed::kKilled) runner_stop_for_kill(cell);
   return resumed == Suspension::Resumed::kPoked;
 }
@@ -141,7 +141,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
 // handler is done. Then the actor parks again (or resumes, if the event came
 // meanwhile). True: the turn is over (parked again, or stopped); false: the
 // awaited handler resumed here and its requests were applied.
-[[gnu::noinline]] bool serve_lane_while_parked(Cell* cell) noexcept {
+[[gnu::noinline, gnu::cold]] bool serve_lane_while_parked(Cell* cell) noexcept {
   CellExtras& extras = extras_known(cell);  // parking made them
   Suspension& suspension = extras.suspension;
   const bool for_handler = !child_object_gone(*cell);  // else a child waiting for its restart
