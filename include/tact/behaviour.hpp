@@ -36,16 +36,12 @@
 #include "tact/detail/handle_message.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/detail/runtime_abi.hpp"
+#include "tact/detail/stash_point.hpp"  // MessageTag
 #include "tact/fwd.hpp"
 
 namespace tact {
 
 namespace detail {
-
-template <class M>
-struct MessageTag {
-  static constexpr char id = 0;  // its address names M
-};
 
 // One message type's handler, type-erased.
 struct BehaviourEntry {

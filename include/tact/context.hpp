@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <type_traits>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -15,6 +17,8 @@
 #include "tact/detail/blocking_job.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/registry.hpp"
+#include "tact/detail/stash.hpp"
+#include "tact/detail/stash_point.hpp"
 #include "tact/detail/ties.hpp"
 #include "tact/detail/timed_send.hpp"
 #include "tact/errors.hpp"
@@ -34,6 +38,8 @@ template <class A>
 class Context {
  public:
   explicit Context(detail::CellBase* cell) noexcept : cell_(cell) {}
+  // In a handler: `stash` is the message being handled (stash_point.hpp).
+  Context(detail::CellBase* cell, detail::StashPoint* stash) noexcept : cell_(cell), stash_(stash) {}
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
@@ -67,6 +73,28 @@ class Context {
   }
   // Back to A's own handlers, from the next message on.
   void unbecome() const { detail::handler_become(cell_, detail::BehaviourTable{}); }
+
+  // -- the stash (docs/guide.md, "Stash") ---------------------------------------------------
+  // Keeps the message being handled for later: pass it back, moved
+  // (`ctx.stash(std::move(msg))`; the handler has it by value). For an ask, its
+  // reply stays pending: what this handler returns answers nobody, the stashed
+  // message's later handling does. Throws tact::StashFull at the class's
+  // stash_capacity (default tact::kDefaultStashCapacity), and tact::Error for
+  // another message than the one being handled, a second stash of it, after
+  // ctx.promise<R>(), in on_start/on_stop, or in a coroutine handler after its
+  // first co_await. A stashed message no longer counts against a mailbox bound.
+  template <class M>
+  void stash(M&& msg) const {
+    static_assert(!std::is_lvalue_reference_v<M>,
+                  "tact: ctx.stash(msg) takes the message by move: ctx.stash(std::move(msg))");
+    detail::stash_message<A>(cell_, stash_, std::move(msg));
+  }
+  // Puts every stashed message back in front of the mailbox's queued mail, in
+  // the order they were stashed: they are handled next, once this handler
+  // returns (before anything else queued, with the behaviour in force then).
+  void unstash_all() const noexcept { detail::handler_unstash_all(cell_); }
+  // How many messages are stashed now.
+  std::size_t stashed() const noexcept { return detail::handler_stash_size(cell_); }
 
   // In a handler returning tact::Delegated<R>: the Promise that answers this
   // ask; hand it to whoever will answer (see tact/delegated.hpp). Once per
@@ -173,7 +201,9 @@ class Context {
     return cell;
   }
 
+  friend struct detail::ContextAccess;
   detail::CellBase* cell_;
+  detail::StashPoint* stash_ = nullptr;  // the message being handled, if stashable
 };
 
 }  // namespace tact

@@ -63,6 +63,14 @@ class WouldBlockWorker : public Error {
               "use co_await or then() inside actors") {}
 };
 
+// ctx.stash() past the actor's stash capacity (A::stash_capacity, else
+// tact::kDefaultStashCapacity): the message was not stashed; uncaught, the
+// handler fails as for any exception (docs/guide.md, "Stash").
+class StashFull : public Error {
+ public:
+  StashFull() : Error("tact: the actor's stash is full (stash_capacity)") {}
+};
+
 // A reply handle used after it was consumed or moved from.
 class InvalidReply : public Error {
  public:

@@ -39,6 +39,7 @@
 #include "tact/detail/pool.hpp"
 #include "tact/detail/reply_slot.hpp"
 #include "tact/detail/runtime_abi.hpp"
+#include "tact/detail/stash_point.hpp"
 #include "tact/errors.hpp"
 #include "tact/reply.hpp"
 
@@ -247,10 +248,14 @@ template <class R>
 struct TaskAccess {
   // Runs a handler's coroutine for the actor in `cell`, answering `reply`
   // (nullptr: a tell) when it finishes. Returns once it finished or suspended.
-  static void start(tact::Task<R>&& task, CellBase* cell, ReplySlot<R>* reply) noexcept {
+  // Until it first suspends, ctx.stash() may take `reply` from the promise
+  // (`stash`, stash_point.hpp); what the coroutine answers then goes nowhere.
+  static void start(tact::Task<R>&& task, CellBase* cell, ReplySlot<R>* reply,
+                    StashPoint* stash) noexcept {
     auto handle = std::exchange(task.handle_, nullptr);
     handle.promise().cell = cell;
     handle.promise().reply = reply;
+    stash->answer = &handle.promise().reply;
     handle.resume();
   }
 };

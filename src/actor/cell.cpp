@@ -340,14 +340,27 @@ void runner_stop_for_kill(Cell* cell) noexcept {
 void handler_become(CellBase* base, BehaviourTable&& table) {
   Cell* cell = Cell::from(base);
   extras_or_make(cell).next_behaviour = std::move(table);
-  cell->requests.become = true;
+  cell->requests.changes |= HandlerRequests::kBecome;
 }
 
 const BehaviourTable& handler_behaviour(CellBase* base) noexcept {
   return extras_known(Cell::from(base)).behaviour;
 }
 
-Waker& handler_waker(CellBase* base) { return extras_or_make(Cell::from(base)).suspension; }
+namespace {
+// The actor's one waker is on the await it is parked in (turn.cpp:
+// serve_lane_while_parked). Out of line: the await path stays short.
+[[noreturn, gnu::noinline, gnu::cold]] void throw_await_while_parked() {
+  throw Error("tact: a handler run while its actor is parked in an await (a Down, an Exit, an "
+              "urgent message) cannot co_await a reply or a send; use tact::interleaved(...)");
+}
+}  // namespace
+
+Waker& handler_waker(CellBase* base) {
+  Suspension& suspension = extras_or_make(Cell::from(base)).suspension;
+  if (suspension.serving) [[unlikely]] throw_await_while_parked();
+  return suspension;
+}
 
 void handler_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {
   Cell* cell = Cell::from(base);

@@ -50,9 +50,12 @@ enum class StopReason : unsigned char { kNormal, kFailed, kShutdown, kKilled };
 // word after every handler: the check that nothing was asked is one load and
 // one compare, not four.
 struct HandlerRequests {
+  static constexpr unsigned char kBecome = 1;   // ctx.become was called: switch after this handler
+  static constexpr unsigned char kUnstash = 2;  // unstashed messages wait (actor/stash.hpp): handle
+                                                // them before the mailbox's next one
   bool stop = false;     // ctx.stop(), a failure, a Stop: stop after this handler
   bool suspend = false;  // the handler awaits: park after it returns
-  bool become = false;   // ctx.become was called: switch after this handler
+  unsigned char changes = 0;  // kBecome | kUnstash
   bool yield = false;    // end the turn after this handler (backpressure.hpp)
 
   bool any() const noexcept {

@@ -39,6 +39,9 @@ void extras_on_stop(Cell* cell) noexcept {
   if (cell->bounded) wake_room_waiters(extras->bound);
   cancel_actor_timers(*cell, extras->timers);
   close_ties(*cell, extras->ties);  // watchers, links, names, the supervisor
+  // As the queued mail (after the watchers are told): stashed asks resolve
+  // ActorStopped, stashed tells are dead letters.
+  extras->stash.reject_all(cell);
 }
 
 void* handler_context_storage(CellBase* cell) {

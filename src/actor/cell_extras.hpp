@@ -15,6 +15,7 @@
 #include "actor/cell.hpp"  // CellExtrasHead
 #include "actor/interleaved_await.hpp"
 #include "actor/mailbox_bound.hpp"
+#include "actor/stash.hpp"
 #include "actor/supervision/child.hpp"
 #include "actor/supervision/ties.hpp"
 #include "actor/suspension.hpp"
@@ -37,14 +38,15 @@ struct CellExtras : CellExtrasHead {
   MutedSenders muted;              // src/actor/backpressure.hpp (once overloaded)
   BehaviourTable behaviour;          // ctx.become: the active handler set (runner-only)
   BehaviourTable next_behaviour;     // set by become, active from the next message
+  Stash stash;                     // ctx.stash / unstash_all (runner-only; actor/stash.hpp)
   Ties ties;                       // src/actor/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/actor/supervision/child.hpp: set at spawn
   // Why the actor failed (runner-only; final once the stopped bit is set): what its
   // watchers, links and supervisor are told. Here, not in the cell: rare.
   std::exception_ptr failure;
-  // A coroutine handler's Context<A> (one pointer), built here by
+  // A coroutine handler's Context<A> (two pointers), built here by
   // stable_context<A> so the reference it holds outlives the envelope's call.
-  alignas(void*) unsigned char context_storage[sizeof(void*)] = {};
+  alignas(void*) unsigned char context_storage[kContextStorageSize] = {};
 };
 
 // The extras a cell's runtime_or_extras word names, or nullptr.

@@ -8,6 +8,8 @@
 // instruction fewer per awaited reply, of the ~7 a coroutine ask round trip
 // takes):
 //   parks  (bits 0-30)   +1 by the runner, after the handler returned suspended (park())
+//   kPoked (bit 31)      a control-lane message came (poke()): the runner is (or is about
+//                        to be) running, to handle the lane while the handler still waits
 //   wakes  (bits 32-62)  +1 by the one awaited event (wake(), through the Waker base)
 //   kKilled (bit 63)     cell_kill / shutdown (kill()); sticky: a killed actor never parks again
 // Each park has exactly one wake (or a kill), so between suspensions
@@ -19,6 +21,17 @@
 // wake finds kKilled and touches nothing further. The runner takes both counts
 // down by 2^30 when parks passes it (a CAS, once per 2^30 suspensions), so
 // neither carries into the bits above it.
+//
+// Pokes (a Down, an Exit, a linked exit, a supervisor's order reaching a parked
+// actor; docs/semantics.md): poke() sets kPoked and schedules the runner if it was
+// parked (waiting(): parked, not poked, not killed). While kPoked is up nobody
+// else schedules it: a wake or a kill only counts, and the runner, done with
+// the lane, re-parks with repark(), which clears kPoked and learns from the same
+// RMW whether the event or a kill came meanwhile (then it resumes at once). A
+// poke that found kPoked up did not schedule, so repark() looks at the lane's
+// flag after clearing it and takes the runner back (fetch_or) if mail is
+// there and nobody scheduled it in between. A poke to a running actor leaves
+// kPoked up: its next park() returns kPoked and it serves the lane first.
 //
 // Lifetime: wake() touches the Suspension and, when it schedules, the cell; a
 // parked actor is live (its registry reference holds the cell), and a killed one
@@ -50,13 +63,30 @@ class Suspension final : public Waker {
     resume_ = on_wake;
     ctx_ = ctx;
   }
-  // After the handler returned: true if parked (return from the turn; a wake or
-  // kill schedules the actor again), false if the event already came (call
-  // resume() now).
-  bool park() noexcept;
-  // Woken (or park() returned false): clears the state and runs the Resume.
-  // Returns true if it was a kill (which stays: the actor is stopping).
-  bool resume() noexcept;
+  enum class Park : unsigned char {
+    kParked,  // return from the turn: a wake, a kill or a poke schedules the actor again
+    kWoken,   // the event (or a kill) already came: call resume() now
+    kPoked,   // still waiting, but the control lane has mail: serve it, then repark()
+  };
+  // After the handler returned.
+  Park park() noexcept;
+  // Poked and done with the lane: park again (as park(), for the same wait).
+  // `look_at_lane`: take the runner back if lane mail came meanwhile (see above).
+  Park repark(bool look_at_lane) noexcept;
+  // Poked, the actor stopping: drops what the handler awaited (as a kill would,
+  // without the sticky kill) and leaves the word as if the event had come.
+  void drop() noexcept;
+  // A handler runs while the actor is parked in an await (runner-only): it
+  // cannot await itself (handler_waker refuses; the one waker is taken).
+  bool serving = false;
+  enum class Resumed : unsigned char {
+    kEvent,   // the Resume ran
+    kKilled,  // the Resume ran, told of the kill (which stays: the actor is stopping)
+    kPoked,   // scheduled by a poke, the event not yet come: nothing ran; serve the lane
+  };
+  // Scheduled while parked (or park() returned kWoken): clears the state and
+  // runs the Resume, unless only a poke came.
+  Resumed resume() noexcept;
   // A killed runner that could not withdraw its waker (the event is in flight):
   // waits until the wake has happened, so nothing it frees is touched by it.
   void await_wake() const noexcept;
@@ -65,21 +95,30 @@ class Suspension final : public Waker {
   // Kill: wakes a parked runner (it resumes with killed = true) and keeps any
   // later park from parking.
   void kill() noexcept;
+  // A control-lane message was queued (lane_deliver, after its nudge): wakes a
+  // parked runner to handle it.
+  void poke() noexcept;
   bool killed() const noexcept { return (state_.load(acquire) & kKilled) != 0; }
 
  private:
   static constexpr std::uint64_t kPark = 1;
+  static constexpr std::uint64_t kPoked = std::uint64_t{1} << 31;
   static constexpr std::uint64_t kWake = std::uint64_t{1} << 32;
   static constexpr std::uint64_t kKilled = std::uint64_t{1} << 63;
   static constexpr std::uint64_t kCountMask = (std::uint64_t{1} << 31) - 1;
   static constexpr std::uint64_t kRebase = std::uint64_t{1} << 30;
   static std::uint64_t parks(std::uint64_t state) noexcept { return state & kCountMask; }
   static std::uint64_t wakes(std::uint64_t state) noexcept { return (state >> 32) & kCountMask; }
-  // Parked and not yet woken: a wake or a kill must schedule the runner.
+  // Parked, not yet woken nor poked: a wake, a kill or a poke must schedule the runner.
   static bool waiting(std::uint64_t state) noexcept {
-    return (state & kKilled) == 0 && parks(state) == wakes(state) + 1;
+    return (state & (kKilled | kPoked)) == 0 && parks(state) == wakes(state) + 1;
+  }
+  // The event or a kill came (the runner must resume, not park).
+  static bool event_came(std::uint64_t state) noexcept {
+    return (state & kKilled) != 0 || wakes(state) == parks(state);
   }
   void rebase() noexcept;
+  Resumed resume_slow(std::uint64_t now) noexcept;  // a kill or a poke
 
   friend struct SuspensionTestAccess;  // test/unit/runtime/suspension_test.cpp
 

@@ -64,7 +64,11 @@ bool lane_deliver(Cell* cell, Envelope* envelope, bool counted) noexcept {
   // The nudge is what a bounded mailbox counts: the place a user message
   // reserved, or a system message's count (the runner uncounts main-mailbox
   // messages only).
-  return cell_deliver_through_mailbox(cell, new NudgeEnvelope(), counted);
+  const bool delivered = cell_deliver_through_mailbox(cell, new NudgeEnvelope(), counted);
+  // An actor parked in an await holds its mailbox: the nudge does not schedule
+  // it, the poke does (suspension.hpp). We still hold our reference.
+  extras->suspension.poke();
+  return delivered;
 }
 
 void lane_reject_all(Cell* cell) noexcept {

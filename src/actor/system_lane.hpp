@@ -49,6 +49,8 @@ class SystemLane {
   // The holder of the run rights, when pop() returned nullptr: gives the last
   // handled shell back, if the lane is empty.
   void release() noexcept;
+  // The holder of the run rights: nothing queued (a push half done counts as queued).
+  bool empty() const noexcept { return queue_.empty(); }
 
  private:
   CompactMpscQueue queue_;

@@ -60,17 +60,26 @@ void runner_stop(Cell* cell) noexcept {
 namespace {
 
 // Runs what a parked handler awaited (or, killed, drops it and asks for the stop).
-void resume_suspended(Cell* cell) noexcept {
-  if (extras_known(cell).suspension.resume()) runner_stop_for_kill(cell);
+// True: only a poke came (nothing ran; the caller serves the lane).
+[[gnu::noinline, gnu::cold]] bool not_resumed_by_the_event(Cell* cell, Suspension::Resumed resumed) noexcept {
+  if (resumed == Suspension::Resumed::kKilled) runner_stop_for_kill(cell);
+  return resumed == Suspension::Resumed::kPoked;
 }
+[[gnu::always_inline]] inline bool resume_suspended(Cell* cell) noexcept {
+  const Suspension::Resumed resumed = extras_known(cell).suspension.resume();
+  if (resumed == Suspension::Resumed::kEvent) [[likely]] return false;
+  return not_resumed_by_the_event(cell, resumed);
+}
+
+bool serve_lane_while_parked(Cell* cell) noexcept;
 
 // After a handler (or a resumed one) returned: switches behaviour, parks or
 // stops the actor as it asked. True: the turn is over (the runner must return
 // without touching the mailbox: parked, it keeps the rights; stopped, it gave
-// them back).
-[[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
-  if (cell->requests.become) {
-    cell->requests.become = false;
+// them back). Unstashed messages are after_handler's (below).
+[[gnu::always_inline]] inline bool after_handler_core(Cell* cell) noexcept {
+  if (cell->requests.changes & HandlerRequests::kBecome) {
+    cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kBecome);
     CellExtras& extras = extras_known(cell);  // handler_become made them
     extras.behaviour = std::move(extras.next_behaviour);
     cell->switched = !extras.behaviour.empty();
@@ -82,15 +91,100 @@ void resume_suspended(Cell* cell) noexcept {
     // Written before park(): once parked, a wake may run the actor on another
     // worker at once, and park()'s release is what hands it this flag.
     cell->parked = true;
-    if (suspension.park()) return true;
+    const Suspension::Park parked = suspension.park();
+    if (parked == Suspension::Park::kParked) return true;
+    if (parked == Suspension::Park::kPoked) {
+      // Control-lane mail came meanwhile: handle it with the handler waiting.
+      if (serve_lane_while_parked(cell)) return true;
+      continue;  // resumed (and its own requests applied): nothing more asked
+    }
     cell->parked = false;
     // The event (or a kill) came first: resume at once, on this thread.
-    resume_suspended(cell);
+    (void)resume_suspended(cell);  // never a poke only: the event came
   }
   if (cell->requests.stop) {
     runner_stop(cell);
     return true;
   }
+  return false;
+}
+
+// ctx.unstash_all() was called: the unstashed messages, each handled as a
+// mailbox message would be, before the mailbox's next one (actor/stash.hpp).
+// kUnstash stays up until the replay is done: a handler that parks ends the
+// turn with it up, and the resumption (start_or_resume -> after_handler) goes
+// on with the replay. One that stops leaves the rest to the stop's rejection.
+// Not counted against the budget: at most stash_capacity messages.
+[[gnu::noinline]] bool replay_unstashed(Cell* cell) noexcept {
+  Stash& stash = extras_known(cell).stash;  // unstash_all found them
+  void* object = cell->object();
+  while (Envelope* envelope = stash.pop_replay()) {
+    envelope->fn(envelope, cell, object,
+                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+    envelope->fn(envelope, nullptr, nullptr, EnvelopeOp::kFree);  // in no mailbox: ours
+    if (after_handler_core(cell)) return true;
+  }
+  cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kUnstash);
+  return false;
+}
+
+// The actor is parked in an await (a handler's co_await, not interleaved) and
+// its control lane has mail (Suspension::poke): Down and Exit notices, linked
+// exits, a supervisor's orders and notices, urgent messages. They are handled
+// now, each as at the end of a turn, while the handler still waits, as an
+// interleaved await lets mail in: a lane handler sees what the waiting handler
+// wrote before its co_await, and the waiting handler, resumed, sees what they
+// wrote. A lane handler may become, stash or stop (a linked exit fails the actor,
+// a supervisor's order takes it down): a stop drops the waiting handler (its ask
+// resolves ActorStopped) as a kill does. It may not await (handler_waker throws):
+// the actor's one waker is taken. unstash_all takes effect once the waiting
+// handler is done. Then the actor parks again (or resumes, if the event came
+// meanwhile). True: the turn is over (parked again, or stopped); false: the
+// awaited handler resumed here and its requests were applied.
+[[gnu::noinline, gnu::cold]] bool serve_lane_while_parked(Cell* cell) noexcept {
+  CellExtras& extras = extras_known(cell);  // parking made them
+  Suspension& suspension = extras.suspension;
+  const bool for_handler = !child_object_gone(*cell);  // else a child waiting for its restart
+  Suspension::Park next;
+  do {
+    if (for_handler) {
+      suspension.serving = true;
+      // As drain_system_lane: lowered before the drain. acquire: pairs with
+      // the release fetch_or in lane_deliver.
+      cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
+      void* object = cell->object();
+      while (Envelope* envelope = extras.lane.pop()) {
+        envelope->fn(envelope, cell, object,
+                     cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+        if (cell->requests.changes & HandlerRequests::kBecome) {
+          cell->requests.changes &= static_cast<unsigned char>(~HandlerRequests::kBecome);
+          extras.behaviour = std::move(extras.next_behaviour);
+          cell->switched = !extras.behaviour.empty();
+        }
+        if (cell->requests.stop) {
+          suspension.serving = false;
+          suspension.drop();  // the waiting handler goes first, as for a kill
+          cell->parked = false;
+          runner_stop(cell);
+          return true;
+        }
+      }
+      extras.lane.release();
+      suspension.serving = false;
+      // What the lane's handlers told: as at the end of a turn that parks.
+      end_backpressure(cell);
+    }
+    next = suspension.repark(for_handler);
+  } while (next == Suspension::Park::kPoked);
+  if (next == Suspension::Park::kParked) return true;  // touch nothing more of the cell
+  cell->parked = false;
+  (void)resume_suspended(cell);  // the event (or a kill) came while the lane was served
+  return after_handler_core(cell);
+}
+
+[[gnu::always_inline]] inline bool after_handler(Cell* cell) noexcept {
+  if (after_handler_core(cell)) return true;
+  if (cell->requests.changes & HandlerRequests::kUnstash) [[unlikely]] return replay_unstashed(cell);
   return false;
 }
 
@@ -123,7 +217,11 @@ struct RunningCell {
   if (cell->parked) {
     // Woken (or killed) while parked: finish what the handler awaited first.
     cell->parked = false;
-    resume_suspended(cell);
+    if (resume_suspended(cell)) [[unlikely]] {
+      // Scheduled by control-lane mail, the await still pending.
+      cell->parked = true;
+      if (serve_lane_while_parked(cell)) return true;
+    }
     return after_handler(cell);
   }
   if (!cell->started) {
@@ -158,7 +256,12 @@ struct RunningCell {
       // nothing of it is touched after after_handler returns true). relaxed:
       // the next runner is ordered after us by park()'s release. A stop needs
       // nothing: the stopping runner rejects the lane whatever the flag says.
-      if (cell->requests.suspend) cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+      if (cell->requests.suspend) {
+        cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+        // And the park finds kPoked up: the rest of the lane is served while
+        // the handler waits (serve_lane_while_parked), not after.
+        if (!lane.empty()) extras_known(cell).suspension.poke();
+      }
       if (after_handler(cell)) return true;
     }
   }

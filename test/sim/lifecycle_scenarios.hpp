@@ -140,4 +140,83 @@ inline bool a_reply_racing_a_stop_resolves_the_ask_once(bool interleaved_await) 
   return SIM_EXPECT(ok) && SIM_EXPECT(outcome >= 0) && SIM_EXPECT(frames_destroyed.load() == 1);
 }
 
+// ---- Downs reaching an actor parked in an await (Suspension::poke) --------------------
+
+// Watches two nodes and parks in an await on the Holder; the Downs are handled
+// while it waits (or after, if the reply came first), once each.
+class ParkedDownCounter {
+ public:
+  ParkedDownCounter(ActorRef<Holder> holder, Atomic<int>* downs, Atomic<int>* while_parked)
+      : holder_(std::move(holder)), downs_(downs), while_parked_(while_parked) {}
+  void handle(WatchThis m, Context<ParkedDownCounter>& ctx) { ctx.watch(m.who); }
+  Task<std::int64_t> handle(AwaitHold) {
+    ++waiting_;
+    std::int64_t v = co_await holder_.ask(Hold{});
+    --waiting_;
+    co_return v + waiting_;  // 3: the Down handlers left the coroutine's state alone
+  }
+  void handle(Down) {
+    if (waiting_ > 0) while_parked_->fetch_add(1);
+    downs_->fetch_add(1);
+  }
+
+ private:
+  ActorRef<Holder> holder_;
+  Atomic<int>* downs_;
+  Atomic<int>* while_parked_;
+  int waiting_ = 0;
+};
+
+// The awaited reply, two watched actors stopping (one fails, one is stopped) and,
+// for some seeds, a kill of the parked actor, all at moments the seed picks (for
+// half of them the reply waits for the Downs: the parked path is taken). The ask
+// resolves once (3, or ActorStopped after the kill); without the kill every Down is
+// handled exactly once; nothing is left running.
+inline bool downs_reach_an_actor_parked_in_an_await() {
+  Atomic<int> downs{0};
+  Atomic<int> while_parked{0};
+  auto box = std::make_shared<PromiseBox>();
+  bool ok = true;
+  const bool kill = sim::choose(4) == 0;
+  {
+    Runtime rt(small_config(2));
+    auto holder = rt.spawn<Holder>(box);
+    auto watcher = rt.spawn<ParkedDownCounter>(holder, &downs, &while_parked);
+    auto a = rt.spawn<ChainNode>();
+    auto b = rt.spawn<ChainNode>();
+    (void)watcher.ask(WatchThis{a}).get();
+    (void)watcher.ask(WatchThis{b}).get();
+    Reply<std::int64_t> awaited = watcher.ask(AwaitHold{});
+    ok = eventually([&] { return box->size() == 1; });
+    // Half the seeds answer only once the Downs were handled (then they were
+    // handled while parked, unless the kill came first); half at any moment.
+    const bool answer_last = sim::choose(2) == 0;
+    std::thread answer = sim::spawn([&] {
+      if (answer_last && !kill) (void)eventually([&] { return downs.load() == 2; });
+      for (std::uint64_t i = 0, n = sim::choose(64); i < n; ++i) sim::spin_point();
+      box->answer_all(3);
+    });
+    std::thread stopper = sim::spawn([&] {
+      for (std::uint64_t i = 0, n = sim::choose(64); i < n; ++i) sim::spin_point();
+      (void)a.tell(Fail{});
+      b.stop();
+    });
+    if (kill) watcher.kill();
+    sim::join(answer);
+    sim::join(stopper);
+    try {
+      ok = ok && awaited.get() == 3;
+    } catch (const ActorStopped&) {
+      ok = ok && kill;
+    } catch (...) {
+      ok = false;
+    }
+    if (!kill) ok = ok && eventually([&] { return downs.load() == 2; });
+    rt.shutdown();
+    const RuntimeStats s = rt.stats();
+    ok = ok && s.actors_spawned == s.actors_stopped;
+  }
+  return SIM_EXPECT(ok) && SIM_EXPECT(kill || downs.load() == 2) && SIM_EXPECT(downs.load() <= 2);
+}
+
 }  // namespace tact::simtest::rt

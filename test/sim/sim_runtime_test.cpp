@@ -60,4 +60,9 @@ TEST(SimRuntime, AnAwaitsReplyRacingAStopResolvesOnce) {
                         5000);
 }
 
+TEST(SimRuntime, DownsReachAnActorParkedInAnAwait) {
+  expect_all_seeds_pass("rt_parked_down", kSeeds, kSeconds, rt::downs_reach_an_actor_parked_in_an_await,
+                        3, 5000);
+}
+
 }  // namespace

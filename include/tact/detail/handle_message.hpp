@@ -12,6 +12,7 @@
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/reply_slot.hpp"
+#include "tact/detail/stash_point.hpp"
 #include "tact/errors.hpp"
 #include "tact/task.hpp"
 
@@ -19,9 +20,10 @@ namespace tact::detail {
 
 // A coroutine handler's context: it must outlive the envelope's call.
 template <class A>
-Context<A>& stable_context(CellBase* cell) {
-  static_assert(sizeof(Context<A>) <= sizeof(void*) && std::is_trivially_destructible_v<Context<A>>);
-  return *::new (handler_context_storage(cell)) Context<A>(cell);
+Context<A>& stable_context(CellBase* cell, StashPoint* stash) {
+  static_assert(sizeof(Context<A>) <= kContextStorageSize &&
+                std::is_trivially_destructible_v<Context<A>>);
+  return *::new (handler_context_storage(cell)) Context<A>(cell, stash);
 }
 
 // Runs a handler of actor A — `call(std::move(msg), ctx)` — and answers
@@ -33,10 +35,18 @@ Context<A>& stable_context(CellBase* cell) {
 template <class A, class M, class R, class Call>
 bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noexcept {
   using Ret = std::decay_t<std::invoke_result_t<Call&, M&&, Context<A>&>>;
+  // ctx.stash() takes the slot from `answer` (stash_point.hpp): a stashed ask is
+  // answered later, by its replay, not here.
+  ReplySlot<R>* answer = slot;
+  StashPoint point{&MessageTag<M>::id, &answer};
   if constexpr (IsTask<Ret>::value) {
     try {
-      tact::Task<R> task = call(std::move(msg), stable_context<A>(cell));
-      TaskAccess<R>::start(std::move(task), cell, slot);  // the task answers
+      Context<A>& ctx = stable_context<A>(cell, &point);
+      tact::Task<R> task = call(std::move(msg), ctx);
+      TaskAccess<R>::start(std::move(task), cell, slot, &point);  // the task answers
+      // Past its first suspension the coroutine can no longer stash (the point
+      // is this frame's). The context is the actor's: still ours here.
+      ContextAccess::forget_stash(ctx);
       return false;
     } catch (...) {  // the frame could not be allocated
       std::exception_ptr error = std::current_exception();
@@ -47,9 +57,9 @@ bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noe
   } else if constexpr (IsDelegated<Ret>::value) {
     DelegationScope<R> scope(slot);
     try {
-      Context<A> ctx(cell);
+      Context<A> ctx(cell, &point);
       (void)call(std::move(msg), ctx);
-      if (!scope.slot_still_ours()) return false;  // the Promise answers
+      if (!scope.slot_still_ours()) return false;  // the Promise (or the stash) answers
       if (slot != nullptr) slot->store_error(std::make_exception_ptr(BrokenPromise()));
     } catch (...) {
       std::exception_ptr error = std::current_exception();
@@ -60,21 +70,22 @@ bool handle_message(CellBase* cell, M& msg, ReplySlot<R>* slot, Call&& call) noe
     return slot != nullptr;
   } else {
     try {
-      Context<A> ctx(cell);
+      Context<A> ctx(cell, &point);
       if constexpr (std::is_void_v<R>) {
         call(std::move(msg), ctx);
-        if (slot != nullptr) slot->store_value();
+        if (answer != nullptr) answer->store_value();
       } else if (slot != nullptr) {
-        slot->store_value(call(std::move(msg), ctx));
+        R value = call(std::move(msg), ctx);
+        if (answer != nullptr) answer->store_value(std::move(value));
       } else {
         (void)call(std::move(msg), ctx);
       }
     } catch (...) {
       std::exception_ptr error = std::current_exception();
-      if (slot != nullptr) slot->store_error(error_handler_failed(error));
+      if (answer != nullptr) answer->store_error(error_handler_failed(error));
       handler_fail(cell, std::move(error));
     }
-    return slot != nullptr;
+    return answer != nullptr;
   }
 }
 

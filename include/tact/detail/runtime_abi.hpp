@@ -148,11 +148,20 @@ void handler_await_wake(CellBase* cell) noexcept;
 // Where a coroutine handler's Context lives (in the actor's extras, so the
 // reference it holds stays valid across suspensions): one pointer's room.
 void* handler_context_storage(CellBase* cell);
+// Its size: a Context<A> (the cell and the stash point) fits.
+inline constexpr std::size_t kContextStorageSize = 2 * sizeof(void*);
 // Interleaved awaits (src/actor/interleaved_await.cpp): registers a resume
 // envelope as the slot's waker. False if the reply is already there (do not
 // suspend). `registered` is cleared when the registration is used up.
 bool handler_await_interleaved(CellBase* cell, ReplySlotBase* slot, void* coroutine,
                                bool* registered);
+// ctx.stash / ctx.unstash_all (src/actor/stash.cpp). handler_stash_room throws
+// tact::StashFull when `capacity` messages are stashed already; handler_stash
+// then keeps `envelope` (a tell or ask envelope of the current message).
+void handler_stash_room(CellBase* cell, std::size_t capacity);
+void handler_stash(CellBase* cell, Envelope* envelope) noexcept;
+void handler_unstash_all(CellBase* cell) noexcept;
+std::size_t handler_stash_size(CellBase* cell) noexcept;
 // The request whose handler runs on this thread now (a Delegated handler's;
 // thread_local, src/reply/current_request.cpp).
 CurrentRequest& handler_current_request() noexcept;

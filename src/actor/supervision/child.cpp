@@ -138,6 +138,9 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   }
   // Ready for the next incarnation (runner-only fields: we still run it).
   cell.requests.stop = false;
+  // The stash outlives the object, as the mailbox does: replayed to the next
+  // one right after its on_start (actor/stash.hpp).
+  if (extras->stash.unstash_all()) cell.requests.changes |= HandlerRequests::kUnstash;
   cell.stop_reason = StopReason::kNormal;
   extras->failure = nullptr;
   child.takedown_requested = false;
@@ -146,10 +149,14 @@ bool child_parks_instead_of_stopping(Cell& cell) noexcept {
   // Before park(): once parked, a wake may run the cell on another worker, which
   // reads `parked` first (park()'s release publishes it to the waker's acquire).
   cell.parked = true;
-  if (!suspension.park()) {
+  Suspension::Park parked = suspension.park();
+  // A poke (control-lane mail) cannot be served without an object: undone at
+  // once; the lane waits for the next object (or the stop's rejection).
+  while (parked == Suspension::Park::kPoked) parked = suspension.repark(false);
+  if (parked == Suspension::Park::kWoken) {
     // A kill came first: resume now (it marks the child stopping) and stop.
     cell.parked = false;
-    (void)suspension.resume();
+    (void)suspension.resume();  // kKilled: a poke was undone above
     runner_stop_for_kill(&cell);
     return false;
   }
