@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/detail/clock.hpp"
 #include "tact/address.hpp"
 #include "tact/detail/cell.hpp"
@@ -147,7 +148,7 @@ class ActorRef {
       }
       if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
         if (place == detail::Reserve::kStopped) {
-          detail::cell_count_dead_letter(cell);
+          detail::cell_count_dead_letter(cell, detail::type_name<std::remove_cvref_t<M>>());
           slot->store_error(detail::error_actor_stopped());
         } else {
           detail::cell_count_refused(cell);
@@ -209,7 +210,7 @@ class ActorRef {
       detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       const detail::Reserve place = detail::cell_reserve(cell);
       if (place == detail::Reserve::kStopped) {
-        detail::cell_count_dead_letter(cell);
+        detail::cell_count_dead_letter(cell, detail::type_name<Msg>());
         return false;
       }
       if (place == detail::Reserve::kFull) {

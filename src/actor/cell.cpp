@@ -11,6 +11,7 @@
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
 #include "memory/block_pool.hpp"
+#include "metrics/sampling.hpp"
 #include "scheduler/worker.hpp"
 #include "sync/spin.hpp"
 #include "sync/thread.hpp"
@@ -187,6 +188,9 @@ namespace {
 // The push, and what the push's outcome asks for: see cell_deliver_reserved.
 // Inlined: every tell comes here.
 [[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
+  // One send in kSamplePeriod is timed (metrics/sampling.hpp); before the push,
+  // after which the envelope is the runner's.
+  if (const std::uint64_t stamp = send_stamp(); stamp != 0) [[unlikely]] envelope->sent_at = stamp;
   if (!cell->mailbox.push(envelope)) {
     // Someone else holds the run rights: the receiver is busy, which may
     // pause the sending actor (backpressure.hpp).
@@ -232,6 +236,7 @@ void handler_stop(CellBase* base) noexcept {
 void handler_fail(CellBase* base, std::exception_ptr error) noexcept {
   Cell* cell = Cell::from(base);
   if (!cell->requests.stop || cell->stop_reason != StopReason::kFailed) {
+    cell->runtime()->count_failure(cell->vtable->name, error);
     try {
       extras_or_make(cell).failure = std::move(error);
     } catch (...) {
@@ -303,7 +308,10 @@ void handler_await_wake(CellBase* base) noexcept {
 
 RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime(); }
 
-void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime()->count_dead_letter(); }
+void cell_count_dead_letter(CellBase* base, std::string_view message_type) noexcept {
+  Cell* cell = Cell::from(base);
+  cell->runtime()->count_dead_letter(cell->vtable->name, message_type);
+}
 
 void cell_count_expired(CellBase* cell) noexcept { runtime_count_expired(Cell::from(cell)->runtime()); }
 void runtime_count_expired(RuntimeCore* runtime) noexcept { runtime->count_expired(); }

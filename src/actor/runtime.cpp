@@ -20,6 +20,7 @@ void Runtime::shutdown() { core_->shutdown(); }
 bool Runtime::unregister_name(std::string_view name) { return detail::registry_remove(core_, name); }
 
 RuntimeStats Runtime::stats() const noexcept { return core_->stats(); }
+metrics::Snapshot Runtime::metrics() const { return core_->metrics(); }
 
 std::size_t Runtime::worker_count() const noexcept { return core_->scheduler().worker_count(); }
 

@@ -8,6 +8,7 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
+#include "metrics/sampling.hpp"
 #include "scheduler/worker.hpp"
 
 namespace tact::detail {
@@ -146,11 +147,29 @@ enum class MailEnd : unsigned char {
   kStopped,   // the budget ran out, or a handler asked to yield
 };
 
+// A sampled message (metrics/sampling.hpp): its wait in the mailbox and its
+// handler's run go to its class's histograms. Out of line: 1 message in 32.
+[[gnu::noinline]] void handle_timed(Envelope* envelope, Cell* cell, void* object, EnvelopeOp op,
+                                    Worker& worker) noexcept {
+  ClassMetrics* stats = worker.metrics().class_slot(cell->vtable);  // before: the handler may stop the actor
+  const std::uint64_t sent_at = envelope->sent_at;
+  envelope->sent_at = 0;  // the runner's now (an envelope delivered again is sampled afresh)
+  const std::uint64_t start = read_ticks();
+  // Another core's TSC may be a few ticks ahead: a negative wait is 0.
+  stats->mailbox_wait.record(start > sent_at ? start - sent_at : 0);
+  envelope->fn(envelope, cell, object, op);
+  const std::uint64_t end = read_ticks();
+  stats->handler_time.record(end > start ? end - start : 0);
+}
+
 // A turn's second job: up to `budget` messages, one handler each. `handled`
-// counts them; `retired` is the last message's shell, still the mailbox's.
-template <bool kBackpressure>
+// counts them (the last too when a handler ends the turn: kTurnOver);
+// `retired` is the last message's shell, still the mailbox's.
+// kMetrics: sampled messages are timed (metrics/sampling.hpp).
+template <bool kBackpressure, bool kMetrics>
 [[gnu::always_inline]] inline MailEnd handle_mail(Cell* cell, void* object, std::uint32_t budget,
-                                                  std::uint32_t& handled, MpscNode*& retired) noexcept {
+                                                  std::uint32_t& handled, MpscNode*& retired,
+                                                  [[maybe_unused]] Worker& worker) noexcept {
   if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;
   // The mailbox cursor stays in a register for the turn (Cell's layout).
   CompactMpscQueue::Reader reader(cell->mailbox);
@@ -161,11 +180,18 @@ template <bool kBackpressure>
     retired = nullptr;
     auto* envelope = static_cast<Envelope*>(node);
     if (cell->counts_mail) mailbox_uncount(cell);  // out of the mailbox: room for one more
-    envelope->fn(envelope, cell, object,
-                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+    const EnvelopeOp op = cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle;
+    if (kMetrics && envelope->sent_at != 0) [[unlikely]] {
+      handle_timed(envelope, cell, object, op, worker);
+    } else {
+      envelope->fn(envelope, cell, object, op);
+    }
     if (cell->requests.any()) {  // (yield is set only with backpressure on)
       reader.commit();
-      if (after_handler(cell)) return MailEnd::kTurnOver;
+      if (after_handler(cell)) {
+        ++handled;  // (only the metrics read it after kTurnOver)
+        return MailEnd::kTurnOver;
+      }
       if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;  // backpressure.hpp
       // Resumed at once and still running: carry on with a fresh cursor.
       ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
@@ -201,7 +227,13 @@ template <bool kBackpressure>
   }
   // Mail is left (budget used up, or a push is half done): run again later.
   if constexpr (kBackpressure) {
-    if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
+    if (yield_asked) {
+      const ActorVTable* vtable = cell->vtable;  // before: once muted, it may run elsewhere
+      if (try_mute(cell)) {  // the receiver reschedules it once caught up
+        if (worker.scheduler().config().metrics) stat_add(worker.metrics().class_slot(vtable)->mutes, 1);
+        return;
+      }
+    }
     const bool behind = used_budget && !caught_up;
     if (behind) mark_overloaded(cell);  // senders will pause
     // relaxed: a hint (cell.hpp); only this runner clears it.
@@ -220,16 +252,24 @@ template <bool kBackpressure>
 // instances: with backpressure off (mute_senders = false) no sender is ever
 // known, so none is ever paused and no actor is ever overloaded, and the turn
 // carries none of that bookkeeping (docs/performance.md has its cost).
-template <bool kBackpressure>
+//
+// kMetrics (Config::metrics): the turn and its messages are counted for the
+// actor's class on this worker (metrics/thread_metrics.hpp), and sampled
+// messages are timed: a lookup (one compare while the class stays the same)
+// and two adds a turn, a test a message.
+template <bool kBackpressure, bool kMetrics>
 void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   [[maybe_unused]] std::optional<RunningCell> running;
   if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
+  // Read now: a turn a handler ends (kTurnOver) may free the cell.
+  [[maybe_unused]] const ActorVTable* const vtable = cell->vtable;
   if (start_or_resume(cell, object)) return;
   if (killed_at_turn_start(cell)) return;
   MpscNode* retired = nullptr;
   std::uint32_t handled = 0;
-  const MailEnd end = handle_mail<kBackpressure>(cell, object, budget, handled, retired);
+  const MailEnd end = handle_mail<kBackpressure, kMetrics>(cell, object, budget, handled, retired, worker);
+  if constexpr (kMetrics) worker.metrics().count_turn(vtable, handled);
   if (end == MailEnd::kTurnOver) return;
   place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, handled == budget, retired);
 }
@@ -238,10 +278,17 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
 
 void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
   const Config& config = worker.scheduler().config();
-  if (config.mute_senders) [[likely]] {
-    run_turn<true>(static_cast<Cell*>(task), worker, config.budget);
+  auto* cell = static_cast<Cell*>(task);
+  if (config.metrics) [[likely]] {
+    if (config.mute_senders) [[likely]] {
+      run_turn<true, true>(cell, worker, config.budget);
+    } else {
+      run_turn<false, true>(cell, worker, config.budget);
+    }
+  } else if (config.mute_senders) {
+    run_turn<true, false>(cell, worker, config.budget);
   } else {
-    run_turn<false>(static_cast<Cell*>(task), worker, config.budget);
+    run_turn<false, false>(cell, worker, config.budget);
   }
 }
 

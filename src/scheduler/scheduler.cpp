@@ -41,6 +41,7 @@ void pin_to_cpu(std::thread& thread, std::size_t index) {
 
 Scheduler::Scheduler(const Config& config, RunTask run, void* run_context)
     : config_(config),
+      metrics_(config.metrics),
       run_(run),
       run_context_(run_context),
       idle_(resolve_worker_count(config.workers)) {

@@ -44,7 +44,9 @@ Worker::Worker(Scheduler& scheduler, std::size_t index)
       index_(index),
       rng_(0x9E3779B97F4A7C15ull * (index + 1)),
       injector_handle_(scheduler.injector_.make_handle()),
-      deque_(scheduler.config().local_queue_capacity) {}
+      deque_(scheduler.config().local_queue_capacity) {
+  scheduler_.metrics_.add_thread(&metrics_, index_, false);
+}
 
 Worker::Worker(Scheduler& scheduler, GuestTag)
     : scheduler_(scheduler),
@@ -52,11 +54,16 @@ Worker::Worker(Scheduler& scheduler, GuestTag)
       guest_(true),
       rng_(0x9E3779B97F4A7C15ull),
       injector_handle_(scheduler.injector_.make_handle()),
-      deque_(scheduler.config().local_queue_capacity) {}
+      deque_(scheduler.config().local_queue_capacity) {
+  scheduler_.metrics_.add_thread(&metrics_, 0, true);
+}
+
+Worker::~Worker() { scheduler_.metrics_.remove_thread(&metrics_); }
 
 void Worker::run() {
   t_current_worker = this;
   set_blocking_forbidden(true);  // Reply::get() here would deadlock a small runtime
+  bool busy = true;  // what metrics_ was last told (it counts from busy)
   while (!scheduler_.stopping()) {
     Task* task = next_task();
 #if defined(TACT_SIM_BUGS)
@@ -65,9 +72,13 @@ void Worker::run() {
     if (task == nullptr) {
       // release: what our tasks did is seen by quiescent()'s acquire (worker.hpp).
       is_idle_.store(true, release);
+      if (busy) metrics_.switch_activity(WorkerActivity::kSpinning);
+      busy = false;
       task = search();
     }
     if (task != nullptr) {
+      if (!busy) metrics_.switch_activity(WorkerActivity::kBusy);
+      busy = true;
       // A woken worker starts as a searcher and may find its task through
       // next_task(): whichever way it came, stop searching before running it, or
       // notifiers would count on a searcher that is busy (idle.hpp).
@@ -86,6 +97,7 @@ void Worker::run() {
   }
   if (searching_) (void)scheduler_.idle_.transition_from_searching();  // stopping: no hand-over
   searching_ = false;
+  metrics_.switch_activity(WorkerActivity::kParked);  // stopped: no longer busy
   t_current_worker = nullptr;
 }
 
@@ -176,7 +188,10 @@ void Worker::yield_local(Task* task) {
 Task* Worker::next_task() {
   if (--injector_countdown_ == 0) {
     injector_countdown_ = kInjectorInterval;
-    if (Task* task = scheduler_.injector_.pop(*injector_handle_)) return task;
+    if (Task* task = scheduler_.injector_.pop(*injector_handle_)) {
+      stat_add(metrics_.injector_takes, 1);
+      return task;
+    }
   }
   if (lifo_slot_ != nullptr) {
     // The cap is for fairness to the deque's tasks; with none queued there is
@@ -198,6 +213,7 @@ Task* Worker::next_task() {
   if (!kept_.empty()) {
     if (kept_runs_ < kMaxKeptRuns || deque_.empty()) {
       ++kept_runs_;
+      stat_add(metrics_.kept_takes, 1);
       return kept_.pop();
     }
     take_oldest_next_ = true;  // the deque's turn: its oldest task, as after a yield
@@ -213,7 +229,9 @@ Task* Worker::next_task() {
     }
   }
   if (Task* task = deque_.pop()) return task;
-  return scheduler_.injector_.pop(*injector_handle_);
+  Task* task = scheduler_.injector_.pop(*injector_handle_);
+  if (task != nullptr) stat_add(metrics_.injector_takes, 1);
+  return task;
 }
 
 Task* Worker::steal_from_others() {
@@ -224,7 +242,10 @@ Task* Worker::steal_from_others() {
     const std::size_t victim = (start + i) % n;
     if (victim == index_) continue;
     StealResult<Task> stolen = scheduler_.workers_[victim]->deque_.steal_half(deque_);
-    if (stolen.status == StealStatus::kSuccess) return stolen.item;
+    if (stolen.status == StealStatus::kSuccess) {
+      stat_add(metrics_.steals, 1);
+      return stolen.item;
+    }
   }
   return nullptr;
 }
@@ -242,6 +263,7 @@ Task* Worker::search() {
     if (scheduler_.work_visible()) {
       announce_taking();
       found = scheduler_.injector_.pop(*injector_handle_);
+      if (found != nullptr) stat_add(metrics_.injector_takes, 1);
       if (found == nullptr) found = steal_from_others();
       if (found == nullptr) is_idle_.store(true, release);  // release: as in run()
     }
@@ -292,6 +314,7 @@ void Worker::park() {
     announce_taking();  // run() goes on to next_task(), which takes
     return;
   }
+  metrics_.switch_activity(WorkerActivity::kParked);
   for (;;) {
     parker_.park();
     // A token may be stale (from a notifier whose claim we had cancelled): only
@@ -302,6 +325,7 @@ void Worker::park() {
       break;
     }
   }
+  metrics_.switch_activity(WorkerActivity::kSpinning);  // run() looks again, as a searcher
   searching_ = true;
   announce_taking();  // run() goes on to next_task(), which takes
 }

@@ -4,9 +4,11 @@
 // dispatch is one indirect call, with the payload inline.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <utility>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/behaviour.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
@@ -42,6 +44,9 @@ struct Envelope : MpscNode, PoolAllocated {
   // envelope may swap fn for a cheaper one that only frees (free_shell).
   using Fn = void (*)(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept;
   Fn fn;
+  // When it was sent, in ticks, if its sender sampled it for the metrics; else
+  // 0 (src/metrics/sampling.hpp). Set by the push, read by the runner.
+  std::uint64_t sent_at = 0;
 
   explicit Envelope(Fn f) noexcept : fn(f) {}
 };
@@ -109,7 +114,7 @@ struct TellEnvelope final : Envelope {
     if (is_handle(op)) {
       (void)dispatch_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr, op);
     } else {
-      cell_count_dead_letter(cell);
+      cell_count_dead_letter(cell, type_name<M>());
     }
     self->payload.msg.~M();
     self->fn = &free_shell<TellEnvelope>;  // only kFree is left
@@ -136,7 +141,7 @@ struct AskEnvelope final : Envelope {
     if (is_handle(op)) {
       publish = dispatch_message<A, M, R>(cell, object, self->payload.msg, slot, op);
     } else {
-      cell_count_dead_letter(cell);
+      cell_count_dead_letter(cell, type_name<M>());
       slot->store_error(error_actor_stopped());
     }
     self->payload.msg.~M();      // the message first: its destructor runs before the asker wakes

@@ -96,8 +96,9 @@ CellBase* proxy_activate(CellBase* cell) noexcept;
 void proxy_stop(CellBase* cell, ExitReason reason, std::exception_ptr error) noexcept;
 
 // ===== counters (RuntimeStats) ================================================================
-// A user message reached a stopped actor (system messages are not counted).
-void cell_count_dead_letter(CellBase* cell) noexcept;
+// A user message (of the type named) reached a stopped actor (system messages
+// are not counted); the dead-letter hook (Config::on_dead_letter) sees it.
+void cell_count_dead_letter(CellBase* cell, std::string_view message_type) noexcept;
 // A user message refused by a full mailbox.
 void cell_count_refused(CellBase* cell) noexcept;
 // An ask answered tact::Timeout, counted by whoever answers, before the answer is

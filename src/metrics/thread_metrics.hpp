@@ -1,0 +1,93 @@
+// ThreadMetrics: what one scheduler thread (a worker, or a Driver's guest)
+// counts: per actor class it ran, messages, turns and the sampled timings; for
+// itself, where its time went and where its tasks came from. Owner-only writes
+// (relaxed load and store, histogram.hpp), so the hot path has no shared RMW;
+// MetricsHub sums every thread's at snapshot time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "metrics/histogram.hpp"
+#include "metrics/ticks.hpp"
+#include "sync/mutex.hpp"
+#include "tact/detail/cell.hpp"
+
+namespace tact::detail {
+
+// One actor class's counters on one thread (or, in the hub, of threads gone).
+struct ClassMetrics {
+  ClassMetrics(const void* k, std::string_view n) noexcept : key(k), name(n) {}
+  const void* const key;  // the class's ActorVTable
+  const std::string_view name;
+  StatCounter messages{0};
+  StatCounter turns{0};
+  StatCounter mutes{0};  // its actors paused by backpressure (backpressure.hpp)
+  // Sampled (sampling.hpp): enqueue to handler start, and the handler itself.
+  LogLinearHistogram mailbox_wait;
+  LogLinearHistogram handler_time;
+};
+
+// Where a worker's time goes (WorkerMetrics in tact/metrics.hpp).
+enum class WorkerActivity : std::uint64_t { kBusy, kSpinning, kParked };
+
+class ThreadMetrics {
+ public:
+  ThreadMetrics() = default;
+  ThreadMetrics(const ThreadMetrics&) = delete;
+  ThreadMetrics& operator=(const ThreadMetrics&) = delete;
+
+  // Owner only. The counters of an actor class on this thread; one compare
+  // when the class is the same as last time (a turn's common case).
+  ClassMetrics* class_slot(const ActorVTable* vtable) {
+    if (vtable == last_key_) [[likely]] return last_;
+    return find_or_add(vtable);
+  }
+  // Owner only: a turn of an actor of that class handled `messages`.
+  void count_turn(const ActorVTable* vtable, std::uint32_t messages) {
+    ClassMetrics* slot = class_slot(vtable);
+    stat_add(slot->messages, messages);
+    stat_add(slot->turns, 1);
+  }
+
+  // Owner only: the worker starts doing `activity` now.
+  void switch_activity(WorkerActivity activity) noexcept {
+    const std::uint64_t now = read_ticks();
+    const auto current = static_cast<std::size_t>(stat_read(activity_));
+    stat_add(activity_ticks_[current], now - stat_read(activity_since_));
+    activity_since_.store(now, std::memory_order_relaxed);  // relaxed: statistics
+    activity_.store(static_cast<std::uint64_t>(activity), std::memory_order_relaxed);
+  }
+
+  StatCounter steals{0};          // tasks taken from other workers' deques
+  StatCounter injector_takes{0};  // tasks taken from the global injector
+  StatCounter kept_takes{0};      // tasks taken from the kept queue (backpressure)
+
+  // Any thread: the ticks spent in `activity` so far, the current stretch included.
+  std::uint64_t activity_ticks(WorkerActivity activity) const noexcept;
+  // Any thread, under no lock of ours but the hub's: calls fn(const ClassMetrics&).
+  template <class Fn>
+  void for_each_class(Fn&& fn) const {
+    std::lock_guard<Mutex> lock(classes_mutex_);
+    for (const auto& slot : classes_) fn(*slot);
+  }
+
+ private:
+  ClassMetrics* find_or_add(const ActorVTable* vtable);
+
+  const void* last_key_ = nullptr;  // owner-only cache of class_slot
+  ClassMetrics* last_ = nullptr;
+  std::unordered_map<const void*, ClassMetrics*> index_;  // owner-only
+  // Grown by the owner under the mutex; snapshots read it under the mutex.
+  mutable Mutex classes_mutex_;
+  std::vector<std::unique_ptr<ClassMetrics>> classes_;
+  StatCounter activity_{static_cast<std::uint64_t>(WorkerActivity::kBusy)};
+  StatCounter activity_since_{read_ticks()};
+  StatCounter activity_ticks_[3]{};
+};
+
+}  // namespace tact::detail
