@@ -39,7 +39,7 @@ struct Histogram {
 // One actor class (ActorVTable name: its type, or its `static constexpr name`).
 struct ActorClassMetrics {
   std::string name;
-  std::uint64_t messages = 0;  // handled
+  std::uint64_t messages = 0;  // handled: user messages and system ones (start, stop, Down, timer ticks)
   std::uint64_t turns = 0;     // turns its actors ran (messages / turns: batch size)
   Histogram handler_ns;        // sampled: a handler's run
   Histogram mailbox_wait_ns;   // sampled: tell/ask to the handler's start

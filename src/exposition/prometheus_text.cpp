@@ -6,7 +6,7 @@
 // decade, 100 ns to 10 s: a bound must not move between scrapes, and the
 // runtime's own buckets are in ticks), each sample counted under the first
 // bound at or above its bucket's midpoint; the exact quantiles (within 1/32)
-// are the gauges tact_actor_*_quantile_seconds.
+// are the summaries tact_actor_*_quantiles_seconds.
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -103,13 +103,17 @@ void histogram(Writer& w, std::string_view name, std::string_view help, const Sn
 
 void quantiles(Writer& w, std::string_view name, std::string_view help, const Snapshot& s,
                const Histogram ActorClassMetrics::*member) {
-  w.family(name, "gauge", help);
+  w.family(name, "summary", help);
   for (const ActorClassMetrics& c : s.classes) {
     const Histogram& h = c.*member;
-    if (h.count == 0) continue;
-    for (double q : kQuantiles) {
-      w.sample(name, class_label(c) + ",quantile=\"" + number(q) + "\"", number(h.quantile(q) / 1e9));
+    const std::string labels = class_label(c);
+    if (h.count > 0) {
+      for (double q : kQuantiles) {
+        w.sample(name, labels + ",quantile=\"" + number(q) + "\"", number(h.quantile(q) / 1e9));
+      }
     }
+    w.sample(std::string(name) + "_sum", labels, number(h.sum_ns / 1e9));
+    w.sample(std::string(name) + "_count", labels, number(h.count));
   }
 }
 
@@ -145,9 +149,9 @@ std::string prometheus_text(const Snapshot& s) {
             &ActorClassMetrics::handler_ns);
   histogram(w, "tact_actor_mailbox_wait_seconds", "Send to handler start (1 message in sample_period timed).",
             s, &ActorClassMetrics::mailbox_wait_ns);
-  quantiles(w, "tact_actor_handler_quantile_seconds", "Handler run time quantiles (within 1/32).", s,
+  quantiles(w, "tact_actor_handler_quantiles_seconds", "Handler run time quantiles (within 1/32).", s,
             &ActorClassMetrics::handler_ns);
-  quantiles(w, "tact_actor_mailbox_wait_quantile_seconds", "Mailbox wait quantiles (within 1/32).", s,
+  quantiles(w, "tact_actor_mailbox_wait_quantiles_seconds", "Mailbox wait quantiles (within 1/32).", s,
             &ActorClassMetrics::mailbox_wait_ns);
   per_class(w, "tact_actor_live", "gauge", "Actors alive now.", s, &ActorClassMetrics::live_actors);
   per_class(w, "tact_actor_mailbox_depth", "gauge", "Messages queued in bounded mailboxes now.", s,
