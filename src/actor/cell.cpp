@@ -8,6 +8,7 @@
 #include "actor/backpressure.hpp"
 #include "actor/cell_extras.hpp"
 #include "actor/proxy.hpp"
+#include "actor/sampled_send.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
 #include "memory/block_pool.hpp"
@@ -188,9 +189,9 @@ namespace {
 // The push, and what the push's outcome asks for: see cell_deliver_reserved.
 // Inlined: every tell comes here.
 [[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
-  // One send in kSamplePeriod is timed (metrics/sampling.hpp); before the push,
+  // One send in kSamplePeriod is timed (sampled_send.hpp); before the push,
   // after which the envelope is the runner's.
-  if (const std::uint64_t stamp = send_stamp(); stamp != 0) [[unlikely]] envelope->sent_at = stamp;
+  if (--t_sends_to_sample == 0) [[unlikely]] sample_send(cell, envelope);
   if (!cell->mailbox.push(envelope)) {
     // Someone else holds the run rights: the receiver is busy, which may
     // pause the sending actor (backpressure.hpp).

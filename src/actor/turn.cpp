@@ -8,7 +8,6 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
-#include "metrics/sampling.hpp"
 #include "scheduler/worker.hpp"
 
 namespace tact::detail {
@@ -147,25 +146,9 @@ enum class MailEnd : unsigned char {
   kStopped,   // the budget ran out, or a handler asked to yield
 };
 
-// A sampled message (metrics/sampling.hpp): its wait in the mailbox and its
-// handler's run go to its class's histograms. Out of line: 1 message in 32.
-[[gnu::noinline]] void handle_timed(Envelope* envelope, Cell* cell, void* object, EnvelopeOp op,
-                                    Worker& worker) noexcept {
-  ClassMetrics* stats = worker.metrics().class_slot(cell->vtable);  // before: the handler may stop the actor
-  const std::uint64_t sent_at = envelope->sent_at;
-  envelope->sent_at = 0;  // the runner's now (an envelope delivered again is sampled afresh)
-  const std::uint64_t start = read_ticks();
-  // Another core's TSC may be a few ticks ahead: a negative wait is 0.
-  stats->mailbox_wait.record(start > sent_at ? start - sent_at : 0);
-  envelope->fn(envelope, cell, object, op);
-  const std::uint64_t end = read_ticks();
-  stats->handler_time.record(end > start ? end - start : 0);
-}
-
 // A turn's second job: up to `budget` messages, one handler each. `handled`
-// counts them (the last too when a handler ends the turn: kTurnOver);
-// `retired` is the last message's shell, still the mailbox's.
-// kMetrics: sampled messages are timed (metrics/sampling.hpp).
+// counts them; `retired` is the last message's shell, still the mailbox's.
+// kMetrics: a turn a handler ends (kTurnOver) is counted here (metrics below).
 template <bool kBackpressure, bool kMetrics>
 [[gnu::always_inline]] inline MailEnd handle_mail(Cell* cell, void* object, std::uint32_t budget,
                                                   std::uint32_t& handled, MpscNode*& retired,
@@ -180,16 +163,13 @@ template <bool kBackpressure, bool kMetrics>
     retired = nullptr;
     auto* envelope = static_cast<Envelope*>(node);
     if (cell->counts_mail) mailbox_uncount(cell);  // out of the mailbox: room for one more
-    const EnvelopeOp op = cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle;
-    if (kMetrics && envelope->sent_at != 0) [[unlikely]] {
-      handle_timed(envelope, cell, object, op, worker);
-    } else {
-      envelope->fn(envelope, cell, object, op);
-    }
+    envelope->fn(envelope, cell, object,
+                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
     if (cell->requests.any()) {  // (yield is set only with backpressure on)
       reader.commit();
+      const ActorVTable* vtable = cell->vtable;  // read first: a stop may free the cell
       if (after_handler(cell)) {
-        ++handled;  // (only the metrics read it after kTurnOver)
+        if constexpr (kMetrics) worker.metrics().count_turn(vtable, handled + 1);
         return MailEnd::kTurnOver;
       }
       if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;  // backpressure.hpp
@@ -254,23 +234,22 @@ template <bool kBackpressure>
 // carries none of that bookkeeping (docs/performance.md has its cost).
 //
 // kMetrics (Config::metrics): the turn and its messages are counted for the
-// actor's class on this worker (metrics/thread_metrics.hpp), and sampled
-// messages are timed: a lookup (one compare while the class stays the same)
-// and two adds a turn, a test a message.
+// actor's class on this worker (metrics/thread_metrics.hpp): a lookup (one
+// compare while the class stays the same) and two adds a turn. (Sampled
+// messages time themselves: actor/sampled_send.hpp.)
 template <bool kBackpressure, bool kMetrics>
 void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   [[maybe_unused]] std::optional<RunningCell> running;
   if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
-  // Read now: a turn a handler ends (kTurnOver) may free the cell.
-  [[maybe_unused]] const ActorVTable* const vtable = cell->vtable;
   if (start_or_resume(cell, object)) return;
   if (killed_at_turn_start(cell)) return;
   MpscNode* retired = nullptr;
   std::uint32_t handled = 0;
   const MailEnd end = handle_mail<kBackpressure, kMetrics>(cell, object, budget, handled, retired, worker);
-  if constexpr (kMetrics) worker.metrics().count_turn(vtable, handled);
-  if (end == MailEnd::kTurnOver) return;
+  if (end == MailEnd::kTurnOver) return;  // (counted by handle_mail)
+  // Before the rights go: the cell is still ours to read.
+  if constexpr (kMetrics) worker.metrics().count_turn(cell->vtable, handled);
   place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, handled == budget, retired);
 }
 

@@ -4,7 +4,6 @@
 // dispatch is one indirect call, with the payload inline.
 #pragma once
 
-#include <cstdint>
 #include <exception>
 #include <utility>
 
@@ -44,9 +43,10 @@ struct Envelope : MpscNode, PoolAllocated {
   // envelope may swap fn for a cheaper one that only frees (free_shell).
   using Fn = void (*)(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept;
   Fn fn;
-  // When it was sent, in ticks, if its sender sampled it for the metrics; else
-  // 0 (src/metrics/sampling.hpp). Set by the push, read by the runner.
-  std::uint64_t sent_at = 0;
+  // Set only when its sender sampled it for the metrics, with fn then
+  // run_sampled (src/actor/sampled_send.hpp): left unset otherwise, so an
+  // unsampled send pays no store for it.
+  void* sample;
 
   explicit Envelope(Fn f) noexcept : fn(f) {}
 };
