@@ -75,6 +75,14 @@ struct Config {
   //     exception (which HandlerFailed carries to an asker).
   std::function<void(std::string_view actor_class, std::string_view message_type)> on_dead_letter;
   std::function<void(std::string_view actor_class, std::exception_ptr error)> on_failure;
+
+  // The slow-handler watchdog (with metrics on): a worker that has been
+  // running one actor's turn (its handler, in practice) for longer than this
+  // is reported while it still runs: on_slow_handler(actor class, time so
+  // far), or a line on stderr without a hook; counted in metrics().
+  // 0: no watchdog (no thread).
+  std::chrono::milliseconds slow_handler{0};
+  std::function<void(std::string_view actor_class, std::chrono::nanoseconds running)> on_slow_handler;
 };
 
 }  // namespace tact

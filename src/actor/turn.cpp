@@ -242,6 +242,7 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   [[maybe_unused]] std::optional<RunningCell> running;
   if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
+  if constexpr (kMetrics) worker.metrics().note_turn(cell->vtable);  // for the slow-handler watchdog
   if (start_or_resume(cell, object)) return;
   if (killed_at_turn_start(cell)) return;
   MpscNode* retired = nullptr;

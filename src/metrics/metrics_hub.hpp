@@ -39,6 +39,15 @@ class MetricsHub {
   void count_restart(std::string_view actor_class);
   void count_slow_handler();
 
+  // Any thread: fn(const ThreadMetrics&, index) for each worker (not the guests).
+  template <class Fn>
+  void for_each_worker(Fn&& fn) const {
+    std::lock_guard<Mutex> lock(mutex_);
+    for (const ThreadEntry& entry : threads_) {
+      if (!entry.guest) fn(*entry.thread, entry.index);
+    }
+  }
+
   // Any thread: the counters summed. `ticks_per_ns` converts the sampled
   // durations. Live actors and mailbox depths are the runtime's to add.
   metrics::Snapshot snapshot(double ticks_per_ns) const;

@@ -22,6 +22,12 @@ ClassMetrics* ThreadMetrics::find_or_add(const ActorVTable* vtable) {
   return slot;
 }
 
+std::uint64_t ThreadMetrics::turns_finished() const {
+  std::uint64_t turns = 0;
+  for_each_class([&turns](const ClassMetrics& c) { turns += stat_read(c.turns); });
+  return turns;
+}
+
 std::uint64_t ThreadMetrics::activity_ticks(WorkerActivity activity) const noexcept {
   const auto index = static_cast<std::size_t>(activity);
   std::uint64_t ticks = stat_read(activity_ticks_[index]);

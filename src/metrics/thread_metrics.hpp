@@ -63,6 +63,15 @@ class ThreadMetrics {
     activity_.store(static_cast<std::uint64_t>(activity), std::memory_order_relaxed);
   }
 
+  // Owner only, at a turn's start: the class of the actor it runs, for the
+  // slow-handler watchdog. relaxed: a hint read by another thread; the
+  // vtable is static, so any value read is safe to follow.
+  void note_turn(const ActorVTable* vtable) noexcept { running_.store(vtable, std::memory_order_relaxed); }
+  const ActorVTable* running_class() const noexcept { return running_.load(std::memory_order_relaxed); }
+  WorkerActivity activity() const noexcept { return static_cast<WorkerActivity>(stat_read(activity_)); }
+  // Any thread: turns finished, all classes.
+  std::uint64_t turns_finished() const;
+
   StatCounter steals{0};          // tasks taken from other workers' deques
   StatCounter injector_takes{0};  // tasks taken from the global injector
   StatCounter kept_takes{0};      // tasks taken from the kept queue (backpressure)
@@ -85,6 +94,7 @@ class ThreadMetrics {
   // Grown by the owner under the mutex; snapshots read it under the mutex.
   mutable Mutex classes_mutex_;
   std::vector<std::unique_ptr<ClassMetrics>> classes_;
+  std::atomic<const ActorVTable*> running_{nullptr};
   StatCounter activity_{static_cast<std::uint64_t>(WorkerActivity::kBusy)};
   StatCounter activity_since_{read_ticks()};
   StatCounter activity_ticks_[3]{};

@@ -63,6 +63,7 @@ void Scheduler::start() {
     threads_.push_back(start_thread([w = worker.get()] { w->run(); }));
     if (config_.pin_workers) pin_to_cpu(threads_.back(), worker->index());
   }
+  watchdog_.start();
 }
 
 void Scheduler::schedule_from_outside(Task* task) {
@@ -149,6 +150,7 @@ void Scheduler::stop() {
   }
   assert(current_worker() == nullptr && "Scheduler::stop() called from its own worker");
   stopped_ = true;
+  watchdog_.stop();
   stopping_.store(true, release);  // release: pairs with the workers' acquire in stopping()
   // Wake everyone: sleepers through a claim, and any worker between W1 and its
   // park sees stopping() in its own re-check.

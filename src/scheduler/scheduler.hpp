@@ -28,6 +28,7 @@
 #include "scheduler/task.hpp"
 #include "scheduler/worker.hpp"
 #include "metrics/metrics_hub.hpp"
+#include "metrics/slow_handler_watchdog.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 
@@ -114,6 +115,7 @@ class Scheduler {
   Idle idle_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
+  SlowHandlerWatchdog watchdog_{config_, metrics_};  // Config::slow_handler
   // release in stop(), acquire in the workers' loop: they exit after seeing it.
   Atomic<bool> stopping_{false};
   // Guests inside run_ready(): what a guest takes or schedules there is in no

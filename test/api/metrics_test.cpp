@@ -96,7 +96,7 @@ TEST(Metrics, CountsMessagesPerClassExactly) {
   for (const auto& k : s.classes) class_turns += k.turns;
   EXPECT_EQ(worker_turns, class_turns);
   EXPECT_EQ(s.workers.size(), 2u);
-  EXPECT_EQ(s.sample_period, 32u);
+  EXPECT_EQ(s.sample_period, 64u);
   rt.shutdown();
 }
 
@@ -189,20 +189,20 @@ TEST(Metrics, SampledHandlerTimesAreTheHandlersOwn) {
   tact::Runtime rt(workers(2));
   auto counter = rt.spawn<Counter>();
   auto echo = rt.spawn<Echo>();
-  // 1 send in 32 of this thread is sampled: 320 sends of each kind sample 10.
-  for (int i = 0; i < 320; ++i) counter.tell(Nap{500us});
-  for (int i = 0; i < 320; ++i) echo.tell(Inc{i});
+  // 1 send in 64 of this thread is sampled: 640 sends of each kind sample 10.
+  for (int i = 0; i < 640; ++i) counter.tell(Nap{200us});
+  for (int i = 0; i < 640; ++i) echo.tell(Inc{i});
   EXPECT_EQ(counter.ask(Get{}).get(), 0);
   const std::string echo_name(tact::detail::type_name<Echo>());
-  ASSERT_TRUE(eventually([&] { return messages_of(rt, echo_name) == 320; }));
+  ASSERT_TRUE(eventually([&] { return messages_of(rt, echo_name) == 640; }));
   const auto s = rt.metrics();
   const auto& slow = find_class(s, "test.counter")->handler_ns;
   const auto& fast = find_class(s, echo_name)->handler_ns;
   EXPECT_GE(slow.count, 10u);
   EXPECT_LE(slow.count, 11u);  // (the Get may be sampled too)
   EXPECT_EQ(fast.count, 10u);
-  // A sleep of 500 us lasts at least that; the bucket error is 1/32.
-  EXPECT_GE(slow.quantile(0.5), 500e3 * (1 - 1.0 / 32));
+  // A sleep of 200 us lasts at least that; the bucket error is 1/32.
+  EXPECT_GE(slow.quantile(0.5), 200e3 * (1 - 1.0 / 32));
   EXPECT_LT(slow.quantile(0.5), 50e6);
   EXPECT_LT(fast.quantile(0.99), 200e3);  // returning an int: far below the sleeps
   // The Naps queued behind each other: the later ones waited for the earlier.
@@ -239,6 +239,73 @@ TEST(Metrics, OffCountsNothing) {
   EXPECT_TRUE(s.workers.empty());
   EXPECT_EQ(s.sample_period, 0u);
   EXPECT_EQ(rt.stats().dead_letters, 0u);
+}
+
+}  // namespace
+
+namespace {
+
+class Sleeper {
+ public:
+  static constexpr std::string_view name = "test.sleeper";
+  void handle(Nap msg) { std::this_thread::sleep_for(msg.length); }
+  void handle(Inc) {}
+};
+
+struct SlowReports {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::chrono::nanoseconds>> seen;
+  std::atomic<bool> handler_done{false};
+  bool reported_while_running = false;
+};
+
+tact::Config watched(SlowReports& reports) {
+  tact::Config config = workers(2);
+  config.slow_handler = 50ms;
+  config.on_slow_handler = [&reports](std::string_view actor_class, std::chrono::nanoseconds running) {
+    std::lock_guard<std::mutex> lock(reports.mutex);
+    reports.seen.emplace_back(std::string(actor_class), running);
+    if (!reports.handler_done.load()) reports.reported_while_running = true;
+  };
+  return config;
+}
+
+TEST(SlowHandler, ReportedWhileItStillRuns) {
+  Watchdog watchdog("SlowHandler.ReportedWhileItStillRuns", 60s);
+  SlowReports reports;
+  tact::Runtime rt(watched(reports));
+  auto sleeper = rt.spawn<Sleeper>();
+  sleeper.ask(Nap{400ms}).get();
+  reports.handler_done = true;
+  const auto s = rt.metrics();
+  std::lock_guard<std::mutex> lock(reports.mutex);
+  ASSERT_EQ(reports.seen.size(), 1u);  // once per turn
+  EXPECT_EQ(reports.seen[0].first, "test.sleeper");
+  EXPECT_GE(reports.seen[0].second, 50ms);
+  EXPECT_LT(reports.seen[0].second, 400ms);
+  EXPECT_TRUE(reports.reported_while_running);
+  EXPECT_EQ(s.slow_handlers, 1u);
+}
+
+TEST(SlowHandler, NotForFastHandlers) {
+  Watchdog watchdog("SlowHandler.NotForFastHandlers", 60s);
+  SlowReports reports;
+  tact::Runtime rt(watched(reports));
+  std::vector<tact::ActorRef<Sleeper>> sleepers;
+  for (int i = 0; i < 8; ++i) sleepers.push_back(rt.spawn<Sleeper>());
+  // ~300 ms of steady traffic of quick handlers (and a few 5 ms ones), longer
+  // than the limit in total but never in one turn.
+  const auto until = std::chrono::steady_clock::now() + 300ms;
+  int round = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    for (auto& s : sleepers) s.tell(Inc{1});
+    if (++round % 50 == 0) sleepers[0].tell(Nap{5ms});
+    sleepers[static_cast<std::size_t>(round % 8)].ask(Inc{1}).get();
+  }
+  std::this_thread::sleep_for(100ms);  // the watchdog looks a few more times
+  std::lock_guard<std::mutex> lock(reports.mutex);
+  EXPECT_TRUE(reports.seen.empty()) << reports.seen.size() << " reports, first: " << reports.seen[0].first;
+  EXPECT_EQ(rt.metrics().slow_handlers, 0u);
 }
 
 }  // namespace
