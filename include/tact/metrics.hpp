@@ -60,7 +60,8 @@ struct DeadLetterMetrics {
 };
 
 // One worker thread; the Driver guests (host threads lent to the runtime) are
-// summed into one last entry with guest = true.
+// summed into one last entry with guest = true (their time is not split: the
+// host thread does its own work between run_ready() calls).
 struct WorkerMetrics {
   std::size_t index = 0;
   bool guest = false;

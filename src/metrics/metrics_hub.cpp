@@ -74,9 +74,11 @@ metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::s
   metrics::WorkerMetrics w;
   w.index = index;
   w.guest = guest;
-  w.busy_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kBusy)) / ticks_per_ns;
-  w.spinning_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kSpinning)) / ticks_per_ns;
-  w.parked_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kParked)) / ticks_per_ns;
+  if (!guest) {  // a guest's host thread does its own work between run_ready() calls: not split
+    w.busy_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kBusy)) / ticks_per_ns;
+    w.spinning_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kSpinning)) / ticks_per_ns;
+    w.parked_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kParked)) / ticks_per_ns;
+  }
   thread.for_each_class([&w](const ClassMetrics& c) { w.turns += stat_read(c.turns); });
   w.steals = stat_read(thread.steals);
   w.injector_takes = stat_read(thread.injector_takes);
@@ -125,7 +127,7 @@ metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
   std::lock_guard<Mutex> lock(mutex_);
   std::map<std::string, ClassSum, std::less<>> sums = gone_classes_;
   metrics::WorkerMetrics guests = gone_guests_;
-  bool any_guest = guests.busy_ns > 0 || guests.turns > 0;
+  bool any_guest = guests.turns > 0 || guests.injector_takes > 0;
   for (const ThreadEntry& entry : threads_) {
     entry.thread->for_each_class([&sums](const ClassMetrics& c) { add_class(sums, c); });
     metrics::WorkerMetrics w = worker_of(*entry.thread, entry.index, entry.guest, ticks_per_ns);
