@@ -3,8 +3,8 @@
 // decade), on AArch64 the virtual counter; elsewhere, and in the simulation
 // build (whose time is virtual), detail::steady_now() in nanoseconds.
 // Histograms keep ticks; a snapshot converts them to nanoseconds with the rate
-// measured between the first tick read in the process and the snapshot
-// (tick_rate()), so nothing is calibrated up front.
+// measured between the process's start and the snapshot (tick_rate()), so
+// nothing is calibrated up front.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +27,9 @@ inline std::uint64_t read_ticks() noexcept {
 #endif
 }
 
-// Ticks per nanosecond, measured from the process's first call (made when the
-// first runtime starts) to now; exact (1.0) where ticks are nanoseconds. A
-// read within the first millisecond uses the rate measured so far (the
-// clocks' read jitter, ~100 ns, is then up to ~10% of it): snapshots come later.
+// Ticks per nanosecond, measured from the process's start to now; exact (1.0)
+// where ticks are nanoseconds. Its error is the clocks' read jitter (~100 ns)
+// over the process's age: 0.01% once the process is a millisecond old.
 double tick_rate() noexcept;
 
 }  // namespace tact::detail
