@@ -63,7 +63,6 @@ Worker::~Worker() { scheduler_.metrics_.remove_thread(&metrics_); }
 void Worker::run() {
   t_current_worker = this;
   set_blocking_forbidden(true);  // Reply::get() here would deadlock a small runtime
-  bool busy = true;  // what metrics_ was last told (it counts from busy)
   while (!scheduler_.stopping()) {
     Task* task = next_task();
 #if defined(TACT_SIM_BUGS)
@@ -72,13 +71,13 @@ void Worker::run() {
     if (task == nullptr) {
       // release: what our tasks did is seen by quiescent()'s acquire (worker.hpp).
       is_idle_.store(true, release);
-      if (busy) metrics_.switch_activity(WorkerActivity::kSpinning);
-      busy = false;
+      // Only here, off the path from one task to the next: a worker that found
+      // nothing spins (or parks) until a task comes, and is busy again with it.
+      metrics_.switch_activity(WorkerActivity::kSpinning);
       task = search();
+      if (task != nullptr) metrics_.switch_activity(WorkerActivity::kBusy);
     }
     if (task != nullptr) {
-      if (!busy) metrics_.switch_activity(WorkerActivity::kBusy);
-      busy = true;
       // A woken worker starts as a searcher and may find its task through
       // next_task(): whichever way it came, stop searching before running it, or
       // notifiers would count on a searcher that is busy (idle.hpp).
@@ -325,7 +324,8 @@ void Worker::park() {
       break;
     }
   }
-  metrics_.switch_activity(WorkerActivity::kSpinning);  // run() looks again, as a searcher
+  // Woken for work: run() takes it next (its look counts as busy).
+  metrics_.switch_activity(WorkerActivity::kBusy);
   searching_ = true;
   announce_taking();  // run() goes on to next_task(), which takes
 }
