@@ -17,7 +17,10 @@ if(TACT_BUILD_NATS)
       "apt-get install libnats-dev libmsgpack-cxx-dev")
   endif()
   message(STATUS "tact: building tact::nats (${TACT_NATS_LIBRARY})")
-  add_library(tact_nats STATIC src/nats/node.cpp)
+  add_library(tact_nats STATIC src/nats/node.cpp src/nats/wire.cpp
+    src/durable/jetstream.cpp src/durable/event_log.cpp src/durable/lease.cpp
+    src/durable/journal.cpp src/durable/host.cpp src/durable/routing.cpp
+    src/durable/work_queue.cpp)
   add_library(tact::nats ALIAS tact_nats)
   set_target_properties(tact_nats PROPERTIES EXPORT_NAME nats)
   target_include_directories(tact_nats

@@ -26,6 +26,12 @@
 #                  results/workloads-<framework>-<round>.txt; the comparison (median
 #                  (min-max) per framework, tact's advantage over each) in
 #                  results/workloads.md, and as a chart in results/workloads.svg
+#   stage_nats     when tact::nats was built: tact-nats-bench (remote ask latency and
+#                  tell throughput, two processes on loopback, beside raw nats.c and,
+#                  when caf-remote-bench built, CAF 0.17's remote actors), ROUNDS
+#                  interleaved rounds (--quick: its --quick); its output in
+#                  results/nats.txt, its table in results/nats.md, printed after the
+#                  workloads'
 # Benchmarks that fail to build or run are reported, the others still are; the exit
 # status is non-zero when any failed.
 set -uo pipefail
@@ -94,15 +100,19 @@ stage_setup() {
 stage_build() {
   local b
   if ((!DO_BUILD)); then
-    for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tokio-workloads; do BUILT[$b]=1; done
+    for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tokio-workloads tact-nats-bench; do BUILT[$b]=1; done
     return 0
   fi
   note "configure ($PRESET preset)"
   cmake --preset "$PRESET" -DTACT_BUILD_BENCH=ON || { echo "bench.sh: configure failed" >&2; exit 1; }
   # One target at a time, so a benchmark that does not compile costs only its own row.
-  for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads; do
+  for b in "${MICRO_BENCHES[@]}" tact-workloads caf-workloads tact-nats-bench; do
     if [[ $b == caf-workloads ]] && ! grep -q 'caf-workloads' "$BUILD_DIR/Makefile" 2>/dev/null; then
       echo "bench.sh: CAF 0.17 not found by CMake: no caf-workloads"
+      continue
+    fi
+    if [[ $b == tact-nats-bench ]] && ! grep -q 'tact-nats-bench' "$BUILD_DIR/Makefile" 2>/dev/null; then
+      echo "bench.sh: tact::nats not built (libnats-dev, libmsgpack-cxx-dev): no tact-nats-bench"
       continue
     fi
     note "build $b"
@@ -227,6 +237,33 @@ stage_workloads() {
   fi
 }
 
+# tact::nats beside raw nats.c and CAF's remote actors (bench/nats/nats_bench.cpp).
+stage_nats() {
+  local exe="$BUILD_DIR/bench/nats/tact-nats-bench" args=(--rounds "$WORKLOAD_ROUNDS")
+  [[ -n "${BUILT[tact-nats-bench]:-}" ]] || return 0
+  rm -f "$RESULTS/nats.txt" "$RESULTS/nats.md"
+  if [[ ! -x "$exe" ]]; then
+    FAILED+=("tact-nats-bench=binary missing ($exe)")
+    return
+  fi
+  [[ $WORKLOAD_SCALE == 1 ]] || args=(--quick)
+  mkdir -p "$RESULTS"
+  note "tact::nats: remote ask and tell, two processes on loopback (${args[*]})"
+  if "$exe" "${args[@]}" >"$RESULTS/nats.txt" 2>&1; then
+    grep -E '^(medians|\|)' "$RESULTS/nats.txt" >"$RESULTS/nats.md"
+  else
+    FAILED+=("tact-nats-bench=failed (results/nats.txt)")
+    tail -n 5 "$RESULTS/nats.txt"
+  fi
+}
+
+# The remote table, right after the local workloads' (printed by stage_workloads).
+print_nats() {
+  [[ -s "$RESULTS/nats.md" ]] || return 0
+  note "tact::nats beside raw nats.c and CAF 0.17 remote actors ($RESULTS/nats.md)"
+  cat "$RESULTS/nats.md"
+}
+
 main() {
   parse_args "$@"
   stage_setup
@@ -234,6 +271,8 @@ main() {
   stage_micro
   stage_report
   stage_workloads
+  stage_nats
+  print_nats
   bash "$ROOT/scripts/bench_kv.sh" $([[ " $* " == *" --quick "* ]] && echo --quick) || FAILED+=("tact-kv vs redis-server=scripts/bench_kv.sh failed (results/kv.md)")
   if ((${#FAILED[@]})); then
     printf '\nbench.sh: %d problem(s):\n' "${#FAILED[@]}" >&2

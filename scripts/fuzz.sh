@@ -20,7 +20,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-ALL_TARGETS=(resp_parser_fuzz mpsc_queue_fuzz chase_lev_deque_fuzz)
+ALL_TARGETS=(resp_parser_fuzz mpsc_queue_fuzz chase_lev_deque_fuzz nats_wire_fuzz)
 TARGETS=()
 SECONDS_EACH=25
 UPDATE=0

@@ -18,9 +18,10 @@
 #   ctest --preset P -L stress          stress tests one at a time: each gets both cores
 # Sim stage (`sim`): configure and build the preset sim (the deterministic simulation,
 #   test/sim/), then ctest --preset sim serially (each test forks a child per seed and
-#   is bounded in seeds and seconds; about a minute on the reference VM).
+#   is bounded in seeds and seconds; 4-5 minutes on the reference VM, most of it the
+#   stress tests run under the simulation).
 # Fuzz stage (`fuzz`): scripts/fuzz.sh builds the libFuzzer targets (preset fuzz, clang)
-#   and runs each for TACT_FUZZ_SECONDS (default 20) seconds; each target counts as one
+#   and runs each for TACT_FUZZ_SECONDS (default 12) seconds; each target counts as one
 #   test (passed: no crash, no hang).
 # Package check (runs with the release preset, after its build succeeded):
 #   cmake --install build/release into a temporary prefix, check that the public
@@ -245,9 +246,9 @@ stage_sim() {
 stage_fuzz() {
   local start=$SECONDS log="$LOG_DIR/fuzz.log" line p=0 f=0
   SUMMARY_ORDER+=(fuzz)
-  note "[fuzz] libFuzzer targets, ${TACT_FUZZ_SECONDS:-20}s each"
+  note "[fuzz] libFuzzer targets, ${TACT_FUZZ_SECONDS:-12}s each"
   : >"$log"
-  run_logged "$log" bash "$ROOT/scripts/fuzz.sh" "${TACT_FUZZ_SECONDS:-20}"
+  run_logged "$log" bash "$ROOT/scripts/fuzz.sh" "${TACT_FUZZ_SECONDS:-12}"
   line="$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
   if [[ -n "$line" ]]; then
     read -r p f < <(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")

@@ -6,10 +6,12 @@
 //                     (the message is then a dead letter, counted by the runtime)
 //                     or its bounded mailbox is full (refused, counted)
 //   ref.try_tell(msg) as tell; a full mailbox leaves msg to the caller, uncounted
+//   ref.tell_urgent(msg)  as tell, overtaking the user mail already queued
 //   co_await ref.send(msg)   in a coroutine handler: waits for room
 //   ref.ask(msg)      a tact::Reply<R>, R being what A::handle(msg) returns
 //   ref.stop()        stop once the messages sent before are handled
 //   ref.kill()        stop now; queued messages become dead letters
+//   ref.stopped()     a tact::Reply<tact::Down>: resolves when the actor stops
 //
 // Per-sender FIFO: messages one thread sends to one actor are handled in order.
 // Memory ordering: what the sender wrote before tell/ask is visible to the handler.
@@ -29,6 +31,7 @@
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/envelope.hpp"
 #include "tact/detail/send_awaiter.hpp"
+#include "tact/detail/stop_waiter.hpp"
 #include "tact/reply.hpp"
 
 namespace tact {
@@ -76,6 +79,17 @@ class ActorRef {
     return send_now<false>(std::forward<M>(msg));
   }
 
+  // As tell, but the message overtakes the user mail already queued: it goes
+  // through the actor's control lane, handled at the actor's next turn
+  // boundary, after at most Config::budget more user messages
+  // (docs/semantics.md: urgent messages). Urgent messages from one sender keep
+  // their order among themselves; a bounded mailbox counts and refuses them
+  // as it does tells.
+  template <class M>
+  bool tell_urgent(M&& msg) const {
+    return send_now<true, true>(std::forward<M>(msg));
+  }
+
   // Inside a coroutine handler: `co_await ref.send(msg)` queues msg, waiting
   // (the sending actor parks) while the bounded mailbox is full. Throws
   // tact::ActorStopped from the co_await if the actor stopped first.
@@ -107,16 +121,27 @@ class ActorRef {
     return ask_impl(std::forward<M>(msg), &deadline);
   }
 
-  // Any thread. A graceful stop: the actor handles the messages sent before this
-  // call, then stops (on_stop runs; later messages are dead letters). No-op on
-  // an actor already stopped. Throws tact::Error on an empty ref.
+  // Any thread. Stops the actor at the end of its current turn (at most
+  // Config::budget more messages are handled; none if it is idle): the stop
+  // overtakes the mail already queued, which becomes dead letters (asks:
+  // tact::ActorStopped); a coroutine handler waiting in an await is dropped.
+  // on_stop runs; the reason is ExitReason::normal. No-op on an actor already
+  // stopped. To stop after the queued mail instead, tell a message whose
+  // handler calls ctx.stop(). Throws tact::Error on an empty ref.
   void stop() const { detail::cell_stop(checked_cell()); }
 
-  // Any thread. An immediate stop: the actor stops before its next batch of
-  // messages (at most Config::budget more are handled, and none if it is idle or
-  // suspended in a coroutine, which is dropped); what is queued becomes dead
-  // letters (asks: tact::ActorStopped). Throws tact::Error on an empty ref.
+  // Any thread. As stop(), with ExitReason::killed (abnormal: linked actors
+  // fail with it). The first of stop() and kill() decides the reason.
   void kill() const { detail::cell_kill(checked_cell()); }
+
+  // Any thread. A Reply that resolves once the actor has stopped for good,
+  // with the tact::Down a watcher would get (who, reason, and the exception of
+  // a failure): at once if it has stopped already. Wait on it from a plain
+  // thread (get(), get_for()), co_await it in a coroutine handler, or then().
+  // A supervised child restarted in place has not stopped. On a remote ref,
+  // it resolves when the remote actor is known to have stopped (as a Down
+  // would: remote.md). Throws tact::Error on an empty ref.
+  Reply<Down> stopped() const { return detail::stop_waiter(checked_cell()); }
 
   // Identity, for containers.
   std::size_t hash() const noexcept { return std::hash<const void*>{}(cell_); }
@@ -200,7 +225,7 @@ class ActorRef {
     return envelope;
   }
 
-  template <bool kCountRefusal, class M>
+  template <bool kCountRefusal, bool kUrgent = false, class M>
   bool send_now(M&& msg) const {
     using Msg = std::remove_cvref_t<M>;
     if constexpr (!detail::kHandles<A, Msg>) {
@@ -217,7 +242,8 @@ class ActorRef {
         if constexpr (kCountRefusal) detail::cell_count_refused(cell);
         return false;
       }
-      return detail::deliver_reserved_new<detail::TellEnvelope<A, Msg>>(cell, std::forward<M>(msg));
+      return detail::deliver_reserved_new<detail::TellEnvelope<A, Msg>, kUrgent>(cell,
+                                                                                std::forward<M>(msg));
     }
   }
   explicit ActorRef(detail::CellBase* adopted) noexcept : cell_(adopted) {}
@@ -238,6 +264,9 @@ struct RefAccess {
   // Adopts one reference the caller already counted.
   static ActorRef<A> adopt(CellBase* cell) noexcept { return ActorRef<A>(cell); }
   static CellBase* cell(const ActorRef<A>& ref) noexcept { return ref.cell_; }
+  // Lets go of the cell without releasing it: undoes an adopt of a reference
+  // that was only borrowed (tact::Recipient sends through a cell it counts itself).
+  static void forget(ActorRef<A>& ref) noexcept { ref.cell_ = nullptr; }
 };
 }  // namespace detail
 

@@ -55,6 +55,18 @@ struct Config {
   // overflow goes to the global injection queue.
   std::size_t local_queue_capacity = 256;
 
+  // ctx.blocking(f) (context.hpp): f runs on a separate pool of at most this
+  // many threads, started on first use, so blocking calls never stall a
+  // worker. Sized for a few concurrent blocking calls (files, a legacy
+  // client); each waits in a queue of at most `blocking_queue` jobs beyond
+  // those the threads can take (a full queue answers tact::MailboxFull).
+  std::size_t blocking_threads = 4;
+  std::size_t blocking_queue = 1024;
+  // At shutdown, queued blocking jobs are cancelled (tact::ActorStopped) and
+  // running ones are waited for at most this long; a job still running then
+  // is left to finish on its own thread, so shutdown never hangs on one.
+  std::chrono::milliseconds blocking_shutdown_wait{1000};
+
   // Runtime::shutdown() first lets queued messages be handled, for at most this
   // long (actors that keep messaging each other never go quiet), then stops
   // every actor.

@@ -12,6 +12,7 @@
 #include "tact/address.hpp"
 #include "tact/behaviour.hpp"
 #include "tact/delegated.hpp"
+#include "tact/detail/blocking_job.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/registry.hpp"
 #include "tact/detail/ties.hpp"
@@ -25,6 +26,8 @@ namespace tact {
 namespace detail {
 template <class A, class... Args>
 ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args);
+template <class A, class... Args>
+ActorRef<A> spawn_detached_actor(RuntimeCore* home, Args&&... args);
 }  // namespace detail
 
 template <class A>
@@ -40,10 +43,16 @@ class Context {
     return detail::RefAccess<A>::adopt(cell_);
   }
 
-  // Spawns a new actor in this actor's runtime.
+  // Spawns a new actor in this actor's runtime (a detached actor's: on the
+  // runtime's workers, not on its own thread).
   template <class B, class... Args>
   ActorRef<B> spawn(Args&&... args) const {
-    return detail::spawn_actor<B>(detail::cell_runtime(cell_), std::forward<Args>(args)...);
+    return detail::spawn_actor<B>(detail::cell_spawn_runtime(cell_), std::forward<Args>(args)...);
+  }
+  // As Runtime::spawn_detached: B on a thread of its own.
+  template <class B, class... Args>
+  ActorRef<B> spawn_detached(Args&&... args) const {
+    return detail::spawn_detached_actor<B>(detail::cell_spawn_runtime(cell_), std::forward<Args>(args)...);
   }
 
   // Stops this actor once the current handler returns: on_stop runs, the object
@@ -77,6 +86,18 @@ class Context {
     request.state = State::kTaken;
     if (!asked) return Promise<R>::make().first;  // a tell: nobody waits for the answer
     return detail::PromiseAccess<R>::adopt(static_cast<detail::ReplySlot<R>*>(request.slot));
+  }
+
+  // Runs `f()` on the runtime's blocking pool (Config::blocking_threads threads,
+  // not the workers) and returns the Reply<R> of its result, R being what f
+  // returns: `co_await` it in a coroutine handler, or .then(...) it. An
+  // exception f throws is the Reply's error, as is. A full pool queue answers
+  // tact::MailboxFull; a job still queued at shutdown, tact::ActorStopped.
+  // f runs on another thread, perhaps after this actor stopped: capture what
+  // it needs by value, never the actor's own state (docs/blocking.md).
+  template <class F>
+  auto blocking(F&& f) const {
+    return detail::submit_blocking(detail::cell_runtime(cell_), std::forward<F>(f));
   }
 
   // Delivers `msg` to `target` (any actor; checked at compile time like tell)

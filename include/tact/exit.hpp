@@ -8,7 +8,7 @@
 //     so its own watchers, links and supervisor see a failure in turn; after a
 //     normal stop or a shutdown it is not told and keeps running (as in Erlang).
 // A link is removed when either side stops, or by ctx.unlink(ref). The signal
-// is a message queued behind what the actor already has in its mailbox.
+// goes through the actor's control lane: it overtakes the user mail queued.
 #pragma once
 
 #include <exception>

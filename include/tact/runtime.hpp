@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "tact/detail/spawn.hpp"
 #include "tact/detail/timed_send.hpp"
 #include "tact/metrics.hpp"
+#include "tact/shutdown_hook.hpp"
 #include "tact/timer.hpp"
 
 namespace tact {
@@ -57,6 +59,18 @@ class Runtime {
     return detail::spawn_actor<A>(core_, std::forward<Args>(args)...);
   }
 
+  // Any thread. As spawn, but the actor runs on a thread of its own (a
+  // "detached" actor), so its handlers may block — a synchronous client
+  // library, a blocking read — without stalling the workers; there,
+  // Reply::get() is allowed too (from its first message; not in on_start).
+  // Same ActorRef, same semantics (tell, ask, stop, kill, watch, link, names,
+  // timers); the actors it spawns run on the workers. One thread per detached
+  // actor: for a few long-lived ones, not thousands (docs/blocking.md).
+  template <class A, class... Args>
+  ActorRef<A> spawn_detached(Args&&... args) {
+    return detail::spawn_detached_actor<A>(core_, std::forward<Args>(args)...);
+  }
+
   // Any thread. As ctx.send_after / ctx.send_every (context.hpp), for code
   // outside actors: the timer is tied to no actor's life, only to the runtime's
   // (shutdown cancels it).
@@ -72,6 +86,10 @@ class Runtime {
 
   // Not from a worker thread (throws tact::WouldBlockWorker). Idempotent.
   void shutdown();
+  // Any thread. `fn` runs when shutdown() begins, before the drain (newest hook
+  // first); the hook lives as long as the returned handle (tact/shutdown_hook.hpp).
+  // Throws tact::Error once shutdown has begun.
+  [[nodiscard]] ShutdownHook on_shutdown(std::function<void()> fn);
 
   // -- the registry (docs/guide.md, "The registry"); any thread --------------------------------------------
   // Names the actor. False if the name belongs to a live actor (an actor that

@@ -16,7 +16,8 @@
 //   object. A restart is not a stop: watchers get no Down.
 // - Strategy: one_for_one restarts the failed child; one_for_all every child;
 //   rest_for_one the failed child and those started after it. Siblings go down
-//   when they reach the order in their mailbox (after what they already had).
+//   once the handler they are running returns (the order overtakes their queued
+//   mail, which the new object then handles).
 // - Backoff: a child's k-th failure within `within` waits backoff.first * 2^(k-1)
 //   (at most backoff.max) before the restart; its mailbox keeps filling
 //   meanwhile, and no worker runs it.

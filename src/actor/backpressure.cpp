@@ -46,7 +46,9 @@ void note_tell_to_busy(Cell* receiver) noexcept {
   if (sender == nullptr || sender == receiver) return;
   // relaxed: a hint for the receiver's runner (cell.hpp); the load first keeps
   // a flood of tells from writing the line again and again.
-  if (!receiver->fed_by_actors.load(relaxed)) receiver->fed_by_actors.store(true, relaxed);
+  if ((receiver->sender_flags.load(relaxed) & Cell::kFedByActors) == 0) {
+    receiver->sender_flags.fetch_or(Cell::kFedByActors, relaxed);
+  }
   // relaxed: a hint; try_mute decides under the receiver's mutex.
   if (receiver->overloaded.load(relaxed)) {
     if (t_turn.mute_on != nullptr) return;  // one receiver is enough to wait on

@@ -11,6 +11,7 @@
 #include "actor/sampled_send.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
+#include "actor/system_lane.hpp"
 #include "memory/block_pool.hpp"
 #include "metrics/sampling.hpp"
 #include "scheduler/worker.hpp"
@@ -52,22 +53,37 @@ struct StartEnvelope final : Envelope {
   }
 };
 
-// A stop request handled in turn like any message (ActorRef::stop, shutdown).
-// A kill is the same envelope with the kill's reason, there only to get an idle
-// actor scheduled: the runner sees the kill at the start of its turn.
+// A stop or a kill: through the system lane, so an idle actor gets scheduled
+// and a running one sees it at the end of its current turn; the runner also checks
+// the kill's reason at the start of each turn.
 struct StopEnvelope final : Envelope {
   explicit StopEnvelope(StopReason r) noexcept : Envelope(&run), reason(r) {}
+  // (the reason is kept for a proxy's owner, which sees the envelope)
   static void run(Envelope* self, CellBase* base, void*, EnvelopeOp op) noexcept {
     auto* me = static_cast<StopEnvelope*>(self);
     if (is_handle(op)) {
-      Cell* cell = Cell::from(base);
-      if (!cell->requests.stop) cell->stop_reason = me->reason;
-      cell->requests.stop = true;
+      // The reason is the first stop's or kill's (kill_reason), whichever
+      // envelope the lane brings first.
+      runner_stop_for_kill(Cell::from(base));
     } else if (op == EnvelopeOp::kFree) {
       delete me;
     }
   }
   StopReason reason;
+};
+
+// cell_stop_after_queued: a stop in the user mailbox, handled in turn like any
+// message (as a handler calling ctx.stop()).
+struct QueuedStopEnvelope final : Envelope {
+  QueuedStopEnvelope() noexcept : Envelope(&run) {}
+  static void run(Envelope* self, CellBase* base, void*, EnvelopeOp op) noexcept {
+    auto* me = static_cast<QueuedStopEnvelope*>(self);
+    if (is_handle(op)) {
+      handler_stop(base);
+    } else if (op == EnvelopeOp::kFree) {
+      delete me;
+    }
+  }
 };
 
 void reject(Cell* cell, Envelope* envelope) noexcept {
@@ -86,6 +102,10 @@ void reject_unqueued(Cell* cell, Envelope* envelope) noexcept {
 // Holding consumer rights on a stopped cell: reject everything queued, then give
 // the rights back. A push half done (exchanged, not yet linked) is waited for:
 // it completes within a few instructions unless its thread was preempted.
+// The system lane is emptied before each attempt to give the rights back: a
+// lane sender nudges the main mailbox after its push (system_lane.hpp), so
+// either its nudge makes the attempt fail, and the lane is looked at again, or
+// the nudge gets the rights after us, and its sender rejects the lane itself.
 void reject_all_and_release_rights(Cell* cell) noexcept {
   unsigned spins = 0;
   MpscNode* retired = nullptr;
@@ -95,6 +115,7 @@ void reject_all_and_release_rights(Cell* cell) noexcept {
       reject(cell, static_cast<Envelope*>(node));
       continue;
     }
+    lane_reject_all(cell);
     if (cell->mailbox.try_mark_empty(retired)) {
       free_retired(retired);
       return;
@@ -199,8 +220,8 @@ namespace {
     return true;
   }
   // We got the run rights. The push's acquire exchange pairs with the stopping
-  // runner's release CAS, so `stopped` is exact here. relaxed: ordered by it.
-  if (cell->stopped.load(relaxed)) {
+  // runner's release CAS, so the stopped bit is exact here. relaxed: ordered by it.
+  if (cell->is_stopped(relaxed)) {
     reject_all_and_release_rights(cell);
     return false;
   }
@@ -210,20 +231,45 @@ namespace {
 }  // namespace
 
 bool cell_deliver_reserved(CellBase* base, Envelope* envelope) noexcept {
-  // A proxy forwards on this thread (proxy.hpp); the byte is on the line the
-  // `stopped` load below brings in anyway.
-  if (base->proxy) [[unlikely]] return proxy_deliver(base, envelope);
   Cell* cell = Cell::from(base);
-  // acquire: pairs with the release store in runner_stop.
-  if (cell->stopped.load(acquire)) {
+  // acquire: pairs with the release store in runner_stop (and proxy_stop).
+  // One load decides the common case; a proxy takes the same branch as a
+  // stopped actor, so it costs the tell nothing.
+  if (const unsigned char gate = cell->gate.load(acquire); gate != 0) [[unlikely]] {
+    // A proxy forwards on this thread (proxy.hpp), stopped or not: its owner
+    // decides what a message to a stopped remote actor becomes.
+    if (gate & Cell::kProxy) return proxy_deliver(base, envelope);
     reject_unqueued(cell, envelope);
     return false;
   }
   return push_and_schedule(cell, envelope);
 }
 
-bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept {
-  if (cell->bounded) mailbox_count_system(cell);
+// The system lane (system_lane.hpp). A proxy forwards, as for any message.
+namespace {
+bool deliver_to_lane(CellBase* base, Envelope* envelope, bool counted) noexcept {
+  Cell* cell = Cell::from(base);
+  // acquire: pairs with the release store in runner_stop (and proxy_stop); as
+  // in cell_deliver_reserved.
+  if (const unsigned char gate = cell->gate.load(acquire); gate != 0) [[unlikely]] {
+    if (gate & Cell::kProxy) return proxy_deliver(base, envelope);
+    reject_unqueued(cell, envelope);
+    return false;
+  }
+  return lane_deliver(cell, envelope, counted);
+}
+}  // namespace
+
+bool cell_deliver_system(CellBase* base, Envelope* envelope) noexcept {
+  return deliver_to_lane(base, envelope, false);
+}
+
+bool cell_deliver_urgent(CellBase* base, Envelope* envelope) noexcept {
+  return deliver_to_lane(base, envelope, true);
+}
+
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope, bool counted) noexcept {
+  if (!counted && cell->bounded) mailbox_count_system(cell);
   return push_and_schedule(cell, envelope);
 }
 
@@ -249,15 +295,22 @@ void handler_fail(CellBase* base, std::exception_ptr error) noexcept {
   cell->requests.stop = true;
 }
 
-void cell_stop(CellBase* base, StopReason reason) noexcept {
-  (void)cell_deliver(base, new StopEnvelope(reason));
-}
+// A stop is a kill with the reason `normal` (or `shutdown`): both overtake the
+// queued mail (at most one budget more is handled) and end an await the actor
+// is parked in; the first decides the reason.
+void cell_stop(CellBase* base, StopReason reason) noexcept { cell_kill(base, reason); }
 
 void cell_stop(CellBase* base) noexcept {
   cell_stop(base, StopReason::kNormal);
 }
 
 void cell_kill(CellBase* base, StopReason reason) noexcept {
+  if (base->proxy) [[unlikely]] {
+    // A proxy's kill_reason says whether proxy_stop ran: not ours to set. Its
+    // owner refuses the stop (proxy.hpp: a dead letter, as before).
+    (void)proxy_deliver(base, new StopEnvelope(reason));
+    return;
+  }
   Cell* cell = Cell::from(base);
   unsigned char none = 0;
   // release: the reason is read by the runner's acquire (turn start, or after
@@ -270,11 +323,16 @@ void cell_kill(CellBase* base, StopReason reason) noexcept {
     // No memory for the extras: then nothing ever parked (parking allocates
     // them first); the envelope below and the turn-start check do the kill.
   }
-  // An idle actor must run to see the kill: any envelope schedules it.
-  (void)cell_deliver(base, new StopEnvelope(reason));
+  // An idle actor must run to see the kill; a running one sees it before its
+  // next message (the lane).
+  (void)cell_deliver_system(base, new StopEnvelope(reason));
 }
 
 void cell_kill(CellBase* base) noexcept { cell_kill(base, StopReason::kKilled); }
+
+void cell_stop_after_queued(CellBase* base) noexcept {
+  (void)cell_deliver(base, new QueuedStopEnvelope());
+}
 
 void runner_stop_for_kill(Cell* cell) noexcept {
   // acquire: pairs with cell_kill's release CAS.

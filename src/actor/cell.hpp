@@ -16,11 +16,11 @@
 // concurrent push is never stranded. So one exchange per message decides
 // scheduling, and an actor never runs on two threads at once.
 //
-// stopped is final. The runner that stops the actor sets `stopped` (release),
-// runs on_stop, destroys the object (its refs to other actors go with it, which
-// is what breaks reference cycles), rejects what is queued, and marks the mailbox
-// empty. A later sender sees `stopped` (acquire) and rejects its own message; a
-// sender that got the edge of a stopped cell drains and rejects instead of
+// stopped is final. The runner that stops the actor sets the stopped bit of the
+// `gate` (release), runs on_stop, destroys the object (its refs to other actors
+// go with it, which is what breaks reference cycles), rejects what is queued,
+// and marks the mailbox empty. A later sender sees the stopped bit (acquire)
+// and rejects its own message; a sender that got the edge of a stopped cell drains and rejects instead of
 // scheduling. A rejected ask resolves with ActorStopped; every rejection counts as
 // a dead letter.
 #pragma once
@@ -88,14 +88,23 @@ struct Cell final : CellBase, Task {
 
   // Layout (72 bytes before the object; idle actors are many, so it is compact:
   // with an 8-byte actor, a cell is one 80-byte pool block):
-  //   line 0: what senders touch (the reference count, `stopped`, the mailbox,
+  //   line 0: what senders touch (the reference count, the `gate`, the mailbox,
   //           whose head_ every tell exchanges) and what only spawn and stop touch;
   //   line 1: what the runner reads and writes per message (its flags), so a
   //           busy runner does not pull line 0 away from the senders.
 
-  // Set once by the runner that stops the actor (release); read by senders
-  // (acquire) to reject early.
-  Atomic<bool> stopped{false};
+  // What a sender does with a message, read by every tell in one load:
+  // 0 pushes it into the mailbox; anything else takes the slow path, which
+  // reads the bits. kStopped is set once by the runner that stops the actor
+  // (release), read by senders (acquire) to reject early; kProxy is set before
+  // a proxy's ref is handed out (proxy.hpp), and its messages are forwarded.
+  // Folding the proxy mark in here keeps it off the common tell's path.
+  static constexpr unsigned char kStopped = 1;
+  static constexpr unsigned char kProxy = 2;
+  Atomic<unsigned char> gate{0};
+  bool is_stopped(std::memory_order order) const noexcept {
+    return (gate.load(order) & kStopped) != 0;
+  }
   // A kill's reason + 1 (0: none), set once by the first cell_kill (release);
   // the runner checks it at the start of each turn (acquire).
   Atomic<unsigned char> kill_reason{0};
@@ -127,13 +136,19 @@ struct Cell final : CellBase, Task {
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop
   // -- senders and the runner --------------------------------------------------------------
-  // An actor's tell found it busy since its runner last looked (set by
-  // note_tell_to_busy, cleared by the runner; relaxed both ways: a hint). A turn
-  // that ends behind stays on its worker only then (backpressure.hpp): a
-  // consumer fed from plain threads has no producers to keep near. In line 1's
-  // last byte (line 0 is full): only actors' tells to a busy actor touch it,
-  // and they read it before they write it, so a flood writes it once.
-  Atomic<bool> fed_by_actors{false};
+  // Two flags senders raise for the runner, in line 1's last byte (line 0 is
+  // full; the runner has this line, so looking at them costs one load). Senders set a flag with fetch_or, the
+  // runner clears it with fetch_and:
+  //   kFedByActors  an actor's tell found it busy since its runner last looked
+  //                 (note_tell_to_busy; relaxed both ways: a hint). A turn that
+  //                 ends behind stays on its worker only then (backpressure.hpp):
+  //                 a consumer fed from plain threads has no producers to keep near.
+  //                 Its senders read the byte first, so a flood writes it once.
+  //   kSystemMail   the system lane has mail (system_lane.hpp): the runner drains
+  //                 it at the end of its current turn.
+  static constexpr unsigned char kFedByActors = 1;
+  static constexpr unsigned char kSystemMail = 2;
+  Atomic<unsigned char> sender_flags{0};
 };
 
 // Internal variants with a reason (shutdown uses kShutdown).
@@ -142,12 +157,14 @@ void cell_kill(CellBase* cell, StopReason reason) noexcept;
 // The runner: stop after this handler, for the kill's reason.
 void runner_stop_for_kill(Cell* cell) noexcept;
 
-// As cell_deliver, without its early look at `stopped`: the envelope is
+// As cell_deliver, without its early look at the stopped bit: the envelope is
 // rejected by whoever holds the run rights once the actor has stopped, so its
 // rejection comes after all the stopping runner did (its own, or ordered by the
 // mailbox's exchange after the runner gave the rights back). For an envelope
 // the stopping runner may still touch (interleaved_await.cpp).
-bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope) noexcept;
+// `counted`: a bounded mailbox already counts it (else it is counted as a
+// system message).
+bool cell_deliver_through_mailbox(Cell* cell, Envelope* envelope, bool counted = false) noexcept;
 
 // Frees an envelope the mailbox retired (mpsc_queue.hpp, I2), if any.
 inline void free_retired(MpscNode* retired) noexcept {

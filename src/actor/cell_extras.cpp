@@ -27,9 +27,9 @@ CellExtras& extras_make(Cell* cell) {
 }
 
 void extras_on_stop(Cell* cell) noexcept {
-  // seq_cst fence: orders runner_stop's store of `stopped` before this load of the
+  // seq_cst fence: orders runner_stop's store of the stopped bit before this load of the
   // extras pointer; pairs with the fence in stopped_after_fence, so a thread that
-  // allocates the extras meanwhile either is seen here or sees `stopped`
+  // allocates the extras meanwhile either is seen here or sees the stopped bit
   // (src/actor/supervision/ties.hpp).
   fence_seq_cst();
   CellExtras* extras = extras_if_any(cell);

@@ -18,6 +18,7 @@
 #include "actor/supervision/child.hpp"
 #include "actor/supervision/ties.hpp"
 #include "actor/suspension.hpp"
+#include "actor/system_lane.hpp"
 #include "actor/timers/actor_timers.hpp"
 #include "tact/behaviour.hpp"
 
@@ -29,6 +30,7 @@ struct CellExtras : CellExtrasHead {
   CellExtras(Cell* cell, RuntimeCore* rt) noexcept : CellExtrasHead{rt}, suspension(cell) {}
 
   Suspension suspension;           // a parked handler (src/actor/suspension.hpp)
+  SystemLane lane;                 // system messages and urgent mail (system_lane.hpp)
   InterleavedAwaits interleaved;   // coroutines awaiting with interleaving (runner-only)
   ActorTimers timers;              // src/actor/timers/actor_timers.hpp
   MailboxBound bound;              // src/actor/mailbox_bound.hpp (when bounded)
@@ -37,7 +39,7 @@ struct CellExtras : CellExtrasHead {
   BehaviourTable next_behaviour;     // set by become, active from the next message
   Ties ties;                       // src/actor/supervision/ties.hpp: watchers, links, registry names
   std::unique_ptr<SupervisedChild> child;  // src/actor/supervision/child.hpp: set at spawn
-  // Why the actor failed (runner-only; final once `stopped` is set): what its
+  // Why the actor failed (runner-only; final once the stopped bit is set): what its
   // watchers, links and supervisor are told. Here, not in the cell: rare.
   std::exception_ptr failure;
   // A coroutine handler's Context<A> (one pointer), built here by

@@ -5,7 +5,7 @@
 #include "actor/cell.hpp"
 #include "actor/cell_extras.hpp"
 #if defined(TACT_SIM_BUGS)
-#include "sim/sim.hpp"
+#include "sim/bugs.hpp"
 #endif
 
 namespace tact::detail {

@@ -26,7 +26,7 @@ Reserve cell_reserve_bounded(CellBase* base) noexcept {
     if (b.queued.compare_exchange_weak(queued, queued + 1, seq_cst, seq_cst)) return Reserve::kOk;
   }
   // acquire: pairs with runner_stop's release store; a stopped actor never makes room.
-  return Cell::from(base)->stopped.load(acquire) ? Reserve::kStopped : Reserve::kFull;
+  return Cell::from(base)->is_stopped(acquire) ? Reserve::kStopped : Reserve::kFull;
 }
 
 void cell_unreserve(CellBase* base) noexcept {

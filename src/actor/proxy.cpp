@@ -1,7 +1,8 @@
 // Proxy cells (include/tact/detail/proxy.hpp): the core's whole part of them.
-// A proxy is marked once, before its ref is handed out (so the flag is read-only
-// while shared, as `bounded`); cell_deliver_reserved checks it before touching
-// the mailbox and forwards here.
+// A proxy is marked once, before its ref is handed out (so the marks are
+// read-only while shared, as `bounded`): CellBase::proxy, and the proxy bit of
+// the cell's `gate`, which sends cell_deliver_reserved's one load down its slow
+// path, which forwards here.
 #include "actor/proxy.hpp"
 
 #include "actor/cell.hpp"
@@ -16,6 +17,7 @@ CellBase* proxy_activate(CellBase* base) noexcept {
   // relaxed: the cell is not shared yet; handing out the ref publishes it.
   cell->refs.store(1, relaxed);
   cell->proxy = true;
+  cell->gate.store(Cell::kProxy, relaxed);  // relaxed: as refs above
   return cell;
 }
 
@@ -55,13 +57,13 @@ void proxy_stop(CellBase* base, ExitReason reason, std::exception_ptr error) noe
   }
   // A proxy has no runner: the first caller plays its part. kill_reason (unused
   // by proxies otherwise) picks it. acq_rel: a loser's later reads of the cell
-  // come after the winner's writes only through `stopped` below.
+  // come after the winner's writes only through the stopped bit below.
   unsigned char none = 0;
   if (!cell->kill_reason.compare_exchange_strong(none, 1, acq_rel, relaxed)) return;
   cell->stop_reason = stop_reason_of(reason);
   if (reason == ExitReason::failed) extras->failure = std::move(error);
   // release: pairs with close_ties' acquire (the reason and failure are final).
-  cell->stopped.store(true, release);
+  cell->gate.store(Cell::kProxy | Cell::kStopped, release);
   extras_on_stop(cell);  // watchers get their Down
 }
 

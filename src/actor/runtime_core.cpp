@@ -18,12 +18,16 @@
 
 namespace tact::detail {
 
-RuntimeCore::RuntimeCore(const Config& config) : scheduler_(config, &run_cell, this) {
+RuntimeCore::RuntimeCore(const Config& config)
+    : blocking_pool_(config.blocking_threads, config.blocking_queue, config.blocking_shutdown_wait),
+      scheduler_(config, &run_cell, this) {
   spare_refs_ = std::make_unique<SpareRefs[]>(scheduler_.worker_count());
   scheduler_.start();
 }
 
-RuntimeCore::~RuntimeCore() = default;
+RuntimeCore::~RuntimeCore() {
+  if (home_ != nullptr) home_->drop_ref();
+}
 
 void RuntimeCore::add_ref() noexcept {
   // relaxed: a new reference from an existing one (see cell_retain).
@@ -179,15 +183,21 @@ metrics::Snapshot RuntimeCore::metrics() const {
 
 RuntimeStats RuntimeCore::stats() const noexcept {
   RuntimeStats s;
+  {
+    // The detached actors' counts are part of their home's.
+    std::lock_guard<::tact::detail::Mutex> lock(detached_mutex_);
+    s = reaped_;
+    for (const RuntimeCore* detached : detached_) add_stats(s, detached->stats());
+  }
   // relaxed: a snapshot of independent counters.
   for (const Shard& shard : shards_) {
     s.actors_spawned += shard.spawned.load(relaxed);
     s.actors_stopped += shard.stopped.load(relaxed);
     s.actors_failed += shard.failed.load(relaxed);
   }
-  s.dead_letters = dead_letters_.load(relaxed);
-  s.messages_refused = refused_.load(relaxed);
-  s.requests_expired = expired_.load(relaxed);
+  s.dead_letters += dead_letters_.load(relaxed);
+  s.messages_refused += refused_.load(relaxed);
+  s.requests_expired += expired_.load(relaxed);
   return s;
 }
 
@@ -206,7 +216,8 @@ void RuntimeCore::drain_until_quiet() {
   // a worker going to sleep and the message that wakes the next one.
   int quiet_in_a_row = 0;
   while (::tact::detail::steady_now() < deadline) {
-    quiet_in_a_row = scheduler_.quiescent() ? quiet_in_a_row + 1 : 0;
+    // Blocking work in flight is not quiet: its Reply may wake an actor.
+    quiet_in_a_row = scheduler_.quiescent() && blocking_pool_.idle() ? quiet_in_a_row + 1 : 0;
     if (quiet_in_a_row >= 2) return;
     // A Driver's thread may have queued work and gone off (or be us).
     scheduler_.notify_if_work_visible();
@@ -243,6 +254,7 @@ void RuntimeCore::shutdown() {
   std::lock_guard<::tact::detail::Mutex> lock(shutdown_mutex_);
   if (shut_down_) return;
   shut_down_ = true;
+  hooks_.run_all();  // before the drain: what they resolve is handled in it
   run_before_blocking();  // a Driver's host: its deferred sends are part of the drain
   drain_until_quiet();
   // release: pairs with the acquire in accepting_spawns() (the early check in
@@ -250,12 +262,14 @@ void RuntimeCore::shutdown() {
   // the shard lock that send_stops() takes after this store: it registers before
   // the collection (and gets its Stop) or is refused.
   accepting_spawns_.store(false, release);
+  shutdown_detached_cores();
   // Stop every live actor, then wait until each has handled its Stop.
   while (send_stops() != 0) {
     if (live_count() == 0) break;
     scheduler_.notify_if_work_visible();  // our kills, sent as a Driver's thread maybe
     detail::sleep_for(std::chrono::microseconds(100));
   }
+  blocking_pool_.shutdown();
   timers_.shutdown();
   scheduler_.stop();
   // The workers are joined: the spare references they kept go back. acq_rel:
@@ -265,6 +279,7 @@ void RuntimeCore::shutdown() {
     spare += std::exchange(spare_refs_[i].count, 0);
   }
   if (spare != 0) refs_.fetch_sub(spare, acq_rel);
+  release_detached_cores();
 }
 
 }  // namespace tact::detail

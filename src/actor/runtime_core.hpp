@@ -8,6 +8,8 @@
 // (take_cell_ref / put_cell_ref), so the count is touched once per batch.
 //
 // Shutdown, in order (shutdown()):
+//   0. run the shutdown hooks (rt.on_shutdown; a tact::nats::Node closes), while
+//      the actors still run: what they resolve is handled in the drain;
 //   1. drain: wait until the scheduler is quiescent (every worker asleep, nothing
 //      queued), at most Config::shutdown_drain;
 //   2. refuse new spawns (tact::Error), including spawns already past the first
@@ -16,6 +18,10 @@
 //   3. kill every live actor (cell_kill: it stops before its next turn, a parked
 //      handler is dropped), until none is live; each stop rejects what its
 //      mailbox still holds (asks: ActorStopped);
+//   3b. shut the blocking pool down (blocking_pool.hpp): queued jobs are
+//      cancelled (their Replies answer ActorStopped), running ones waited for
+//      at most Config::blocking_shutdown_wait. After the actors stop, so the
+//      drain lets awaited blocking work finish (step 1 waits for it too);
 //   4. shut the timers down: pending ones are disposed, none fires again, the
 //      timer thread is joined (actors' own timers were cancelled as each
 //      stopped; what is left are rt.send_after/send_every timers). Before the
@@ -23,6 +29,8 @@
 //      scheduler; after the actors stop, so timers keep working during the
 //      drain (a fire meanwhile to a stopped actor is a dead letter);
 //   5. stop and join the workers.
+// A home runtime shuts its detached actors' cores down (each the same way)
+// between steps 2 and 3.
 #pragma once
 
 #include <array>
@@ -32,8 +40,10 @@
 #include <mutex>
 #include <vector>
 
+#include "actor/blocking_pool.hpp"
 #include "actor/cell.hpp"
 #include "actor/names/name_registry.hpp"
+#include "actor/shutdown_hooks.hpp"
 #include "scheduler/scheduler.hpp"
 #include "sync/mutex.hpp"
 #include "tact/config.hpp"
@@ -42,6 +52,9 @@
 #include "timer/timer_service.hpp"
 
 namespace tact::detail {
+
+// to += s, field by field.
+void add_stats(RuntimeStats& to, const RuntimeStats& s) noexcept;
 
 class RuntimeCore {
  public:
@@ -61,6 +74,8 @@ class RuntimeCore {
   Scheduler& scheduler() noexcept { return scheduler_; }
   // The runtime's timers (src/timer/timer_service.hpp); its thread starts with the first timer.
   TimerService& timers() noexcept { return timers_; }
+  // ctx.blocking's threads (src/actor/blocking_pool.hpp); they start with the first job.
+  BlockingPool& blocking_pool() noexcept { return blocking_pool_; }
   bool accepting_spawns() const noexcept { return accepting_spawns_.load(acquire); }
 
   // Live-actor registry (spawn adds, stop removes; each counts it in the
@@ -81,7 +96,19 @@ class RuntimeCore {
 
   void shutdown();
   RuntimeStats stats() const noexcept;
-  NameRegistry& names() noexcept { return names_; }  // rt.register_name (src/actor/names/)
+  // rt.register_name (src/actor/names/); a detached actor's core uses its home's.
+  NameRegistry& names() noexcept { return home_ != nullptr ? home_->names() : names_; }
+  ShutdownHooks& shutdown_hooks() noexcept { return hooks_; }  // rt.on_shutdown (a home's)
+
+  // -- detached actors (src/actor/detached.cpp) ------------------------------------------------
+  // A detached actor runs in a core of its own (one worker: its thread), made
+  // by its home runtime, which shuts it down with itself. Null for a home.
+  RuntimeCore* home() noexcept { return home_; }
+  // A new core for one detached actor, with one reference for the caller.
+  // Throws tact::Error once shutdown has begun.
+  RuntimeCore* make_detached_core();
+  // `detached`'s actor is spawned (or its spawn failed): reapable once it has no live actor.
+  void detached_spawned(RuntimeCore* detached) noexcept;
 
   // Counters (relaxed: statistics, read as a snapshot). Spawns and stops are
   // counted by the registry shards, under their locks.
@@ -121,6 +148,13 @@ class RuntimeCore {
     return (reinterpret_cast<std::uintptr_t>(cell) >> 6) % kShards;
   }
   void drain_until_quiet();
+  void shutdown_detached_cores();
+  // After shutdown: folds the detached cores' counts into reaped_ and drops the
+  // list's references (each detached core holds its home: a cycle otherwise).
+  void release_detached_cores() noexcept;
+  // Shuts down and lets go of the detached cores whose actor has stopped
+  // (their threads idle otherwise). Not on a worker (it joins threads).
+  void reap_detached_cores();
   std::size_t send_stops();  // returns how many actors are still live
   std::size_t live_count();
 
@@ -132,9 +166,17 @@ class RuntimeCore {
   Atomic<std::uint64_t> expired_{0};
   std::array<Shard, kShards> shards_;
   NameRegistry names_;
+  ShutdownHooks hooks_;
   ::tact::detail::Mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_
+  RuntimeCore* home_ = nullptr;  // counted; set once, before the core is shared
+  mutable ::tact::detail::Mutex detached_mutex_;
+  std::vector<RuntimeCore*> detached_;  // guarded by detached_mutex_; one reference each
+  bool detached_closed_ = false;       // guarded by detached_mutex_: shutdown took the list
+  RuntimeStats reaped_{};              // guarded by detached_mutex_: counts of cores let go
+  bool detached_ready_ = false;        // a detached core's; guarded by its home's detached_mutex_
   TimerService timers_;     // its thread delivers through the scheduler
+  BlockingPool blocking_pool_;  // its jobs answer Replies that may wake actors
   Scheduler scheduler_;     // last: its workers use the fields above
 };
 

@@ -8,6 +8,7 @@
 #include "actor/cell_extras.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
+#include "actor/system_lane.hpp"
 #include "scheduler/worker.hpp"
 
 namespace tact::detail {
@@ -36,7 +37,7 @@ void runner_stop(Cell* cell) noexcept {
   RuntimeCore* runtime = cell->runtime();
   // release: pairs with the acquire load in cell_deliver; senders that see it
   // reject without pushing.
-  cell->stopped.store(true, release);
+  cell->gate.store(Cell::kStopped, release);
   void* object = cell->object();
   const bool has_object = !child_object_gone(*cell);  // a supervised child between restarts
   if (has_object && cell->vtable->on_stop != nullptr) {
@@ -139,6 +140,45 @@ struct RunningCell {
   return false;
 }
 
+// The system lane (system_lane.hpp), drained when its flag is up: each
+// message handled as a user message would be. True: the turn is over (a
+// handler parked or stopped the actor).
+// `handled` counts the lane's messages too (the metrics count them).
+[[gnu::noinline]] bool drain_system_lane(Cell* cell, void* object, std::uint32_t& handled) noexcept {
+  // Lowered before the drain, so a push that lands after it raises it again.
+  // acquire: pairs with the release fetch_or in lane_deliver (the pushes before
+  // it are linked).
+  cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
+  SystemLane& lane = extras_known(cell).lane;  // lane_deliver made them
+  while (Envelope* envelope = lane.pop()) {
+    ++handled;
+    envelope->fn(envelope, cell, object,
+                 cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
+    if (cell->requests.any()) {
+      // A park ends the turn with the lane's later messages still in it: the
+      // flag goes up again first (once parked, the cell may run elsewhere, so
+      // nothing of it is touched after after_handler returns true). relaxed:
+      // the next runner is ordered after us by park()'s release. A stop needs
+      // nothing: the stopping runner rejects the lane whatever the flag says.
+      if (cell->requests.suspend) cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
+      if (after_handler(cell)) return true;
+    }
+  }
+  lane.release();
+  return false;
+}
+
+// Looked at once per turn, not per message: after the turn's user mail, before
+// the rights can go back (so a lane whose nudge was the turn's last message is
+// not left behind). A lane message's nudge queues behind the mail already
+// there, so it waits for at most one budget of user messages, and the user
+// path pays one load and branch per turn.
+// relaxed: a look; the drain's RMW is what synchronises.
+[[gnu::always_inline]] inline bool system_lane_turn_over(Cell* cell, void* object, std::uint32_t& handled) noexcept {
+  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) == 0) [[likely]] return false;
+  return drain_system_lane(cell, object, handled);
+}
+
 // How the handler loop ended.
 enum class MailEnd : unsigned char {
   kTurnOver,  // parked or stopped: the runner must not touch the mailbox again
@@ -217,7 +257,11 @@ template <bool kBackpressure>
     const bool behind = used_budget && !caught_up;
     if (behind) mark_overloaded(cell);  // senders will pause
     // relaxed: a hint (cell.hpp); only this runner clears it.
-    const bool fed_by_actors = behind && cell->fed_by_actors.exchange(false, relaxed);
+    // relaxed: a hint (cell.hpp); read first, so a turn not fed by actors
+    // pays no RMW.
+    const bool fed_by_actors = behind && (cell->sender_flags.load(relaxed) & Cell::kFedByActors) != 0 &&
+                               (cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kFedByActors),
+                                                             relaxed) & Cell::kFedByActors) != 0;
     if (fed_by_actors || yield_asked) {
       // Flooding, or behind actors that flood it: it and they stay on this
       // worker, instead of an idle one stealing one side of the pipeline.
@@ -242,16 +286,23 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   [[maybe_unused]] std::optional<RunningCell> running;
   if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
-  if constexpr (kMetrics) worker.metrics().note_turn(cell->vtable);  // for the slow-handler watchdog
+  const ActorVTable* vtable = cell->vtable;  // read first: a stop may free the cell
+  if constexpr (kMetrics) worker.metrics().note_turn(vtable);  // for the slow-handler watchdog
   if (start_or_resume(cell, object)) return;
-  if (killed_at_turn_start(cell)) return;
+  if (killed_at_turn_start(cell)) {
+    // The kill's Stop, whichever way it got here (else the lane runs it): one message.
+    if constexpr (kMetrics) worker.metrics().count_turn(vtable, 1);
+    return;
+  }
   MpscNode* retired = nullptr;
   std::uint32_t handled = 0;
   const MailEnd end = handle_mail<kBackpressure, kMetrics>(cell, object, budget, handled, retired, worker);
   if (end == MailEnd::kTurnOver) return;  // (counted by handle_mail)
-  // Before the rights go: the cell is still ours to read.
-  if constexpr (kMetrics) worker.metrics().count_turn(cell->vtable, handled);
-  place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, handled == budget, retired);
+  const bool used_budget = handled == budget;
+  const bool over = system_lane_turn_over(cell, object, handled);
+  if constexpr (kMetrics) worker.metrics().count_turn(vtable, handled);
+  if (over) return;
+  place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, used_budget, retired);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "nats/wire.hpp"
 #include "tact/detail/proxy.hpp"
 #include "tact/detail/ties.hpp"
 #include "tact/nats/node.hpp"
@@ -23,39 +24,9 @@
 namespace tact::nats::detail {
 namespace {
 
-constexpr const char* kErrorHeader = "Tact-Error";
 // A delivery thread running its actors (run_on_delivery_thread) runs them at
 // least once per this many messages while more are waiting.
 constexpr int kRunEvery = 64;
-
-const char* kind_name(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::kStopped:
-      return "stopped";
-    case ErrorKind::kFull:
-      return "full";
-    case ErrorKind::kFailed:
-      return "failed";
-    case ErrorKind::kTimeout:
-      return "timeout";
-    case ErrorKind::kNodeDown:
-      return "node-down";
-    case ErrorKind::kBadMessage:
-    case ErrorKind::kNone:
-      break;
-  }
-  return "bad-message";
-}
-
-ErrorKind kind_from(const char* name) noexcept {
-  const std::string_view n(name);
-  if (n == "stopped") return ErrorKind::kStopped;
-  if (n == "full") return ErrorKind::kFull;
-  if (n == "failed") return ErrorKind::kFailed;
-  if (n == "timeout") return ErrorKind::kTimeout;
-  if (n == "node-down") return ErrorKind::kNodeDown;
-  return ErrorKind::kBadMessage;
-}
 
 void bump(tact::detail::Atomic<std::uint64_t>& counter) noexcept {
   // relaxed: a statistic; nothing is published through it.
@@ -141,6 +112,11 @@ NodeImpl::~NodeImpl() {
 }
 
 void NodeImpl::close() noexcept {
+  // A second caller (Node::close() beside the runtime's shutdown hook) returns
+  // once the node is closed, not while the first is still closing it.
+  std::lock_guard<std::mutex> closing(close_mutex_);
+  // acq_rel: the release pairs with the acquire loads in tell(), expose() and
+  // heartbeat_tick(); the acquire orders this close after an earlier one.
   if (closed_.exchange(true, tact::detail::acq_rel)) return;
   // 1. Withdraw every exposed name; no delivery callback runs after this.
   std::map<std::string, std::unique_ptr<Subscribed>, std::less<>> exposed;
@@ -191,6 +167,12 @@ void NodeImpl::close() noexcept {
 }
 
 void NodeImpl::end_subscription(Subscribed& subscribed) noexcept {
+  // Its drops stay counted once it is gone.
+  std::int64_t dropped = 0;
+  if (natsSubscription_GetDropped(subscribed.sub, &dropped) == NATS_OK && dropped > 0) {
+    // relaxed: a statistic.
+    dropped_by_ended_.fetch_add(static_cast<std::uint64_t>(dropped), tact::detail::relaxed);
+  }
   if (natsSubscription_Unsubscribe(subscribed.sub) == NATS_OK) {
     // on_complete runs once the last callback has returned.
     std::unique_lock<std::mutex> lock(complete_mutex_);
@@ -278,6 +260,7 @@ bool NodeImpl::tell(const std::string& prefix, const std::string& type, const ch
 void NodeImpl::ask(const std::string& prefix, const std::string& type, const char* data,
                    std::size_t size, std::chrono::steady_clock::time_point deadline,
                    PendingReply reply) noexcept {
+  const std::size_t subject_hash = std::hash<std::string>{}(prefix);
   std::uint64_t id = 0;
   try {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -285,7 +268,7 @@ void NodeImpl::ask(const std::string& prefix, const std::string& type, const cha
       id = next_id_++;
       auto at = deadlines_.emplace(deadline, id);
       try {
-        pending_.emplace(id, Pending{reply, at});
+        pending_.emplace(id, Pending{reply, at, subject_hash});
       } catch (...) {
         deadlines_.erase(at);
         throw;
@@ -307,8 +290,21 @@ void NodeImpl::ask(const std::string& prefix, const std::string& type, const cha
   thread_local std::string reply_to;
   reply_to.assign(inbox_prefix_);
   reply_to += std::to_string(id);
-  const natsStatus s = natsConnection_PublishRequest(conn_, subject_of(prefix, type), reply_to.c_str(),
-                                                     data, static_cast<int>(size));
+  // The deadline travels with the ask (header Tact-Deadline, on the system
+  // clock: it crosses processes), so that the replier drops what comes too late.
+  const auto wall = std::chrono::system_clock::now() +
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - std::chrono::steady_clock::now());
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, subject_of(prefix, type), reply_to.c_str(), data, static_cast<int>(size));
+  if (s == NATS_OK) {
+    try {
+      s = natsMsgHeader_Set(msg, kDeadlineHeader, format_deadline(wall).c_str());
+    } catch (...) {
+      s = NATS_NO_MEMORY;
+    }
+  }
+  if (s == NATS_OK) s = natsConnection_PublishMsg(conn_, msg);
+  natsMsg_Destroy(msg);
   if (s != NATS_OK) {
     bump(publish_errors_);
     if (std::optional<PendingReply> taken = take(id)) {
@@ -454,7 +450,7 @@ void NodeImpl::on_watch_reply(void* erased, const ReplyResult& result) noexcept 
     for (Watch& w : node->watches_) {
       if (w.proxy == proxy) {
         w.host.assign(result.data, result.size);
-        node->last_seen_.emplace(w.host, std::chrono::steady_clock::now());
+        node->peers_.try_emplace(w.host, Peer{std::chrono::steady_clock::now(), {}, {}});
       }
     }
     return;
@@ -479,22 +475,92 @@ void NodeImpl::stop_watch(tact::detail::CellBase* proxy, ExitReason reason, std:
 
 void NodeImpl::heartbeat_tick() noexcept {
   if (closed_.load(tact::detail::acquire)) return;
-  const std::string subject = "tact." + options_.cluster + ".hb." + node_id_;
-  (void)natsConnection_Publish(conn_, subject.c_str(), nullptr, 0);
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<tact::detail::CellBase*> lost;
-  {
+  try {
+    // The body: the names this node exposes, one a line (the askers' table of
+    // who hosts what, for when this node is lost).
+    std::string body;
+    {
+      std::lock_guard<std::mutex> lock(expose_mutex_);
+      for (const auto& [name, subscribed] : exposed_) {
+        if (!body.empty()) body += '\n';
+        body += name;
+      }
+    }
+    const std::string subject = "tact." + options_.cluster + ".hb." + node_id_;
+    (void)natsConnection_Publish(conn_, subject.c_str(), body.data(), static_cast<int>(body.size()));
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::string, std::vector<std::string>>> lost;
+    {
+      std::lock_guard<std::mutex> lock(watch_mutex_);
+      for (auto it = peers_.begin(); it != peers_.end();) {
+        if (now - it->second.last_seen > options_.heartbeat_timeout) {
+          lost.emplace_back(it->first, std::move(it->second.names));
+          it = peers_.erase(it);  // heard again: a new peer
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const auto& [nuid, names] : lost) lose_peer(nuid, names);
+  } catch (...) {
+    // Out of memory: the next beat tries again.
+  }
+}
+
+void NodeImpl::lose_peer(const std::string& nuid, const std::vector<std::string>& names) noexcept {
+  // 1. Its watched actors: Down (failed, NodeDown).
+  std::vector<tact::detail::CellBase*> downs;
+  std::vector<std::size_t> orphaned;  // hashes of the subjects nobody else exposes
+  try {
+    std::vector<std::string> own;  // this node may expose the name too
+    {
+      std::lock_guard<std::mutex> lock(expose_mutex_);
+      for (const auto& [name, subscribed] : exposed_) own.push_back(name);
+    }
     std::lock_guard<std::mutex> lock(watch_mutex_);
     for (const Watch& w : watches_) {
-      if (w.host.empty()) continue;
-      auto seen = last_seen_.find(w.host);
-      if (seen != last_seen_.end() && now - seen->second > options_.heartbeat_timeout) lost.push_back(w.proxy);
+      if (w.host == nuid) downs.push_back(w.proxy);
     }
+    for (const std::string& name : names) {
+      const bool elsewhere =
+          std::find(own.begin(), own.end(), name) != own.end() ||
+          std::any_of(peers_.begin(), peers_.end(), [&](const auto& peer) {
+            return std::find(peer.second.names.begin(), peer.second.names.end(), name) != peer.second.names.end();
+          });
+      if (!elsewhere) orphaned.push_back(std::hash<std::string>{}(actor_prefix_ + name));
+    }
+  } catch (...) {
   }
-  for (tact::detail::CellBase* proxy : lost) {
+  for (tact::detail::CellBase* proxy : downs) {
     bump(nodes_lost_);
     stop_watch(proxy, ExitReason::failed,
                std::make_exception_ptr(NodeDown("tact: the watched actor's node stopped answering heartbeats")));
+  }
+  // 2. Outstanding asks to the names only it exposed: their answers can never
+  // come. (A name other nodes expose too may be answered by them: those asks
+  // keep their deadline.)
+  if (orphaned.empty()) return;
+  std::vector<PendingReply> dead;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (std::find(orphaned.begin(), orphaned.end(), it->second.subject_hash) != orphaned.end()) {
+        try {
+          dead.push_back(it->second.reply);
+        } catch (...) {
+          ++it;
+          continue;  // out of memory: this one keeps its deadline
+        }
+        deadlines_.erase(it->second.at);
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const PendingReply& reply : dead) {
+    bump(asks_node_down_);
+    complete(reply, ErrorKind::kNodeDown, "the node hosting the actor was lost");
   }
 }
 
@@ -502,9 +568,20 @@ void NodeImpl::on_heartbeat(natsConnection* /*conn*/, natsSubscription* /*sub*/,
   auto* node = static_cast<NodeImpl*>(closure);
   const char* subject = natsMsg_GetSubject(msg);
   const char* dot = std::strrchr(subject, '.');
-  if (dot != nullptr) {
-    std::lock_guard<std::mutex> lock(node->watch_mutex_);
-    node->last_seen_[std::string(dot + 1)] = std::chrono::steady_clock::now();
+  if (dot != nullptr && node->node_id_ != dot + 1) {
+    const std::string_view body(natsMsg_GetData(msg) != nullptr ? natsMsg_GetData(msg) : "",
+                                static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    try {
+      std::lock_guard<std::mutex> lock(node->watch_mutex_);
+      Peer& peer = node->peers_[std::string(dot + 1)];
+      peer.last_seen = std::chrono::steady_clock::now();
+      if (peer.heartbeat != body) {  // parsed only when its names changed
+        peer.heartbeat.assign(body);
+        peer.names = parse_heartbeat(body);
+      }
+    } catch (...) {
+      // Out of memory: heard at the next beat.
+    }
   }
   natsMsg_Destroy(msg);
 }
@@ -513,23 +590,20 @@ void NodeImpl::on_down(natsConnection* /*conn*/, natsSubscription* /*sub*/, nats
   auto* node = static_cast<NodeImpl*>(closure);
   const std::string_view body(natsMsg_GetData(msg) != nullptr ? natsMsg_GetData(msg) : "",
                               static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  const std::size_t first = body.find('\n');
-  const std::size_t second = first == std::string_view::npos ? first : body.find('\n', first + 1);
-  if (first == 1 && second != std::string_view::npos && body[0] >= '0' && body[0] <= '3') {
-    const auto reason = static_cast<ExitReason>(body[0] - '0');
-    const std::string subject(body.substr(first + 1, second - first - 1));
-    const std::string text(body.substr(second + 1));
+  if (const std::optional<DownBody> down = parse_down(body)) {
     std::vector<tact::detail::CellBase*> stopped;
     {
       std::lock_guard<std::mutex> lock(node->watch_mutex_);
       for (const Watch& w : node->watches_) {
-        if (w.subject == subject) stopped.push_back(w.proxy);
+        if (w.subject == down->subject) stopped.push_back(w.proxy);
       }
     }
     for (tact::detail::CellBase* proxy : stopped) {
       bump(node->downs_count_);
-      node->stop_watch(proxy, reason,
-                       reason == ExitReason::failed ? std::make_exception_ptr(RemoteError(text)) : nullptr);
+      node->stop_watch(proxy, down->reason,
+                       down->reason == ExitReason::failed
+                           ? std::make_exception_ptr(RemoteError(std::string(down->text)))
+                           : nullptr);
     }
   } else {
     bump(node->bad_messages_);
@@ -538,17 +612,17 @@ void NodeImpl::on_down(natsConnection* /*conn*/, natsSubscription* /*sub*/, nats
 }
 
 void NodeImpl::answer_watch(Subscribed& subscribed, const char* data, std::size_t size, const char* reply) noexcept {
-  const std::string_view body(data, size);
-  const std::size_t space = body.find(' ');
-  if (reply == nullptr || space == std::string_view::npos) {
+  const std::optional<WatchRequestBody> request = parse_watch_request(std::string_view(data, size));
+  if (reply == nullptr || !request) {
     bump(bad_messages_);
+    if (reply != nullptr) reply_error(reply, ErrorKind::kBadMessage, "a _watch body is '<nuid> <subject>'");
     return;
   }
   try {
     tact::detail::CellBase* relay = tact::detail::cell_allocate(runtime_, &kRelayVTable);
     try {
       ::new (tact::detail::cell_object(relay))
-          Relay(shared_from_this(), std::string(body.substr(0, space)), std::string(body.substr(space + 1)));
+          Relay(shared_from_this(), std::string(request->watcher), std::string(request->subject));
     } catch (...) {
       tact::detail::cell_abandon(relay);
       throw;
@@ -566,12 +640,7 @@ void NodeImpl::answer_watch(Subscribed& subscribed, const char* data, std::size_
 void NodeImpl::publish_down(const std::string& to, const std::string& subject, ExitReason reason,
                             std::string_view text) noexcept {
   try {
-    std::string body;
-    body += static_cast<char>('0' + static_cast<int>(reason));
-    body += '\n';
-    body += subject;
-    body += '\n';
-    body += text;
+    const std::string body = format_down(reason, subject, text);
     const std::string down = "tact." + options_.cluster + ".down." + to;
     (void)natsConnection_Publish(conn_, down.c_str(), body.data(), static_cast<int>(body.size()));
   } catch (...) {
@@ -582,13 +651,8 @@ void NodeImpl::publish_down(const std::string& to, const std::string& subject, E
 
 void NodeImpl::on_reply(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
   auto* node = static_cast<NodeImpl*>(closure);
-  const char* subject = natsMsg_GetSubject(msg);
-  const char* dot = std::strrchr(subject, '.');
-  std::uint64_t id = 0;
-  for (const char* p = dot != nullptr ? dot + 1 : subject; *p >= '0' && *p <= '9'; ++p) {
-    id = id * 10 + static_cast<std::uint64_t>(*p - '0');
-  }
-  std::optional<PendingReply> reply = node->take(id);
+  const std::optional<std::uint64_t> id = parse_reply_id(natsMsg_GetSubject(msg), node->inbox_prefix_);
+  std::optional<PendingReply> reply = id ? node->take(*id) : std::nullopt;
   if (!reply) {
     bump(node->late_replies_);
     natsMsg_Destroy(msg);
@@ -603,7 +667,7 @@ void NodeImpl::on_reply(natsConnection* /*conn*/, natsSubscription* /*sub*/, nat
                        static_cast<std::size_t>(natsMsg_GetDataLength(msg))};
     const char* kind = nullptr;
     if (natsMsgHeader_Get(msg, kErrorHeader, &kind) == NATS_OK && kind != nullptr) {
-      result.kind = kind_from(kind);
+      result.kind = error_kind_from(kind);
     }
     if (result.data == nullptr) result.data = "";
     CurrentNode current(node);  // refs inside the answer become this node's proxies
@@ -635,8 +699,16 @@ void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, n
       // No Driver (shutdown began, or no memory): the workers run the actor.
     }
   }
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  const char* wall = nullptr;
+  if (reply != nullptr && natsMsgHeader_Get(msg, kDeadlineHeader, &wall) == NATS_OK && wall != nullptr) {
+    if (const auto at = parse_deadline(wall)) {
+      deadline = std::chrono::steady_clock::now() +
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(*at - std::chrono::system_clock::now());
+    }
+  }
   subscribed->exposure->deliver(type, data != nullptr ? data : "",
-                                static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply);
+                                static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply, deadline);
   natsMsg_Destroy(msg);
   // The actor this message woke runs here, now, and an ask's answer is
   // published from here: no worker is woken for it.
@@ -660,7 +732,7 @@ void NodeImpl::reply_value(const char* to, const char* data, std::size_t size) n
 void NodeImpl::reply_error(const char* to, ErrorKind kind, std::string_view text) noexcept {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, to, nullptr, text.data(), static_cast<int>(text.size()));
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg, kErrorHeader, kind_name(kind));
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg, kErrorHeader, error_kind_name(kind));
   if (s == NATS_OK) s = natsConnection_PublishMsg(conn_, msg);
   if (msg != nullptr) natsMsg_Destroy(msg);
   bump(s == NATS_OK ? replies_sent_ : publish_errors_);
@@ -740,7 +812,8 @@ NodeStats NodeImpl::stats() const {
   s.watches = read(watches_count_);
   s.downs = read(downs_count_);
   s.nodes_lost = read(nodes_lost_);
-  std::uint64_t dropped = 0;
+  s.slow_consumer_events = read(slow_consumer_events_);
+  std::uint64_t dropped = read(dropped_by_ended_);
   {
     std::lock_guard<std::mutex> lock(expose_mutex_);
     for (const auto& [name, subscribed] : exposed_) {
@@ -804,10 +877,16 @@ namespace tact::nats {
 
 Node::Node(Runtime& runtime, NodeOptions options)
     : impl_(std::make_shared<detail::NodeImpl>(runtime, std::move(options))) {
+  // The hook holds the impl by address: ~Node removes it (waiting for it if it
+  // is running) before the impl can go.
+  closes_at_shutdown_ = runtime.on_shutdown([impl = impl_.get()] { impl->close(); });
   impl_->connect();
 }
 
-Node::~Node() { close(); }
+Node::~Node() {
+  closes_at_shutdown_.reset();
+  close();
+}
 
 void Node::close() { impl_->close(); }
 

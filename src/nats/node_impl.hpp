@@ -72,6 +72,7 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   struct Pending {
     PendingReply reply;
     std::multimap<std::chrono::steady_clock::time_point, std::uint64_t>::iterator at;
+    std::size_t subject_hash;  // of the actor's subject prefix: which asks a lost node takes with it
   };
 
   // Unsubscribes and waits until no callback of it runs any more.
@@ -81,8 +82,12 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   // The reaper thread: resolves asks whose deadline passed with Timeout, and
   // publishes the heartbeat (heartbeat_tick) every heartbeat_interval.
   void reap();
-  // Heartbeat: publish ours; Down for watched actors whose node went silent.
+  // Heartbeat: publish ours (with the names this node exposes); a node silent
+  // for heartbeat_timeout is lost (lose_peer).
   void heartbeat_tick() noexcept;
+  // A node went silent: Down for the watched actors it hosted, NodeDown for the
+  // outstanding asks to the names only it exposed (as its heartbeats said).
+  void lose_peer(const std::string& nuid, const std::vector<std::string>& names) noexcept;
   // A remote watch ends: the proxy's watchers get Down (once per proxy).
   void stop_watch(tact::detail::CellBase* proxy, ExitReason reason, std::exception_ptr error) noexcept;
   // Host side: a `_watch` request for an exposed actor.
@@ -105,6 +110,7 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   std::string actor_prefix_;  // tact.<cluster>.actor.
   std::string inbox_prefix_;  // _INBOX.<nuid>.
   natsConnection* conn_ = nullptr;
+  std::mutex close_mutex_;  // held through close()
   tact::detail::Atomic<bool> closed_{false};
 
   // Outstanding asks, and their deadlines (mutex_).
@@ -123,8 +129,8 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   std::map<std::string, std::unique_ptr<Subscribed>, std::less<>> exposed_;
   Subscribed inbox_;
   // Remote watches (watch_mutex_): each watched proxy (one reference held), the
-  // node hosting its actor (empty until the watch is answered), and when each
-  // node was last heard.
+  // node hosting its actor (empty until the watch is answered); and every other
+  // node heard of: when it was last heard, and the names it exposes.
   struct Watch {
     tact::detail::CellBase* proxy;
     std::string subject;
@@ -132,7 +138,12 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   };
   std::mutex watch_mutex_;
   std::vector<Watch> watches_;
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_seen_;
+  struct Peer {
+    std::chrono::steady_clock::time_point last_seen;
+    std::string heartbeat;           // its last heartbeat's body, as heard
+    std::vector<std::string> names;  // parsed from it
+  };
+  std::unordered_map<std::string, Peer> peers_;  // by nuid
   std::string node_id_;  // this node's nuid: its heartbeat and Down subjects
   Subscribed heartbeats_;
   Subscribed downs_;
@@ -146,7 +157,7 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   tact::detail::Atomic<std::uint64_t> tells_sent_{0}, asks_sent_{0}, replies_received_{0},
       late_replies_{0}, asks_timed_out_{0}, asks_no_responders_{0}, asks_node_down_{0},
       messages_received_{0}, replies_sent_{0}, bad_messages_{0}, encode_errors_{0},
-      publish_errors_{0}, slow_consumer_events_{0}, disconnects_{0}, reconnects_{0}, watches_count_{0},
+      publish_errors_{0}, slow_consumer_events_{0}, dropped_by_ended_{0}, disconnects_{0}, reconnects_{0}, watches_count_{0},
       downs_count_{0}, nodes_lost_{0};
 };
 

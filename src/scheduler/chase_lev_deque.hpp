@@ -47,7 +47,7 @@
 
 #include "tact/detail/atomic.hpp"
 #if defined(TACT_SIM_BUGS)
-#include "sim/sim.hpp"
+#include "sim/bugs.hpp"
 #endif
 
 namespace tact::detail {

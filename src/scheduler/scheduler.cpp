@@ -12,7 +12,7 @@
 #include "scheduler/worker.hpp"
 #include "sync/thread.hpp"
 #if defined(TACT_SIM_BUGS)
-#include "sim/sim.hpp"
+#include "sim/bugs.hpp"
 #endif
 
 namespace tact::detail {

@@ -6,7 +6,7 @@
 #include "sync/blocking.hpp"
 #include "sync/spin.hpp"
 #if defined(TACT_SIM_BUGS)
-#include "sim/sim.hpp"
+#include "sim/bugs.hpp"
 #endif
 
 namespace tact::detail {

@@ -161,6 +161,11 @@ int pick(State& s) {
         earliest = t.deadline;
       }
     }
+    // Bounded (Options::max_preemption_ns): time still moves on by the bound.
+    if (earliest >= 0 && s.options.max_preemption_ns > 0 &&
+        earliest - s.now_ns > s.options.max_preemption_ns) {
+      earliest = s.now_ns + s.options.max_preemption_ns;
+    }
     if (earliest >= 0) {
       if (earliest > s.now_ns) s.now_ns = earliest;
       for (SimThread& t : s.threads) {
@@ -450,13 +455,7 @@ std::uint64_t choose(std::uint64_t n) noexcept {
   return g_state->rng.below(n);
 }
 
-// ---- bugs ------------------------------------------------------------------------------
-
-namespace {
-Bug g_bug = Bug::kNone;
-}  // namespace
-void set_bug(Bug bug) noexcept { g_bug = bug; }
-bool bug_on(Bug bug) noexcept { return g_bug == bug; }
+// (The bug switches: sim/bugs.cpp.)
 
 // ---- Mutex ---------------------------------------------------------------------------
 
@@ -613,6 +612,7 @@ ExploreReport explore(const char* name, ExploreOptions eo, const std::function<b
     o.pct_horizon = eo.pct_horizon;
     o.max_steps = eo.max_steps;
     o.time_jump_one_in = eo.time_jump_one_in;
+    o.max_preemption_ns = eo.max_preemption_ns;
     const ChildOutcome c = run_child(o, body, eo.child_timeout_seconds);
     ++report.runs;
     report.total_steps += c.steps;

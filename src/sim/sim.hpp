@@ -34,6 +34,7 @@
 #include <string>
 #include <thread>
 
+#include "sim/bugs.hpp"
 #include "tact/detail/atomic.hpp"
 
 namespace tact::sim {
@@ -49,6 +50,10 @@ struct Options {
   // 1 pick in N jumps virtual time to the earliest deadline even though some
   // thread is runnable (a thread kept off the CPU while another sleeps); 0: never.
   std::uint64_t time_jump_one_in = 32;
+  // The longest such jump (a runnable thread kept off the CPU at most this long),
+  // in virtual nanoseconds; 0: unbounded. A test that takes "get_for(30s) does not
+  // time out while the answer is runnable" as an invariant bounds it.
+  std::int64_t max_preemption_ns = 0;
 };
 
 struct Result {
@@ -152,20 +157,7 @@ class CondVar {
   detail::Atomic<std::uint32_t> seq_{0};
 };
 
-// ---- re-introduced historical races (bug-variant test targets only) ------------------
-// Code compiled with TACT_SIM_BUGS (the library copy `tact_sim_bugs` of test/sim, never
-// a normal build) asks bug_on(b) at the place a historical race was fixed and, when
-// the running test enabled b, takes the old path. The default is kNone.
-enum class Bug : unsigned {
-  kNone = 0,
-  kQuiescentFlagsFirst,          // 636929c: quiescent() read the idle flags before the queues
-  kWokenWorkerStillSearching,    // 70fa179: a woken worker ran its task counted as searching
-  kDequeRelaxedBottomStore,      // 0b597b5: pop()'s relaxed stores of bottom_
-  kInterleavedResumeRejectedEarly,  // c3a95e2: a resume rejected by the publisher, not the runner
-  kShutdownIgnoresDriverTurn,    // 8863d70: quiescent() did not count a Driver's running turn
-};
-void set_bug(Bug bug) noexcept;
-bool bug_on(Bug bug) noexcept;
+// ---- re-introduced historical races: sim/bugs.hpp (Bug, set_bug, bug_on) ---------------
 
 // ---- exploring many seeds --------------------------------------------------------
 
@@ -177,6 +169,7 @@ struct ExploreOptions {
   std::uint64_t pct_horizon = 20000;
   std::uint64_t max_steps = 5'000'000;
   std::uint64_t time_jump_one_in = 32;
+  std::int64_t max_preemption_ns = 0;  // Options::max_preemption_ns
   double max_seconds = 60;  // stop early (not a failure) when the sweep takes longer
   bool stop_at_first_failure = true;
   int child_timeout_seconds = 60;  // wall clock per seed: past it the seed fails (hang)

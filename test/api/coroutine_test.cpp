@@ -477,17 +477,22 @@ class Sleeper {
   int handled_ = 0;
 };
 
-TEST(StopModes, StopHandlesTheMailSentBeforeItThenStops) {
-  Watchdog dog("graceful stop");
-  tact::Runtime rt(workers(2));
+TEST(StopModes, StopOvertakesTheQueuedMailOnceTheRunningHandlerReturns) {
+  Watchdog dog("stop through the control lane");
+  tact::Config config = workers(2);
+  config.budget = 1;  // the stop is seen at the end of a turn: after one message
+  tact::Runtime rt(config);
   auto s = rt.spawn<Sleeper>();
-  std::vector<tact::Reply<int>> before;
-  for (int i = 0; i < 5; ++i) before.push_back(s.ask(Slow{2ms}));
+  tact::Reply<int> first = s.ask(Slow{50ms});
+  std::vector<tact::Reply<int>> queued;
+  for (int i = 0; i < 5; ++i) queued.push_back(s.ask(Slow{0ms}));
+  std::this_thread::sleep_for(10ms);  // the first is being handled
   s.stop();
-  ASSERT_TRUE(eventually([&] { return rt.stats().actors_stopped == 1; }));
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(before[static_cast<std::size_t>(i)].get(), i + 1);
+  EXPECT_EQ(first.get(), 1);  // the running handler finishes
+  for (auto& r : queued) EXPECT_THROW((void)r.get(), tact::ActorStopped);
+  EXPECT_EQ(s.stopped().get().reason, tact::ExitReason::normal);
   EXPECT_FALSE(s.tell(Slow{0ms}));
-  EXPECT_EQ(rt.stats().dead_letters, 1u);
+  EXPECT_EQ(rt.stats().dead_letters, 6u);
 }
 
 TEST(StopModes, KillDropsTheQueuedMailAsDeadLetters) {

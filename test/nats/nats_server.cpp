@@ -95,6 +95,7 @@ NatsServer::NatsServer(Options options)
     if (!routes.empty()) argv.insert(argv.end(), {"--routes", routes});
   }
   if (!options.name.empty()) argv.insert(argv.end(), {"-n", options.name});
+  if (!options.store_dir.empty()) argv.insert(argv.end(), {"-js", "-sd", options.store_dir});
   pid_ = start_process(argv);
   if (!wait_for_port(port_, 10000)) {
     kill();

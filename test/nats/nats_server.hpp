@@ -20,6 +20,7 @@ class NatsServer {
     int cluster_port = 0;  // with routes: this server's route port (0: none)
     std::vector<int> routes;  // other servers' route ports
     std::string name;
+    std::string store_dir;  // non-empty: JetStream on, its files there
   };
   NatsServer() : NatsServer(Options{}) {}
   explicit NatsServer(Options options);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <thread>
@@ -208,15 +209,55 @@ TEST_F(Remote, APlainNatsClientCallsATactActor) {
   ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Get", nullptr, 0, 2000), NATS_OK);
   EXPECT_EQ(natsMsg_GetData(reply)[0], 10);
   natsMsg_Destroy(reply);
+  // An ask whose deadline (header Tact-Deadline, Unix ms) has passed is not handled.
+  const char* kind = nullptr;
+  natsMsg* request = nullptr;
+  ASSERT_EQ(natsMsg_Create(&request, "tact.default.actor.counter.Inc", "_INBOX.plain.1", inc, 2), NATS_OK);
+  ASSERT_EQ(natsMsgHeader_Set(request, "Tact-Deadline", "1000"), NATS_OK);  // 1970
+  natsSubscription* inbox = nullptr;
+  ASSERT_EQ(natsConnection_SubscribeSync(&inbox, conn, "_INBOX.plain.1"), NATS_OK);
+  ASSERT_EQ(natsConnection_PublishMsg(conn, request), NATS_OK);
+  ASSERT_EQ(natsSubscription_NextMsg(&reply, inbox, 2000), NATS_OK);
+  ASSERT_EQ(natsMsgHeader_Get(reply, "Tact-Error", &kind), NATS_OK);
+  EXPECT_STREQ(kind, "timeout");
+  natsMsg_Destroy(reply);
+  natsMsg_Destroy(request);
+  natsSubscription_Destroy(inbox);
+  ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Get", nullptr, 0, 2000), NATS_OK);
+  EXPECT_EQ(natsMsg_GetData(reply)[0], 10);  // the late Inc{5} was dropped
+  natsMsg_Destroy(reply);
+  EXPECT_EQ(rt.stats().requests_expired, 1u);
   // A handler failure: header Tact-Error: failed, the text in the body.
   const char fail[] = {'\x91', '\xa2', 'n', 'o'};  // ["no"]
   ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Fail", fail, 4, 2000), NATS_OK);
-  const char* kind = nullptr;
   ASSERT_EQ(natsMsgHeader_Get(reply, "Tact-Error", &kind), NATS_OK);
   EXPECT_STREQ(kind, "failed");
   EXPECT_EQ(std::string(natsMsg_GetData(reply), static_cast<std::size_t>(natsMsg_GetDataLength(reply))), "no");
   natsMsg_Destroy(reply);
   natsConnection_Destroy(conn);
+}
+
+TEST_F(Remote, TheAsksDeadlineTravelsToTheReplier) {
+  Watchdog dog("DeadlineTravels", 60s);
+  tact::nats::Node a(rt, options_for(server, "a"));
+  tact::nats::Node b(rt, options_for(server, "b"));
+  auto local = rt.spawn<Counter>();
+  ASSERT_TRUE(a.expose("counter", local));
+  auto counter = b.lookup<Counter>("counter");
+  auto slow = counter.ask(Slow{600});
+  // Queued behind the slow one; its asker gives up after 200 ms, so the replier
+  // drops it instead of handling it at 600 ms.
+  auto late = counter.ask(Inc{1}, tact::Deadline::in(200ms));
+  EXPECT_THROW((void)late.get(), tact::Timeout);
+  EXPECT_EQ(slow.get(), 600);
+  EXPECT_EQ(local.ask(Get{}).get(), 0);  // Inc{1} was never handled
+  EXPECT_EQ(rt.stats().requests_expired, 1u);
+  // Both sides time it out at the same instant: if the asker's came first, the
+  // replier's Timeout answer is a late reply; if not, that answer resolved it.
+  std::this_thread::sleep_for(100ms);
+  const auto stats = b.stats();
+  EXPECT_EQ(stats.late_replies, stats.asks_timed_out);
+  EXPECT_EQ(stats.replies_received + stats.late_replies, 2u);  // Slow's answer, and Inc's
 }
 
 TEST_F(Remote, BadBytesAreCountedAndTheNodeCarriesOn) {
@@ -243,6 +284,45 @@ TEST_F(Remote, BadBytesAreCountedAndTheNodeCarriesOn) {
   EXPECT_EQ(b.lookup<Counter>("counter").ask(Inc{3}).get(), 3);
 }
 
+TEST_F(Remote, ASlowConsumerIsCountedAndTheNodeCarriesOn) {
+  Watchdog dog("SlowConsumer", 60s);
+  auto options = options_for(server, "a");
+  options.pending_messages_limit = 8;  // NATS drops past 8 waiting messages
+  tact::nats::Node a(rt, options);
+  ASSERT_TRUE(a.expose("counter", rt.spawn<Counter>()));
+  // A flood of tells, each 1 ms to handle: far faster than the actor keeps up.
+  natsConnection* conn = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&conn, server.url().c_str()), NATS_OK);
+  constexpr int kFlood = 3000;
+  const char slow[] = {'\x91', '\x01'};  // Slow{1}
+  for (int i = 0; i < kFlood; ++i) {
+    ASSERT_EQ(natsConnection_Publish(conn, "tact.default.actor.counter.Slow", slow, 2), NATS_OK);
+  }
+  ASSERT_EQ(natsConnection_FlushTimeout(conn, 5000), NATS_OK);
+  natsConnection_Destroy(conn);
+  // Every message is handled or counted dropped: none silently lost.
+  tact::nats::NodeStats stats;
+  for (int i = 0; i < 2000; ++i) {
+    stats = a.stats();
+    // NATS reports the condition from a thread of its own: it may come a little later.
+    if (stats.messages_received + stats.slow_consumer_drops == kFlood && stats.slow_consumer_events >= 1) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(stats.messages_received + stats.slow_consumer_drops, static_cast<std::uint64_t>(kFlood));
+  EXPECT_GT(stats.slow_consumer_drops, 0u);
+  EXPECT_GE(stats.slow_consumer_events, 1u);
+  // The node carries on.
+  tact::nats::Node b(rt, options_for(server, "b"));
+  EXPECT_EQ(b.lookup<Counter>("counter").ask(Inc{1}).get(), 1);
+  // A withdrawn name's drops stay counted.
+  ASSERT_TRUE(a.withdraw("counter"));
+  EXPECT_EQ(a.stats().slow_consumer_drops, stats.slow_consumer_drops);
+  std::printf("flood of %d: %llu handled, %llu dropped, %llu slow-consumer events\n", kFlood,
+              static_cast<unsigned long long>(stats.messages_received),
+              static_cast<unsigned long long>(stats.slow_consumer_drops),
+              static_cast<unsigned long long>(stats.slow_consumer_events));
+}
+
 TEST_F(Remote, ClosingANodeResolvesItsOutstandingAsks) {
   Watchdog dog("Close", 60s);
   tact::nats::Node a(rt, options_for(server, "a"));
@@ -258,6 +338,45 @@ TEST_F(Remote, ClosingANodeResolvesItsOutstandingAsks) {
   EXPECT_THROW(counter.ask(Get{}).get(), tact::NodeDown);  // a ref that outlives its node
   EXPECT_FALSE(counter.tell(Inc{1}));
   EXPECT_EQ(b.stats().asks_node_down, 2u);
+}
+
+TEST_F(Remote, TheRuntimesShutdownClosesItsNodes) {
+  Watchdog dog("ShutdownClosesNodes", 60s);
+  // The host's runtime: its shutdown withdraws the exposed names.
+  auto host_rt = std::make_unique<tact::Runtime>(two_workers());
+  tact::nats::Node a(*host_rt, options_for(server, "a"));
+  ASSERT_TRUE(a.expose("counter", host_rt->spawn<Counter>()));
+  // The asker's runtime: its shutdown resolves the outstanding asks NodeDown.
+  auto asker_rt = std::make_unique<tact::Runtime>(two_workers());
+  tact::nats::Node b(*asker_rt, options_for(server, "b"));
+  auto counter = b.lookup<Counter>("counter");
+  EXPECT_EQ(counter.ask(Inc{1}).get(), 1);
+  auto slow = counter.ask(Slow{1500});
+  std::this_thread::sleep_for(100ms);
+  auto start = std::chrono::steady_clock::now();
+  asker_rt->shutdown();
+  EXPECT_THROW((void)slow.get(), tact::NodeDown);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1400ms);  // not the Slow's 1.5 s, nor the 5 s deadline
+  EXPECT_EQ(b.stats().asks_node_down, 1u);
+  EXPECT_FALSE(counter.tell(Inc{1}));  // b is closed
+  // The host: once its runtime is shut down, nobody serves "counter".
+  tact::nats::Node c(rt, options_for(server, "c"));
+  auto from_c = c.lookup<Counter>("counter");
+  EXPECT_EQ(from_c.ask(Get{}).get(), 1);
+  host_rt->shutdown();
+  start = std::chrono::steady_clock::now();
+  EXPECT_THROW(from_c.ask(Get{}).get(), tact::ActorStopped);  // no responders, at once
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_FALSE(a.expose("again", rt.spawn<Counter>()));  // a is closed
+  // The Nodes outlive their runtimes' shutdown, and then the runtimes themselves.
+  host_rt.reset();
+  asker_rt.reset();
+}
+
+TEST_F(Remote, ANodeCannotJoinARuntimeThatIsShuttingDown) {
+  tact::Runtime stopped(two_workers());
+  stopped.shutdown();
+  EXPECT_THROW(tact::nats::Node(stopped, options_for(server, "late")), tact::Error);
 }
 
 TEST_F(Remote, AWithdrawnOrClosedExposureIsGone) {

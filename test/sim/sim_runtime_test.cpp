@@ -1,8 +1,10 @@
 // A whole tact::Runtime under the simulation: workers, the Driver, shutdown's drain,
-// coroutine awaits racing a kill. Each scenario of runtime_scenarios.hpp over many
-// seeds with both strategies (bounded by time: see sim_support.hpp).
+// coroutine awaits racing a kill or a stop, a linked failure under load. Each scenario
+// of runtime_scenarios.hpp and lifecycle_scenarios.hpp over many seeds with both
+// strategies (bounded by time: see sim_support.hpp).
 #include <gtest/gtest.h>
 
+#include "lifecycle_scenarios.hpp"
 #include "runtime_scenarios.hpp"
 #include "sim_support.hpp"
 
@@ -38,6 +40,23 @@ TEST(SimRuntime, AnInterleavedAwaitsReplyRacingAKillResolvesOnce) {
 TEST(SimRuntime, AnAwaitsReplyRacingAKillResolvesOnce) {
   expect_all_seeds_pass("rt_await_kill", kSeeds, kSeconds,
                         [] { return rt::a_reply_racing_a_kill_resolves_the_ask_once(false); }, 3,
+                        5000);
+}
+
+TEST(SimRuntime, ALinkedFailureUnderLoadTakesTheChainDown) {
+  expect_all_seeds_pass("rt_linked_failure", kSeeds, kSeconds,
+                        rt::a_linked_failure_under_load_takes_the_chain_down, 3, 5000);
+}
+
+TEST(SimRuntime, AnInterleavedAwaitsReplyRacingAStopResolvesOnce) {
+  expect_all_seeds_pass("rt_interleaved_stop", kSeeds, kSeconds,
+                        [] { return rt::a_reply_racing_a_stop_resolves_the_ask_once(true); }, 3,
+                        5000);
+}
+
+TEST(SimRuntime, AnAwaitsReplyRacingAStopResolvesOnce) {
+  expect_all_seeds_pass("rt_await_stop", kSeeds, kSeconds,
+                        [] { return rt::a_reply_racing_a_stop_resolves_the_ask_once(false); }, 3,
                         5000);
 }
 

@@ -15,9 +15,13 @@
 //   - every ask resolves exactly once (value, ActorStopped, Timeout, HandlerFailed,
 //     BrokenPromise, RestartLimitExceeded...), counted per round;
 //   - a counter nobody stops ends with exactly the tells it accepted;
+//   - the supervisor restarted each failure once, and saw no fewer failures than its
+//     children's askers got HandlerFailed, nor more than that plus their timeouts;
 //   - after shutdown every spawned actor has stopped (stats);
 //   - the round ends within --round-limit-seconds (else: a hang; abort with the seed).
-// Exit status 0 when every round passed.
+// Every minute and at the end it prints the run's figures (rounds, invariant checks,
+// asks, tells, timers, stops, kills, restarts, dead letters). Exit status 0 when every
+// round passed.
 #include <tact/tact.hpp>
 
 #include <atomic>
@@ -72,14 +76,21 @@ struct Hold {};
 struct PromiseBox {
   std::mutex mutex;
   std::vector<tact::Promise<std::int64_t>> promises;
-  void answer_some(std::mt19937_64& rng) {
+  // Answers 3 in 4 of the held promises and drops the rest (BrokenPromise).
+  void answer_some(std::mt19937_64& rng, std::atomic<std::uint64_t>& answered,
+                   std::atomic<std::uint64_t>& dropped) {
     std::vector<tact::Promise<std::int64_t>> taken;
     {
       std::lock_guard<std::mutex> lock(mutex);
       taken.swap(promises);
     }
     for (auto& p : taken) {
-      if (rng() % 4 != 0) p.set_value(7);  // else dropped: BrokenPromise
+      if (rng() % 4 != 0) {
+        p.set_value(7);
+        answered.fetch_add(1);
+      } else {
+        dropped.fetch_add(1);
+      }
     }
   }
 };
@@ -112,17 +123,29 @@ class Parent {
   tact::ActorRef<Holder> holder_;
 };
 
+// What a round did, for the final figures (and the asks for the exactly-once check).
 struct Tally {
   std::atomic<std::uint64_t> asks{0};
   std::atomic<std::uint64_t> resolved{0};
   std::atomic<std::uint64_t> values{0};
   std::atomic<std::uint64_t> errors{0};
   std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> handler_failed{0};  // a Flaky child threw: the supervisor restarts it
+  std::atomic<std::uint64_t> flaky_timeouts{0};
+  std::atomic<std::uint64_t> tells{0};
+  std::atomic<std::uint64_t> awaits{0};           // asks to a coroutine parent
+  std::atomic<std::uint64_t> timers{0};
+  std::atomic<std::uint64_t> stops{0};
+  std::atomic<std::uint64_t> kills{0};
+  std::atomic<std::uint64_t> promises_answered{0};
+  std::atomic<std::uint64_t> promises_dropped{0};
 };
 
-// Returns true when the ask answered a value.
+// Returns true when the ask answered a value. `flaky`: an ask to a supervised child,
+// whose HandlerFailed and timeouts the supervisor check counts (a Parent whose await
+// broke also answers HandlerFailed, and stops: not a restart).
 template <class R>
-bool settle(tact::Reply<R>& reply, Tally& t, std::chrono::microseconds timeout) {
+bool settle(tact::Reply<R>& reply, Tally& t, std::chrono::microseconds timeout, bool flaky = false) {
   try {
     if (timeout.count() > 0) {
       (void)reply.get_for(timeout);
@@ -132,8 +155,13 @@ bool settle(tact::Reply<R>& reply, Tally& t, std::chrono::microseconds timeout) 
     t.values.fetch_add(1);
     t.resolved.fetch_add(1);
     return true;
+  } catch (const tact::HandlerFailed&) {
+    if (flaky) t.handler_failed.fetch_add(1);
+    t.errors.fetch_add(1);
+    t.resolved.fetch_add(1);
   } catch (const tact::Timeout&) {
     // Still ours: a Timeout from get_for leaves the Reply pending; drop it (abandon).
+    if (flaky) t.flaky_timeouts.fetch_add(1);
     t.timeouts.fetch_add(1);
     t.resolved.fetch_add(1);
   } catch (const std::exception&) {
@@ -147,6 +175,12 @@ struct RoundResult {
   bool ok = true;
   std::string why;
   Tally tally;
+  tact::RuntimeStats stats;
+  tact::SupervisorStats supervisor;  // read before shutdown (rounds that do not shut down early)
+  bool shutdown_early = false;
+  bool driver = false;
+  std::size_t workers = 0;
+  std::uint64_t checks = 0;  // invariants checked this round
 };
 
 void fail(RoundResult& r, const std::string& why) {
@@ -157,7 +191,7 @@ void fail(RoundResult& r, const std::string& why) {
 void run_round(std::uint64_t seed, RoundResult& result) {
   std::mt19937_64 rng(seed);
   tact::Config config;
-  config.workers = 1 + rng() % 4;
+  config.workers = 1 + static_cast<unsigned>(rng() % 4);
   config.mute_senders = rng() % 2 == 0;
   config.mailbox_bound = rng() % 3 == 0 ? 16 : 0;
   config.spin_before_park = std::chrono::microseconds(rng() % 60);
@@ -182,12 +216,15 @@ void run_round(std::uint64_t seed, RoundResult& result) {
   const int clients = 2 + static_cast<int>(rng() % 3);
   const int per_client = 200 + static_cast<int>(rng() % 800);
   const bool shutdown_early = rng() % 3 == 0;  // while the clients still send
+  result.shutdown_early = shutdown_early;
+  result.workers = config.workers;
   std::atomic<std::int64_t> accepted[3] = {0, 0, 0};
   std::atomic<bool> stop_clients{false};
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     const std::uint64_t cseed = rng();
     const bool driver = c == 0 && rng() % 2 == 0;
+    if (driver) result.driver = true;
     threads.emplace_back([&, cseed, driver] {
       std::mt19937_64 r(cseed);
       std::unique_ptr<tact::Driver> d;
@@ -196,8 +233,10 @@ void run_round(std::uint64_t seed, RoundResult& result) {
         const auto k = r() % 100;
         const std::size_t which = r() % 3;
         if (k < 40) {
+          t.tells.fetch_add(1);
           if (counters[which].tell(Add{1})) accepted[which].fetch_add(1);
         } else if (k < 55) {
+          t.tells.fetch_add(1);
           (void)victims[which].tell(Add{1});
         } else if (k < 65) {
           t.asks.fetch_add(1);
@@ -210,21 +249,25 @@ void run_round(std::uint64_t seed, RoundResult& result) {
           t.asks.fetch_add(1);
           auto reply = flaky[r() % 2].ask(Work{5, static_cast<int>(r() % 1000)});
           if (d) d->run_ready();
-          (void)settle(reply, t, std::chrono::microseconds(r() % 2 == 0 ? 0 : 50 + r() % 500));
+          (void)settle(reply, t, std::chrono::microseconds(r() % 2 == 0 ? 0 : 50 + r() % 500), true);
         } else if (k < 82) {
           t.asks.fetch_add(1);
+          t.awaits.fetch_add(1);
           auto reply = parent.ask(Await{r() % 2 == 0});
           if (d) d->run_ready();
           // Answered later by answer_some, dropped, or never: a short wait.
           (void)settle(reply, t, std::chrono::microseconds(100 + r() % 2000));
         } else if (k < 88) {
-          box->answer_some(r);
+          box->answer_some(r, t.promises_answered, t.promises_dropped);
         } else if (k < 92) {
+          t.timers.fetch_add(1);
           (void)rt->send_after(std::chrono::microseconds(r() % 500), victims[which], Add{1});
         } else if (k < 94) {
           if (r() % 2 == 0) {
+            t.stops.fetch_add(1);
             victims[which].stop();
           } else {
+            t.kills.fetch_add(1);
             victims[which].kill();
           }
         } else {
@@ -243,28 +286,101 @@ void run_round(std::uint64_t seed, RoundResult& result) {
     for (auto& th : threads) th.join();
   } else {
     for (auto& th : threads) th.join();
-    box->answer_some(rng);
+    box->answer_some(rng, t.promises_answered, t.promises_dropped);
     for (std::size_t i = 0; i < counters.size(); ++i) {
       const std::int64_t v = counters[i].ask(Get{}).get();
+      ++result.checks;
       if (v != accepted[i].load()) {
         fail(result, "counter " + std::to_string(i) + " = " + std::to_string(v) + ", accepted " +
                          std::to_string(accepted[i].load()));
       }
     }
+    // A last ask to each child comes after every earlier one in its mailbox, and a
+    // failed child handles nothing until its restart: once both answer, the
+    // supervisor has seen every failure. Each throw was an ask that answered
+    // HandlerFailed, unless its asker had timed out first.
+    for (auto& f : flaky) (void)f.ask(Work{0, 1}).get();
+    result.supervisor = sup.ask(tact::GetSupervisorStats{}).get();
+    const auto& sv = result.supervisor;
+    result.checks += 2;
+    if (sv.restarts != sv.failures || sv.failures < t.handler_failed.load() ||
+        sv.failures > t.handler_failed.load() + t.flaky_timeouts.load()) {
+      fail(result, "supervisor: " + std::to_string(sv.failures) + " failures, " +
+                       std::to_string(sv.restarts) + " restarts; clients saw " +
+                       std::to_string(t.handler_failed.load()) + " HandlerFailed, " +
+                       std::to_string(t.flaky_timeouts.load()) + " timeouts");
+    }
   }
   rt->shutdown();
   const tact::RuntimeStats s = rt->stats();
+  result.stats = s;
+  ++result.checks;
   if (s.actors_spawned != s.actors_stopped) {
     fail(result, "after shutdown: spawned " + std::to_string(s.actors_spawned) + ", stopped " +
                      std::to_string(s.actors_stopped));
   }
   rt.reset();
-  box->answer_some(rng);  // late answers go nowhere, harmlessly
+  box->answer_some(rng, t.promises_answered, t.promises_dropped);  // late answers go nowhere, harmlessly
+  ++result.checks;
   if (t.asks.load() != t.resolved.load()) {
     fail(result, "asks " + std::to_string(t.asks.load()) + ", resolved " +
                      std::to_string(t.resolved.load()));
   }
 }
+
+// The whole run's figures: printed every minute and at the end.
+struct Totals {
+  std::uint64_t rounds = 0, failed = 0, checks = 0, early_shutdowns = 0, driver_rounds = 0;
+  std::uint64_t asks = 0, values = 0, errors = 0, timeouts = 0, awaits = 0, tells = 0, timers = 0;
+  std::uint64_t stops = 0, kills = 0, failures = 0, restarts = 0, handler_failed = 0;
+  std::uint64_t promises_answered = 0, promises_dropped = 0;
+  std::uint64_t spawned = 0, dead_letters = 0, refused = 0, workers = 0;
+
+  void add(const RoundResult& r) {
+    const Tally& t = r.tally;
+    ++rounds;
+    failed += r.ok ? 0 : 1;
+    checks += r.checks;
+    early_shutdowns += r.shutdown_early ? 1 : 0;
+    driver_rounds += r.driver ? 1 : 0;
+    workers += r.workers;
+    asks += t.asks.load();
+    values += t.values.load();
+    errors += t.errors.load();
+    timeouts += t.timeouts.load();
+    awaits += t.awaits.load();
+    tells += t.tells.load();
+    timers += t.timers.load();
+    stops += t.stops.load();
+    kills += t.kills.load();
+    handler_failed += t.handler_failed.load();
+    promises_answered += t.promises_answered.load();
+    promises_dropped += t.promises_dropped.load();
+    failures += r.supervisor.failures;
+    restarts += r.supervisor.restarts;
+    spawned += r.stats.actors_spawned;
+    dead_letters += r.stats.dead_letters;
+    refused += r.stats.messages_refused;
+  }
+
+  void print(double seconds) const {
+    auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    std::printf(
+        "tact-soak: %.0f s: %llu rounds, %llu failed, %llu invariant checks; %llu early shutdowns, "
+        "%llu with a Driver, %.2f workers on average\n"
+        "  %llu asks (%llu values, %llu errors, %llu HandlerFailed from a child, %llu timeouts), "
+        "%llu of them to a coroutine awaiting a promise (%llu promises answered, %llu dropped)\n"
+        "  %llu tells, %llu timers, %llu stops, %llu kills; %llu supervised failures, %llu restarts "
+        "(rounds not shut down early); %llu actors spawned, %llu dead letters, %llu refused by a "
+        "full mailbox\n",
+        seconds, u(rounds), u(failed), u(checks), u(early_shutdowns), u(driver_rounds),
+        rounds ? static_cast<double>(workers) / static_cast<double>(rounds) : 0.0, u(asks), u(values),
+        u(errors), u(handler_failed), u(timeouts), u(awaits), u(promises_answered),
+        u(promises_dropped), u(tells), u(timers), u(stops), u(kills), u(failures), u(restarts),
+        u(spawned), u(dead_letters), u(refused));
+    std::fflush(stdout);
+  }
+};
 
 }  // namespace
 
@@ -280,7 +396,7 @@ int main(int argc, char** argv) {
   std::printf("tact-soak: %.0f s, first seed %llu\n", seconds, static_cast<unsigned long long>(seed));
   std::fflush(stdout);
   const auto start = Clock::now();
-  std::uint64_t rounds = 0, failed = 0, asks = 0, values = 0, errors = 0, timeouts = 0;
+  Totals totals;
   std::atomic<std::uint64_t> current_seed{seed};
   std::atomic<bool> done{false};
   std::atomic<std::int64_t> round_started_ms{0};
@@ -296,30 +412,27 @@ int main(int argc, char** argv) {
       }
     }
   });
-  for (std::uint64_t s = seed; std::chrono::duration<double>(Clock::now() - start).count() < seconds; ++s) {
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  double next_progress = 60;
+  for (std::uint64_t s = seed; elapsed() < seconds; ++s) {
     current_seed.store(s);
     round_started_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
     RoundResult r;
     run_round(s, r);
-    ++rounds;
-    asks += r.tally.asks.load();
-    values += r.tally.values.load();
-    errors += r.tally.errors.load();
-    timeouts += r.tally.timeouts.load();
+    totals.add(r);
     if (!r.ok) {
-      ++failed;
       std::printf("tact-soak: round seed %llu FAILED: %s\n", static_cast<unsigned long long>(s),
                   r.why.c_str());
       std::fflush(stdout);
     }
+    if (elapsed() >= next_progress) {
+      totals.print(elapsed());
+      next_progress += 60;
+    }
   }
   done.store(true);
   watchdog.join();
-  std::printf("tact-soak: %llu rounds, %llu failed; %llu asks (%llu values, %llu errors, %llu "
-              "timeouts), %.0f s\n",
-              static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(failed),
-              static_cast<unsigned long long>(asks), static_cast<unsigned long long>(values),
-              static_cast<unsigned long long>(errors), static_cast<unsigned long long>(timeouts),
-              std::chrono::duration<double>(Clock::now() - start).count());
-  return failed == 0 ? 0 : 1;
+  std::printf("tact-soak: done.\n");
+  totals.print(elapsed());
+  return totals.failed == 0 ? 0 : 1;
 }

@@ -26,6 +26,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/concurrency.hpp"
 #include "support/watchdog.hpp"
 #include "sync/spin.hpp"
 
@@ -144,7 +145,7 @@ class StartGate {
  public:
   void open() { open_.store(true, release); }  // release: pairs with wait()'s acquire
   void wait() const {
-    while (!open_.load(acquire)) std::this_thread::yield();
+    while (!open_.load(acquire)) tact::test::yield();
   }
 
  private:
@@ -175,7 +176,7 @@ void record_steal_status(StealStatus status, ThiefStats& stats, std::size_t& los
   // to four threads here, and the owner, not another spinning thief, is the one
   // with work to hand out.
   if (++empty_run % 64 == 0) {
-    std::this_thread::yield();
+    tact::test::yield();
   } else {
     cpu_relax();
   }
@@ -229,7 +230,7 @@ std::size_t run_owner(Deque& deque, Ledger& ledger, std::size_t capacity, std::u
     }
     // Now and then let a thief have this core: on a loaded two-core machine the
     // thieves might otherwise only ever see the deque between the owner's runs.
-    if (id % kOwnerYieldEvery == 0) std::this_thread::yield();
+    if (id % kOwnerYieldEvery == 0) tact::test::yield();
     if (id + capacity >= items) continue;
     const std::uint64_t choice = rng.next() % 4;
     const int pops = choice == 0 ? 2 : (choice == 1 ? 1 : 0);
@@ -278,7 +279,8 @@ void run_thief(int number, std::vector<std::unique_ptr<Deque>>& deques, Ledger& 
 
 TEST_P(DequeStress, EveryItemIsTakenExactlyOnceWhileThievesStealAndStealHalf) {
   const auto [thieves, capacity] = GetParam();
-  const auto items = static_cast<std::size_t>(tact::test::scaled(500'000));
+  // Under the simulation 100 (each seed a few thousand steps, so many seeds).
+  const auto items = static_cast<std::size_t>(tact::test::kSimulated ? 100 : tact::test::scaled(500'000));
   Ledger ledger(items);
   // deques[0] is the owner's; deques[i] is thief i's own, the target of its steal_half.
   std::vector<std::unique_ptr<Deque>> deques;
@@ -289,7 +291,7 @@ TEST_P(DequeStress, EveryItemIsTakenExactlyOnceWhileThievesStealAndStealHalf) {
   tact::test::Watchdog watchdog("deque stress (mixed)", seconds(60),
                                 [&ledger] { return ledger.describe(); });
   StartGate gate;
-  std::vector<std::thread> thief_threads;
+  std::vector<tact::test::Thread> thief_threads;
   for (int i = 1; i <= thieves; ++i) {
     thief_threads.emplace_back([&, i] {
       run_thief(i, deques, ledger, stats[static_cast<std::size_t>(i - 1)], gate,
@@ -299,7 +301,7 @@ TEST_P(DequeStress, EveryItemIsTakenExactlyOnceWhileThievesStealAndStealHalf) {
   gate.open();
   const std::size_t refused = run_owner(*deques[0], ledger, capacity, 0x0DDBA11U + capacity);
   // The owner leaves what is still in its deque to the thieves; wait for them.
-  for (std::thread& thread : thief_threads) thread.join();
+  for (tact::test::Thread& thread : thief_threads) thread.join();
 
   ledger.expect_each_item_taken_exactly_once();
   for (const auto& deque : deques) EXPECT_TRUE(deque->empty());
@@ -328,7 +330,8 @@ class DequeLastItemRace : public ::testing::TestWithParam<int> {};
 
 TEST_P(DequeLastItemRace, OwnerAndThievesRacingForTheLastItemTakeItExactlyOnce) {
   const int thieves = GetParam();
-  const auto items = static_cast<std::size_t>(tact::test::scaled(500'000));
+  // Under the simulation 100 (each seed a few thousand steps, so many seeds).
+  const auto items = static_cast<std::size_t>(tact::test::kSimulated ? 100 : tact::test::scaled(500'000));
   Ledger ledger(items);
   std::vector<std::unique_ptr<Deque>> deques;
   for (int i = 0; i <= thieves; ++i) deques.push_back(std::make_unique<Deque>(2));
@@ -337,7 +340,7 @@ TEST_P(DequeLastItemRace, OwnerAndThievesRacingForTheLastItemTakeItExactlyOnce) 
   tact::test::Watchdog watchdog("deque stress (last item)", seconds(60),
                                 [&ledger] { return ledger.describe(); });
   StartGate gate;
-  std::vector<std::thread> thief_threads;
+  std::vector<tact::test::Thread> thief_threads;
   for (int i = 1; i <= thieves; ++i) {
     thief_threads.emplace_back([&, i] {
       run_thief(i, deques, ledger, stats[static_cast<std::size_t>(i - 1)], gate,
@@ -358,7 +361,7 @@ TEST_P(DequeLastItemRace, OwnerAndThievesRacingForTheLastItemTakeItExactlyOnce) 
       continue;
     }
     run_item(rng);  // leave the item in reach of the thieves for a moment
-    if (id % kOwnerYieldEvery == 0) std::this_thread::yield();
+    if (id % kOwnerYieldEvery == 0) tact::test::yield();
     if (StressItem* popped = deque.pop()) {
       ++owner_won;
       ledger.take(popped, kOwner);
@@ -366,7 +369,7 @@ TEST_P(DequeLastItemRace, OwnerAndThievesRacingForTheLastItemTakeItExactlyOnce) 
     // Exact for the owner: pop() read top_ after the last thief's claim.
     if (!deque.empty()) ++left_behind;
   }
-  for (std::thread& thread : thief_threads) thread.join();
+  for (tact::test::Thread& thread : thief_threads) thread.join();
 
   ledger.expect_each_item_taken_exactly_once();
   EXPECT_EQ(left_behind, 0U);

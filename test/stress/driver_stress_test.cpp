@@ -16,10 +16,15 @@
 
 #include <tact/tact.hpp>
 
+#include "support/concurrency.hpp"
 #include "support/random.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
+
+using tact::test::Atomic;
+using tact::test::Clock;
+using tact::test::Thread;
 
 using namespace std::chrono_literals;
 using tact::test::scaled;
@@ -40,7 +45,7 @@ struct Total {};
 // so chains cross drivers and workers.
 class Adder {
  public:
-  explicit Adder(std::atomic<std::int64_t>* bumps) : bumps_(bumps) {}
+  explicit Adder(Atomic<std::int64_t>* bumps) : bumps_(bumps) {}
   tact::Task<std::int64_t> handle(Add a) {
     if (next_ && a.x % 3 == 0) co_return co_await next_.ask(Add{a.x + 1});
     co_return a.x + 1;
@@ -53,7 +58,7 @@ class Adder {
   void handle(tact::ActorRef<Adder> next) { next_ = std::move(next); }
 
  private:
-  std::atomic<std::int64_t>* bumps_;
+  Atomic<std::int64_t>* bumps_;
   tact::ActorRef<Adder> next_;
   std::int64_t bumps_seen_ = 0;
 };
@@ -69,9 +74,9 @@ TEST(DriverStress, HostsAndWorkersShareActorsAndLoseNothing) {
   constexpr int kActors = 8;
   const std::int64_t asks_per_host = scaled(20'000);
   const std::int64_t bumps_per_host = scaled(20'000);
-  std::atomic<std::int64_t> answered{0};
-  std::atomic<std::int64_t> wrong{0};
-  std::atomic<std::int64_t> bumps{0};
+  Atomic<std::int64_t> answered{0};
+  Atomic<std::int64_t> wrong{0};
+  Atomic<std::int64_t> bumps{0};
   Watchdog watchdog("driver stress", 150s, [&] {
     return "seed " + std::to_string(seed()) + ": answered " + std::to_string(answered.load()) +
            ", bumps " + std::to_string(bumps.load());
@@ -85,7 +90,7 @@ TEST(DriverStress, HostsAndWorkersShareActorsAndLoseNothing) {
   for (int i = 0; i < kActors; ++i) actors.push_back(rt.spawn<Adder>(&bumps));
   for (std::size_t i = 0; i + 1 < actors.size(); ++i) actors[i].tell(actors[i + 1]);
 
-  std::vector<std::thread> hosts;
+  std::vector<Thread> hosts;
   for (int h = 0; h < kHosts; ++h) {
     hosts.emplace_back([&, h] {
       tact::test::Rng rng(seed(), static_cast<std::uint64_t>(h));
@@ -116,7 +121,7 @@ TEST(DriverStress, HostsAndWorkersShareActorsAndLoseNothing) {
           driver.run_ready(1 + rng.below(8));
         } else {
           driver.run_ready();
-          std::this_thread::sleep_for(std::chrono::microseconds(rng.below(200)));
+          tact::test::sleep_for(std::chrono::microseconds(rng.below(200)));
         }
       }
       // Leaving with work maybe unrun: ~Driver hands it to the workers.
@@ -125,9 +130,9 @@ TEST(DriverStress, HostsAndWorkersShareActorsAndLoseNothing) {
   for (auto& t : hosts) t.join();
 
   const std::int64_t total_asks = asks_per_host * kHosts;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (answered.load() < total_asks && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(1ms);
+  const auto deadline = Clock::now() + 60s;
+  while (answered.load() < total_asks && Clock::now() < deadline) {
+    tact::test::sleep_for(1ms);
   }
   EXPECT_EQ(answered.load(), total_asks) << "seed " << seed();
   EXPECT_EQ(wrong.load(), 0) << "seed " << seed();

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/concurrency.hpp"
 #include "support/random.hpp"
 #include "support/watchdog.hpp"
 #include "sync/spin.hpp"
@@ -26,6 +27,9 @@
 
 namespace {
 
+using tact::test::Atomic;
+using tact::test::Thread;
+
 using namespace std::chrono_literals;
 using tact::BrokenPromise;
 using tact::Outcome;
@@ -33,7 +37,6 @@ using tact::Promise;
 using tact::Reply;
 using tact::Timeout;
 using tact::detail::acquire;
-using tact::detail::Atomic;
 using tact::detail::relaxed;
 using tact::detail::release;
 
@@ -72,7 +75,7 @@ void jitter(std::uint64_t r) {
     for (std::uint64_t i = 0, n = (r >> 8) % 1000; i < n; ++i) tact::detail::cpu_relax();
     return;
   }
-  std::this_thread::sleep_for(std::chrono::microseconds(60 + (r >> 8) % 60));
+  tact::test::sleep_for(std::chrono::microseconds(60 + (r >> 8) % 60));
 }
 
 // A get_for() timeout for retry `attempt`: mostly shorter than the spin budget
@@ -123,7 +126,7 @@ class Writer {
     promise_.emplace(std::move(promise));
     iteration_ = iteration;
     state_.store(kFull, release);  // release: publishes promise_/iteration_; pairs with run()
-    state_.notify_one();
+    tact::test::atomic_notify_one(state_);
   }
 
   // Stops the thread once it has taken the last Promise, and joins it: every
@@ -132,7 +135,7 @@ class Writer {
     if (!thread_.joinable()) return;
     wait_while(kFull);
     state_.store(kStop, release);  // release: pairs with the acquire in run()
-    state_.notify_one();
+    tact::test::atomic_notify_one(state_);
     thread_.join();
   }
 
@@ -147,7 +150,7 @@ class Writer {
   // the release store that moved it (by the other side).
   void wait_while(int value) {
     for (int i = 0; i < 100 && state_.load(acquire) == value; ++i) tact::detail::cpu_relax();
-    while (state_.load(acquire) == value) state_.wait(value, acquire);
+    while (state_.load(acquire) == value) tact::test::atomic_wait(state_, value, acquire);
   }
 
   void run() {
@@ -158,7 +161,7 @@ class Writer {
       promise_.reset();
       const long iteration = iteration_;
       state_.store(kEmpty, release);  // release: done with the mailbox; pairs with send()
-      state_.notify_one();
+      tact::test::atomic_notify_one(state_);
       jitter(random_for(iteration, 1));
       answer_(promise, iteration);
       answered_.fetch_add(1, release);  // release: progress for the watchdog's dump
@@ -170,7 +173,7 @@ class Writer {
   Atomic<long> answered_{0};
   std::optional<Promise<R>> promise_;  // owned by whoever state_ says
   long iteration_ = 0;                 // idem
-  std::thread thread_;                 // last: starts after the fields it reads
+  Thread thread_;                 // last: starts after the fields it reads
 };
 
 void answer_with_iteration(Promise<Counted>& promise, long iteration) {

@@ -22,10 +22,15 @@
 #include "scheduler/scheduler.hpp"
 #include "scheduler/task.hpp"
 #include "scheduler/worker.hpp"
+#include "support/concurrency.hpp"
 #include "support/random.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
+
+using tact::test::Atomic;
+using tact::test::Clock;
+using tact::test::Thread;
 
 using namespace std::chrono_literals;
 using tact::detail::Scheduler;
@@ -88,7 +93,7 @@ struct CountedTask : Task {
   std::uint64_t stream = 0;
   std::uint64_t target = 0;
   std::uint64_t runs = 0;
-  std::atomic<bool> inside{false};
+  Atomic<bool> inside{false};
 };
 
 struct Pool {
@@ -109,12 +114,12 @@ struct Pool {
   }
 
   std::vector<CountedTask> tasks;
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::uint64_t> expected{0};   // sum of the targets armed
-  std::atomic<std::uint64_t> remaining{0};  // runs still owed
-  std::atomic<std::uint64_t> total{0};      // runs done
-  std::atomic<std::uint64_t> overlaps{0};   // a task found running on two threads
-  std::atomic<std::uint64_t> over_runs{0};  // a task run beyond its target
+  Atomic<std::size_t> next{0};
+  Atomic<std::uint64_t> expected{0};   // sum of the targets armed
+  Atomic<std::uint64_t> remaining{0};  // runs still owed
+  Atomic<std::uint64_t> total{0};      // runs done
+  Atomic<std::uint64_t> overlaps{0};   // a task found running on two threads
+  Atomic<std::uint64_t> over_runs{0};  // a task run beyond its target
 };
 
 void run_counted(Task* base, Worker& worker, void* /*context*/) {
@@ -158,7 +163,7 @@ TEST_P(SchedulerStress, SelfReschedulingTasksRunExactlyTheirCount) {
   scheduler.start();
 
   constexpr int kThreads = 3;
-  std::vector<std::thread> threads;
+  std::vector<Thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (std::size_t i = static_cast<std::size_t>(t); i < kRoots; i += kThreads) {
@@ -167,23 +172,23 @@ TEST_P(SchedulerStress, SelfReschedulingTasksRunExactlyTheirCount) {
         if (task == nullptr) return;
         pool.arm(task, 1 + r % 200, r);
         scheduler.schedule(task);  // from outside: the injector
-        if (r % 512 == 0) std::this_thread::sleep_for(std::chrono::microseconds(r % 300));
+        if (r % 512 == 0) tact::test::sleep_for(std::chrono::microseconds(r % 300));
       }
     });
   }
   for (auto& th : threads) th.join();
 
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  const auto deadline = Clock::now() + 120s;
   while (pool.remaining.load(std::memory_order_acquire) != 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(200us);
+         Clock::now() < deadline) {
+    tact::test::sleep_for(200us);
   }
   ASSERT_EQ(pool.remaining.load(), 0u) << "runs still owed: tasks lost (or a lost wake-up)";
   // Quiescent soon after the last run (workers go back to sleep).
   bool quiet = false;
   for (int i = 0; i < 20'000 && !quiet; ++i) {
     quiet = scheduler.quiescent();
-    if (!quiet) std::this_thread::sleep_for(100us);
+    if (!quiet) tact::test::sleep_for(100us);
   }
   EXPECT_TRUE(quiet);
   scheduler.stop();
@@ -209,7 +214,7 @@ TEST_P(SchedulerStress, SelfReschedulingTasksRunExactlyTheirCount) {
 // external owner, who waits for it and arms it again after a gap.
 struct Relay : Task {
   std::uint32_t left = 0;                  // set by the owner before schedule(), then runner-only
-  std::atomic<std::uint64_t> finished{0};  // armings completed
+  Atomic<std::uint64_t> finished{0};  // armings completed
 };
 
 void run_relay(Task* base, Worker& worker, void* /*context*/) {
@@ -227,7 +232,7 @@ TEST_P(SchedulerStress, TasksArmedAfterIdleGapsAlwaysRunNoWakeUpIsLost) {
   constexpr int kOwners = 2;
   std::vector<std::unique_ptr<Relay>> relays;
   for (int i = 0; i < kOwners; ++i) relays.push_back(std::make_unique<Relay>());
-  std::atomic<long> progress[kOwners] = {};
+  Atomic<long> progress[kOwners] = {};
   Watchdog watchdog("relays after idle gaps", kWatchdogLimit, [&] {
     std::string s;
     for (int i = 0; i < kOwners; ++i) s += " owner" + std::to_string(i) + "=" + std::to_string(progress[i].load());
@@ -235,24 +240,24 @@ TEST_P(SchedulerStress, TasksArmedAfterIdleGapsAlwaysRunNoWakeUpIsLost) {
   });
   scheduler.start();
   const long armings = scaled(2'000);
-  std::vector<std::thread> owners;
+  std::vector<Thread> owners;
   for (int o = 0; o < kOwners; ++o) {
     owners.emplace_back([&, o] {
       Relay& relay = *relays[static_cast<std::size_t>(o)];
       for (long a = 0; a < armings; ++a) {
         const std::uint64_t r = mix64(seed() ^ (static_cast<std::uint64_t>(o) << 32) ^ static_cast<std::uint64_t>(a));
         // A gap long enough for the workers to park (most of the time).
-        if (r % 4 != 0) std::this_thread::sleep_for(std::chrono::microseconds(200 + r % 1500));
+        if (r % 4 != 0) tact::test::sleep_for(std::chrono::microseconds(200 + r % 1500));
         relay.left = 1 + static_cast<std::uint32_t>((r >> 16) % 4);  // before schedule: published by it
         scheduler.schedule(&relay);
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        const auto deadline = Clock::now() + 20s;
         while (relay.finished.load(std::memory_order_acquire) != static_cast<std::uint64_t>(a + 1)) {
-          if (std::chrono::steady_clock::now() > deadline) {
+          if (Clock::now() > deadline) {
             ADD_FAILURE() << "owner " << o << ", arming " << a
                           << ": the task never ran (lost wake-up)";
             return;
           }
-          std::this_thread::sleep_for(20us);
+          tact::test::sleep_for(20us);
         }
         progress[o].store(a + 1);
       }
@@ -267,28 +272,28 @@ TEST_P(SchedulerStress, TasksArmedAfterIdleGapsAlwaysRunNoWakeUpIsLost) {
 
 // Runs once: raises `started`, spins until `gate` opens if it is long, raises `done`.
 struct OneShot : Task {
-  const std::atomic<bool>* gate = nullptr;  // non-null: a long task
-  std::atomic<bool> started{false};
-  std::atomic<bool> done{false};
+  const Atomic<bool>* gate = nullptr;  // non-null: a long task
+  Atomic<bool> started{false};
+  Atomic<bool> done{false};
 };
 
 void run_one_shot(Task* base, Worker& /*worker*/, void* /*context*/) {
   auto* task = static_cast<OneShot*>(base);
   task->started.store(true, std::memory_order_release);
   if (task->gate != nullptr) {
-    const auto give_up = std::chrono::steady_clock::now() + 30s;  // never hang the suite
-    while (!task->gate->load(std::memory_order_acquire) && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::yield();
+    const auto give_up = Clock::now() + 30s;  // never hang the suite
+    while (!task->gate->load(std::memory_order_acquire) && Clock::now() < give_up) {
+      tact::test::yield();
     }
   }
   task->done.store(true, std::memory_order_release);
 }
 
-bool wait_for_flag(const std::atomic<bool>& flag, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+bool wait_for_flag(const Atomic<bool>& flag, std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
   while (!flag.load(std::memory_order_acquire)) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50us);
+    if (Clock::now() > deadline) return false;
+    tact::test::sleep_for(50us);
   }
   return true;
 }
@@ -312,8 +317,8 @@ TEST(SchedulerWakeUp, ASleepingWorkerIsWokenWhileTheOtherRunsALongTask) {
   constexpr int kRounds = 5;
   int stuck = 0;
   for (int round = 0; round < kRounds; ++round) {
-    std::this_thread::sleep_for(10ms);  // both workers spin out and park
-    std::atomic<bool> gate{false};
+    tact::test::sleep_for(10ms);  // both workers spin out and park
+    Atomic<bool> gate{false};
     OneShot long_task;
     long_task.gate = &gate;
     OneShot short_task;
@@ -350,11 +355,11 @@ TEST_P(SchedulerStress, QuiescentIsNeverTrueWhileATaskIsQueuedOrRunning) {
   std::vector<OneShot> shots(tasks);
   std::size_t missed = 0;
   for (std::size_t i = 0; i < tasks && missed == 0; ++i) {
-    if (i % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(i % 3 == 0 ? 0 : 300));  // let them park
+    if (i % 64 == 0) tact::test::sleep_for(std::chrono::microseconds(i % 3 == 0 ? 0 : 300));  // let them park
     scheduler.schedule(&shots[i]);
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    const auto deadline = Clock::now() + 20s;
     while (!scheduler.quiescent()) {
-      if (std::chrono::steady_clock::now() > deadline) {
+      if (Clock::now() > deadline) {
         FAIL() << "task " << i << ": the scheduler never became quiescent";
       }
     }

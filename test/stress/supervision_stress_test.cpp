@@ -24,11 +24,16 @@
 
 #include <tact/tact.hpp>
 
-#include "support/runtime_helpers.hpp"
+#include "support/concurrency.hpp"
 #include "support/random.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
+
+using tact::test::Atomic;
+using tact::test::Clock;
+using tact::test::Thread;
 
 using namespace std::chrono_literals;
 using tact::test::eventually;
@@ -36,14 +41,13 @@ using tact::test::mix64;
 using tact::test::stress_seed;
 using tact::test::scaled;
 using tact::test::Watchdog;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kSeed = 0x5EED'5CB7ull;
 
 // What the children handled (the runtime's counters cover the rest).
 struct Handled {
-  std::atomic<std::uint64_t> ok{0};
-  std::atomic<std::uint64_t> threw{0};
+  Atomic<std::uint64_t> ok{0};
+  Atomic<std::uint64_t> threw{0};
 };
 
 struct Req {
@@ -85,15 +89,15 @@ class Child {
 
 // Per-client tallies.
 struct Tally {
-  std::atomic<std::uint64_t> asks{0};
-  std::atomic<std::uint64_t> tells{0};
-  std::atomic<std::uint64_t> values{0};
-  std::atomic<std::uint64_t> wrong_values{0};
-  std::atomic<std::uint64_t> handler_failed{0};
-  std::atomic<std::uint64_t> actor_stopped{0};
-  std::atomic<std::uint64_t> other_errors{0};
-  std::atomic<std::uint64_t> resolved{0};
-  std::atomic<std::uint64_t> fail_asks{0};  // asks sent with fail = true
+  Atomic<std::uint64_t> asks{0};
+  Atomic<std::uint64_t> tells{0};
+  Atomic<std::uint64_t> values{0};
+  Atomic<std::uint64_t> wrong_values{0};
+  Atomic<std::uint64_t> handler_failed{0};
+  Atomic<std::uint64_t> actor_stopped{0};
+  Atomic<std::uint64_t> other_errors{0};
+  Atomic<std::uint64_t> resolved{0};
+  Atomic<std::uint64_t> fail_asks{0};  // asks sent with fail = true
 
   std::uint64_t outcomes() const {
     return values.load() + handler_failed.load() + actor_stopped.load() + other_errors.load();
@@ -134,7 +138,7 @@ void drain(std::vector<std::pair<tact::Reply<std::uint64_t>, std::uint64_t>>& ba
 // A client thread: asks (half then(), half get()) and tells random children;
 // about one message in `fail_one_in` makes its handler throw.
 void client(int id, const std::vector<tact::ActorRef<Child>>& children, long messages,
-            std::uint64_t fail_one_in, const std::atomic<bool>& stop_early, Tally& tally) {
+            std::uint64_t fail_one_in, const Atomic<bool>& stop_early, Tally& tally) {
   std::uint64_t rng = mix64(stress_seed(kSeed) ^ mix64(static_cast<std::uint64_t>(id) + 1));
   std::vector<std::pair<tact::Reply<std::uint64_t>, std::uint64_t>> batch;
   for (long i = 0; i < messages && !stop_early.load(std::memory_order_relaxed); ++i) {
@@ -196,11 +200,11 @@ TEST(SupervisionStress, AThousandChildrenFailingAtRandomWhileClientsAskThem) {
     children.push_back(
         sup.ask(tact::StartChild{[i, h = &handled] { return Child(static_cast<int>(i), h); }}).get());
   }
-  std::atomic<bool> stop_early{false};
+  Atomic<bool> stop_early{false};
 
   // Phase 1: clients ask and tell; children fail at random and are restarted.
   {
-    std::vector<std::thread> clients;
+    std::vector<Thread> clients;
     for (int c = 0; c < kClients; ++c) {
       clients.emplace_back([&, c] {
         client(c, children, per_client, kFailOneIn, stop_early, tally);
@@ -236,18 +240,18 @@ TEST(SupervisionStress, AThousandChildrenFailingAtRandomWhileClientsAskThem) {
 
   // Phase 2: clients keep sending while the runtime shuts down.
   Tally late;
-  std::vector<std::thread> clients;
+  std::vector<Thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       client(kClients + c, children, per_client, kFailOneIn, stop_early, late);
     });
   }
-  std::this_thread::sleep_for(20ms);
+  tact::test::sleep_for(20ms);
   rt->shutdown();
   stop_early.store(true);
   for (auto& t : clients) t.join();
   ASSERT_TRUE(eventually([&] { return late.resolved.load() == late.asks.load(); }, 60s));
-  std::this_thread::sleep_for(10ms);  // a second resolution would show now
+  tact::test::sleep_for(10ms);  // a second resolution would show now
   EXPECT_EQ(late.resolved.load(), late.asks.load());
   EXPECT_EQ(tally.resolved.load(), tally.asks.load());
   EXPECT_EQ(late.outcomes(), late.asks.load());

@@ -8,6 +8,8 @@
 
 #include <tact/config.hpp>
 
+#include "support/concurrency.hpp"
+
 namespace tact::test {
 
 inline tact::Config workers(std::size_t n) {
@@ -16,14 +18,14 @@ inline tact::Config workers(std::size_t n) {
   return config;
 }
 
-// Polls `done` until it holds or `limit` passes; returns its last value. For
+// Polls `done` (clock and sleeps through support/concurrency.hpp) until it holds or `limit` passes; returns its last value. For
 // effects that follow a reply (counters bumped after the ask resolved).
 inline bool eventually(const std::function<bool()>& done,
                        std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const auto deadline = Clock::now() + limit;
   while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return done();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (Clock::now() > deadline) return done();
+    tact::test::sleep_for(std::chrono::microseconds(200));
   }
   return true;
 }

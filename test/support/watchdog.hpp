@@ -16,6 +16,17 @@
 
 namespace tact::test {
 
+#if defined(TACT_SIM)
+// Under the simulation a hang is the simulator's to catch (a deadlock, a step limit,
+// or the per-seed wall-clock limit of sim::explore): no watchdog thread.
+class Watchdog {
+ public:
+  explicit Watchdog(std::string, std::chrono::seconds = std::chrono::seconds(60),
+                    std::function<std::string()> = {}) {}
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+};
+#else
 class Watchdog {
  public:
   explicit Watchdog(std::string what, std::chrono::seconds limit = std::chrono::seconds(60),
@@ -52,11 +63,16 @@ class Watchdog {
   bool done_ = false;
   std::thread thread_;  // last: starts after the fields it reads are built
 };
+#endif
 
 // Iteration counts for stress tests: sanitizer builds run slower (TSan ~5-15x),
-// so they do a tenth of the work; the schedules they see still vary.
+// so they do a tenth of the work; the schedules they see still vary. Under the
+// simulation a run is one seed of many, each one thread at a time: a thousandth
+// (the seeds, not the iterations, vary the schedule there).
 constexpr long scaled(long n) {
-#if defined(TACT_SANITIZE_THREAD) || defined(TACT_SANITIZE_ADDRESS)
+#if defined(TACT_SIM)
+  return n / 1000 > 0 ? n / 1000 : 1;
+#elif defined(TACT_SANITIZE_THREAD) || defined(TACT_SANITIZE_ADDRESS)
   return n / 10 > 0 ? n / 10 : 1;
 #else
   return n;

@@ -87,7 +87,8 @@ bool dispatch_message(CellBase* cell, void* object, M& msg, ReplySlot<R>* slot,
 
 // Delivers a new user-message envelope E(args...) into a place reserved with
 // cell_reserve: if building it throws, the place is given back first.
-template <class E, class... Args>
+// kUrgent: through the system lane (ref.tell_urgent).
+template <class E, bool kUrgent = false, class... Args>
 bool deliver_reserved_new(CellBase* cell, Args&&... args) {
   Envelope* envelope;
   try {
@@ -96,7 +97,11 @@ bool deliver_reserved_new(CellBase* cell, Args&&... args) {
     cell_unreserve(cell);
     throw;
   }
-  return cell_deliver_reserved(cell, envelope);
+  if constexpr (kUrgent) {
+    return cell_deliver_urgent(cell, envelope);
+  } else {
+    return cell_deliver_reserved(cell, envelope);
+  }
 }
 
 // A tell: the message, no reply.

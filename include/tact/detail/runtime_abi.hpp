@@ -44,6 +44,10 @@ using ResumeFn = void (*)(CellBase* cell, void* ctx, bool killed) noexcept;
 // Runs on the stopping actor's thread (or on a thread that found it stopped);
 // must not block. `peer` is the actor holding the tie.
 using TieNotify = void (*)(CellBase* peer, const StopInfo& info) noexcept;
+// What cell_on_stop runs, once: with the stop (on the stopping actor's thread,
+// or here if it had stopped), or with nullptr if the cell's memory goes without
+// a stop ever being known (a proxy whose owner never reported one). Must not block.
+using StopListenerFn = void (*)(void* ctx, const StopInfo* info) noexcept;
 
 // ===== spawning (src/actor/cell.cpp) ========================================================
 // Allocates a cell for one object of the table's class; throws tact::Error when
@@ -72,6 +76,12 @@ Reserve cell_reserve_bounded(CellBase* cell) noexcept;
 void cell_unreserve(CellBase* cell) noexcept;
 // As cell_deliver, for a user message whose place was reserved.
 bool cell_deliver_reserved(CellBase* cell, Envelope* envelope) noexcept;
+// As cell_deliver, through the actor's system lane (src/actor/system_lane.hpp):
+// handled at the end of the runner's current turn, before the user mail still
+// queued. For Down, Exit, a supervisor's orders and notices.
+bool cell_deliver_system(CellBase* cell, Envelope* envelope) noexcept;
+// As cell_deliver_reserved, through the system lane: ref.tell_urgent.
+bool cell_deliver_urgent(CellBase* cell, Envelope* envelope) noexcept;
 // co_await ref.send(): `waker` is woken once when the bounded mailbox of `cell`
 // has room again (or the actor stopped). May throw std::bad_alloc.
 void cell_wait_for_room(CellBase* cell, Waker& waker);
@@ -107,11 +117,16 @@ void cell_count_expired(CellBase* cell) noexcept;
 void runtime_count_expired(RuntimeCore* runtime) noexcept;
 
 // ===== stopping, any thread (ActorRef::stop / kill) =============================================
-// A stop queued behind the mail already sent: the actor handles that, then stops.
+// Both stop the actor at the end of its current turn (at most Config::budget more
+// messages; a suspended handler is woken and dropped); what is queued becomes
+// dead letters. The reason: `normal` for a
+// stop, `killed` for a kill; the first of them decides.
 void cell_stop(CellBase* cell) noexcept;
-// Stops the actor before its next turn (a suspended handler is woken and
-// dropped); what is queued becomes dead letters.
 void cell_kill(CellBase* cell) noexcept;
+// A stop that waits its turn: through the user mailbox, handled after the mail
+// queued before it (as a handler calling ctx.stop()), reason `normal`. What a
+// pool's shrink uses, so that nothing queued for a removed member is lost.
+void cell_stop_after_queued(CellBase* cell) noexcept;
 
 // ===== inside a handler: the actor's runner only (src/actor/) =================================
 void handler_stop(CellBase* cell) noexcept;                          // ctx.stop()
@@ -148,6 +163,30 @@ CurrentRequest& handler_current_request() noexcept;
 // throws tact::WouldBlockWorker instead of deadlocking.
 bool blocking_forbidden() noexcept;
 
+// ===== blocking work: ctx.blocking (src/actor/blocking_pool.cpp) ===================================
+// A job on the runtime's blocking pool: fn(job, true) runs it on a pool thread;
+// fn(job, false) cancels it (shutdown). Either way it answers its Reply and
+// frees itself.
+using BlockingFn = void (*)(void* job, bool run) noexcept;
+enum class BlockingSubmit : unsigned char {
+  kQueued,  // fn will be called once, run or cancelled
+  kFull,    // the queue is full (Config::blocking_queue): fn is never called
+  kClosed,  // the runtime is shutting down: fn is never called
+};
+// Any thread. Starts a pool thread if none is idle (up to Config::blocking_threads).
+BlockingSubmit blocking_pool_submit(RuntimeCore* runtime, BlockingFn fn, void* job) noexcept;
+
+// ===== detached actors: rt.spawn_detached (src/actor/detached.cpp) ===============================
+// A runtime of one worker thread for one detached actor, homed in `runtime`
+// (or in its home, for a detached actor's own spawn_detached), with one
+// reference for the caller. Throws tact::Error once shutdown has begun.
+RuntimeCore* runtime_detached_core(RuntimeCore* runtime);
+// The spawn into `detached` is over: `cell` is the actor (nullptr: the spawn
+// threw). Drops the caller's reference.
+void runtime_detached_spawned(RuntimeCore* detached, CellBase* cell) noexcept;
+// Where ctx.spawn from `cell` spawns: its runtime, or a detached actor's home.
+RuntimeCore* cell_spawn_runtime(CellBase* cell) noexcept;
+
 // ===== names (src/actor/names/) ===================================================================
 bool registry_add(RuntimeCore* runtime, std::string_view name, CellBase* cell);
 // The named actor, counted, if its class is `vtable`'s (nullptr: any); else nullptr.
@@ -159,6 +198,10 @@ bool registry_remove(RuntimeCore* runtime, std::string_view name);
 // (once per (peer, kind): adding again is a no-op). If `target` has already
 // stopped, `notify` runs now, here, and false is returned.
 bool tie_add(CellBase* target, CellBase* peer, TieKind kind, TieNotify notify);
+// Any thread, holding a reference to `target`: `fn(ctx, info)` runs once when
+// it stops for good (now, here, if it has). A proxy starts watching the actor
+// it stands for. Throws std::bad_alloc (then `fn` never runs).
+void cell_on_stop(CellBase* target, StopListenerFn fn, void* ctx);
 // Any thread. Unties; false if there was no such tie (or the target stopped).
 bool tie_remove(CellBase* target, CellBase* peer, TieKind kind) noexcept;
 // Before a supervised child goes live: records its supervisor and factory, and

@@ -73,4 +73,20 @@ ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args) {
   return RefAccess<A>::adopt(cell_activate(cell));
 }
 
+// A detached actor (Runtime::spawn_detached): A in a runtime core of its own,
+// whose one worker is the actor's thread (src/actor/detached.cpp).
+template <class A, class... Args>
+ActorRef<A> spawn_detached_actor(RuntimeCore* home, Args&&... args) {
+  RuntimeCore* detached = runtime_detached_core(home);
+  ActorRef<A> ref;
+  try {
+    ref = spawn_actor<A>(detached, std::forward<Args>(args)...);
+  } catch (...) {
+    runtime_detached_spawned(detached, nullptr);
+    throw;
+  }
+  runtime_detached_spawned(detached, RefAccess<A>::cell(ref));
+  return ref;
+}
+
 }  // namespace tact::detail

@@ -33,8 +33,9 @@ enum class TieKind : unsigned char {
 };
 
 
-// A system message: queued like a tell, but never refused by a mailbox bound and
-// not counted as a dead letter when the receiver has stopped (it is dropped).
+// A system message: queued in the receiver's system lane, ahead of its user
+// mail; never refused by a mailbox bound and not counted as a dead letter when
+// the receiver has stopped (it is dropped).
 // It is a TellEnvelope whose reject step only destroys the payload.
 template <class A, class M>
 struct SystemEnvelope {
@@ -54,7 +55,7 @@ struct SystemEnvelope {
 
 template <class A, class M>
 void deliver_system(CellBase* to, M msg) noexcept {
-  (void)cell_deliver(to, SystemEnvelope<A, M>::make(std::move(msg)));
+  (void)cell_deliver_system(to, SystemEnvelope<A, M>::make(std::move(msg)));
 }
 
 // A watcher of class W hears: a Down.

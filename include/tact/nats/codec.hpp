@@ -24,7 +24,9 @@
 // the subject; docs/remote.md).
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -55,7 +57,8 @@ concept MsgpackMembers = requires(const T& v, T& w, msgpack::packer<msgpack::sbu
 };
 
 template <class T>
-concept DefaultMsgpack = std::is_arithmetic_v<T> || std::is_same_v<T, std::string> ||
+concept DefaultMsgpack = (std::is_arithmetic_v<T> && !std::is_same_v<T, float> && !std::is_same_v<T, double>) ||
+                         std::is_same_v<T, std::string> ||
                          MsgpackMembers<T> || use_msgpack<T>::value;
 
 template <class T>
@@ -65,26 +68,59 @@ concept EmptyMessage = std::is_empty_v<T> && std::is_default_constructible_v<T> 
 template <class T>
 struct Codec;
 
+namespace detail {
+// msgpack bytes to a T (throws on bad bytes).
+template <class T>
+T msgpack_decode(const char* data, std::size_t size) {
+  // One zone per thread, emptied after each message: no allocation per
+  // message once it has grown to the messages' size.
+  thread_local msgpack::zone zone;
+  struct Clear {
+    ~Clear() { zone.clear(); }
+  } clear;
+  // First a pass that allocates nothing: msgpack::unpack reserves an array's
+  // or map's elements as their header announces, so 5 bytes claiming 2^32
+  // elements would ask the zone for ~100 GB (test/fuzz/nats_wire_fuzz found
+  // it). Once the bytes are known to hold every element they announce,
+  // unpack allocates in proportion to them.
+  msgpack::null_visitor complete;
+  if (!msgpack::parse(data, size, complete)) throw msgpack::insufficient_bytes("tact::nats: truncated msgpack");
+  const msgpack::object object = msgpack::unpack(zone, data, size);
+  if constexpr (std::is_default_constructible_v<T>) {
+    T value{};  // value-initialised: members msgpack leaves alone are not garbage
+    object.convert(value);
+    return value;
+  } else {
+    return object.template as<T>();
+  }
+}
+}  // namespace detail
+
 template <class T>
   requires DefaultMsgpack<T>
 struct Codec<T> {
   static void encode(msgpack::sbuffer& out, const T& value) { msgpack::pack(out, value); }
-  static T decode(const char* data, std::size_t size) {
-    // One zone per thread, emptied after each message: no allocation per
-    // message once it has grown to the messages' size.
-    thread_local msgpack::zone zone;
-    struct Clear {
-      ~Clear() { zone.clear(); }
-    } clear;
-    const msgpack::object object = msgpack::unpack(zone, data, size);
-    if constexpr (std::is_default_constructible_v<T>) {
-      T value{};  // value-initialised: members msgpack leaves alone are not garbage
-      object.convert(value);
-      return value;
-    } else {
-      return object.template as<T>();
+  static T decode(const char* data, std::size_t size) { return detail::msgpack_decode<T>(data, size); }
+};
+
+// float and double: always a msgpack float32/float64, bit for bit. msgpack's own
+// pack_double writes an integral double as an integer, and on the way casts
+// 2^64 to uint64_t (undefined behaviour in msgpack-cxx 4.1.3, found by
+// test/fuzz/nats_wire_fuzz). Decoding takes integers too.
+template <class T>
+  requires std::is_same_v<T, float> || std::is_same_v<T, double>
+struct Codec<T> {
+  static void encode(msgpack::sbuffer& out, const T& value) {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const Bits bits = std::bit_cast<Bits>(value);
+    char bytes[1 + sizeof(T)];
+    bytes[0] = static_cast<char>(sizeof(T) == 4 ? 0xca : 0xcb);
+    for (std::size_t i = 0; i < sizeof(T); ++i) {
+      bytes[1 + i] = static_cast<char>((bits >> (8 * (sizeof(T) - 1 - i))) & 0xff);  // big-endian
     }
+    out.write(bytes, sizeof(bytes));
   }
+  static T decode(const char* data, std::size_t size) { return detail::msgpack_decode<T>(data, size); }
 };
 
 template <class T>

@@ -7,8 +7,8 @@
 //   c.tell(Inc{1});  std::int64_t n = c.ask(Get{}).get();
 //
 // The semantics (at-most-once tells, every ask resolved, order per sender) and
-// the wire format are in docs/remote.md. Destroy (or close()) the Node before
-// its Runtime shuts down.
+// the wire format are in docs/remote.md. The Runtime's shutdown() closes the
+// Node first (a shutdown hook), if it is still open.
 #pragma once
 
 #include <chrono>
@@ -70,7 +70,8 @@ struct NodeStats {
   std::uint64_t bad_messages = 0;     // undecodable, or of an unknown type
   std::uint64_t encode_errors = 0;
   std::uint64_t publish_errors = 0;
-  std::uint64_t slow_consumer_drops = 0;  // messages NATS dropped for a slow subscription
+  std::uint64_t slow_consumer_drops = 0;   // messages NATS dropped for a slow subscription
+  std::uint64_t slow_consumer_events = 0;  // times NATS reported one (a burst of drops: one event)
   std::uint64_t disconnects = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t watches = 0;      // remote actors watched (ctx.watch of a remote ref)
@@ -87,7 +88,8 @@ struct ExposeOptions {
 
 class Node {
  public:
-  // Connects (throws tact::Error when no server answers within connect_timeout).
+  // Connects (throws tact::Error when no server answers within connect_timeout,
+  // or when the runtime's shutdown has begun).
   Node(Runtime& runtime, NodeOptions options);
   ~Node();
   Node(const Node&) = delete;
@@ -97,6 +99,7 @@ class Node {
   // after this returns), resolves every outstanding remote ask of this node with
   // tact::NodeDown, and closes the connection. Later tells through refs from
   // this node are dead letters; later asks resolve NodeDown. Idempotent.
+  // runtime.shutdown() calls it before it drains the actors.
   void close();
 
   // Makes `ref` reachable as `name` (false: this node exposes the name already,
@@ -127,6 +130,7 @@ class Node {
 
  private:
   std::shared_ptr<detail::NodeImpl> impl_;
+  ShutdownHook closes_at_shutdown_;  // after impl_: removed (and waited for) first
 };
 
 }  // namespace tact::nats

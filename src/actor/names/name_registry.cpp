@@ -18,7 +18,7 @@ bool NameRegistry::add(std::string_view name, Cell& cell) {
   // A name whose actor has stopped is free: its own close_ties will not remove
   // the new entry (it drops only names still mapped to it). acquire: pairs with
   // the release store in runner_stop.
-  if (it != names_.end() && !it->second->stopped.load(acquire)) return false;
+  if (it != names_.end() && !it->second->is_stopped(acquire)) return false;
   {
     std::lock_guard<::tact::detail::Mutex> ties_lock(ties.mutex);
     if (ties.closed || stopped_after_fence(cell)) return false;

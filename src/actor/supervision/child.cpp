@@ -78,8 +78,9 @@ void resume_parked_child(CellBase* base, void* /*ctx*/, bool killed) noexcept {
   }
 }
 
-// A supervisor's order to a running child to go down for a restart, handled in
-// turn like a message.
+// A supervisor's order to a running child to go down for a restart: through
+// the system lane, ahead of the child's queued mail (which the restarted
+// object handles).
 struct TakeDownEnvelope final : Envelope {
   explicit TakeDownEnvelope(std::uint32_t incarnation_) noexcept
       : Envelope(&run), incarnation(incarnation_) {}
@@ -90,7 +91,7 @@ struct TakeDownEnvelope final : Envelope {
       delete self;
       return;
     }
-    if (op != EnvelopeOp::kHandle) return;  // rejected: the child stopped anyway
+    if (!is_handle(op)) return;  // rejected: the child stopped anyway
     Cell& cell = *Cell::from(cell_base);
     SupervisedChild& child = *extras_of(cell).child;
     {
@@ -188,7 +189,7 @@ bool child_restart(CellBase* child_base) noexcept {
 }
 
 void child_take_down(CellBase* child_base, std::uint32_t incarnation) noexcept {
-  (void)cell_deliver(child_base, new TakeDownEnvelope(incarnation));
+  (void)cell_deliver_system(child_base, new TakeDownEnvelope(incarnation));
 }
 
 void child_stop(CellBase* child_base) noexcept {

@@ -19,7 +19,7 @@
 // then handled, in order, by the new object.
 //
 // The child learns it must park in runner_stop's first step
-// (child_parks_instead_of_stopping), so a restart never sets `stopped`: the
+// (child_parks_instead_of_stopping), so a restart never sets the stopped bit: the
 // actor never looks stopped to senders, watchers or the registry.
 #pragma once
 

@@ -44,14 +44,15 @@ LinkedExit::LinkedExit(ActorAddress who, ExitReason reason, std::exception_ptr c
 namespace tact::detail {
 namespace {
 
-// Handled in turn like any message: the actor fails with LinkedExit.
+// Through the system lane, ahead of queued user mail: the actor fails with
+// LinkedExit.
 struct LinkedExitEnvelope final : Envelope {
   explicit LinkedExitEnvelope(const StopInfo& info)
       : Envelope(&run), who(AddressAccess::of(info.who)), reason(info.reason), error(info.error) {}
 
   static void run(Envelope* base, CellBase* cell, void*, EnvelopeOp op) noexcept {
     auto* self = static_cast<LinkedExitEnvelope*>(base);
-    if (op == EnvelopeOp::kHandle) {
+    if (is_handle(op)) {  // (kHandleSwitched: the actor switched behaviour)
       handler_fail(cell, std::make_exception_ptr(LinkedExit(std::move(self->who), self->reason,
                                                          std::move(self->error))));
     } else if (op == EnvelopeOp::kReject) {
@@ -71,7 +72,7 @@ struct LinkedExitEnvelope final : Envelope {
 }  // namespace
 
 void cell_deliver_linked_exit(CellBase* peer, const StopInfo& info) noexcept {
-  (void)cell_deliver(peer, new LinkedExitEnvelope(info));
+  (void)cell_deliver_system(peer, new LinkedExitEnvelope(info));
 }
 
 }  // namespace tact::detail

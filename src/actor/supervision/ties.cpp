@@ -33,7 +33,7 @@ void prune_stopped_peers(Ties& ties) noexcept {
   std::size_t kept = 0;
   for (const Ties::Tie& tie : ties.ties) {
     // relaxed: a hint; a peer that stops right after is told in vain, no harm.
-    if (Cell::from(tie.peer)->stopped.load(relaxed)) {
+    if (Cell::from(tie.peer)->is_stopped(relaxed)) {
       cell_release(tie.peer);
     } else {
       ties.ties[kept++] = tie;
@@ -46,22 +46,24 @@ void prune_stopped_peers(Ties& ties) noexcept {
 
 Ties::~Ties() {
   for (const Tie& tie : ties) cell_release(tie.peer);
+  for (const Listener& listener : listeners) listener.fn(listener.ctx, nullptr);
 }
 
 bool stopped_after_fence(const Cell& cell) noexcept {
   // seq_cst fence: orders our earlier store of the extras pointer (or of the
-  // section's contents) before this load of `stopped`; pairs with the fence in
+  // section's contents) before this load of the stopped bit; pairs with the fence in
   // extras_on_stop (see ties.hpp). relaxed load: the fence orders it; what
   // we then read of a stopped cell is ordered by the acquire in close_ties.
   fence_seq_cst();
-  return cell.stopped.load(relaxed);
+  return cell.is_stopped(relaxed);
 }
 
 void close_ties(Cell& cell, Ties& ties) noexcept {
-  // acquire: pairs with the release store of `stopped` in runner_stop, which comes
+  // acquire: pairs with the release store of the stopped bit in runner_stop, which comes
   // after the stop reason and failure were written (they are final then).
-  (void)cell.stopped.load(acquire);
+  (void)cell.gate.load(acquire);
   std::vector<Ties::Tie> to_notify;
+  std::vector<Ties::Listener> listeners;
   std::vector<std::string> names;
   StopInfo info{&cell, exit_reason_of(cell.stop_reason), nullptr};
   if (info.reason == ExitReason::failed) {
@@ -74,6 +76,7 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     ties.final_reason = info.reason;
     ties.final_error = info.error;
     to_notify.swap(ties.ties);
+    listeners.swap(ties.listeners);
     names.swap(ties.names);
   }
   cell.runtime()->names().drop_names(cell, names);
@@ -84,6 +87,8 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     tie.notify(tie.peer, info);
     cell_release(tie.peer);
   }
+  // Last: whoever waits on ref.stopped() finds the Downs and Exits sent.
+  for (const Ties::Listener& listener : listeners) listener.fn(listener.ctx, &info);
 }
 
 bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify notify) {
@@ -116,6 +121,29 @@ bool tie_add(CellBase* target_base, CellBase* peer, TieKind kind, TieNotify noti
   }
   notify(peer, info);  // the target has stopped: told at once
   return false;
+}
+
+void cell_on_stop(CellBase* target_base, StopListenerFn fn, void* ctx) {
+  // A proxy learns of its actor's stop only once watched (proxy.hpp).
+  if (target_base->proxy) proxy_watched(target_base);
+  Cell& target = *Cell::from(target_base);
+  Ties& ties = extras_or_make(&target).ties;  // may allocate: before any lock
+  StopInfo info{&target, ExitReason::normal, nullptr};
+  {
+    std::unique_lock<::tact::detail::Mutex> lock(ties.mutex);
+    if (!ties.closed) {
+      if (!stopped_after_fence(target)) {  // as in tie_add
+        ties.listeners.push_back(Ties::Listener{fn, ctx});
+        return;
+      }
+      lock.unlock();
+      close_ties(target, ties);  // it tells the listeners list, not this one: not added
+      lock.lock();
+    }
+    info.reason = ties.final_reason;
+    info.error = ties.final_error;
+  }
+  fn(ctx, &info);  // stopped already: told at once
 }
 
 bool tie_remove(CellBase* target_base, CellBase* peer, TieKind kind) noexcept {

@@ -16,11 +16,11 @@
 // stop.
 //
 // Why a late visitor may have to close the section itself: the stopping runner
-// sets `stopped` and later reads the extras pointer; a visitor allocates the
-// extras and later reads `stopped`. With a seq_cst fence on both sides between
+// sets the stopped bit and later reads the extras pointer; a visitor allocates the
+// extras and later reads the stopped bit. With a seq_cst fence on both sides between
 // the store and the load (extras_on_stop, tie_add, registry_add), at least
 // one side sees the other's store: the runner sees the section (and closes it),
-// or the visitor sees `stopped` (and closes it). Neither may miss both.
+// or the visitor sees the stopped bit (and closes it). Neither may miss both.
 #pragma once
 
 #include <exception>
@@ -47,17 +47,25 @@ struct Ties {
   ExitReason final_reason = ExitReason::normal;  // once closed
   std::exception_ptr final_error;                 // once closed
   std::vector<Tie> ties;
+  // ref.stopped() and the like: told once, with the same reason as the ties;
+  // told "no stop" (nullptr) if the cell goes without ever closing them.
+  struct Listener {
+    StopListenerFn fn;
+    void* ctx;
+  };
+  std::vector<Listener> listeners;
   std::vector<std::string> names;  // registry names of this actor (registry.cpp)
 
   Ties() = default;
   Ties(const Ties&) = delete;
   Ties& operator=(const Ties&) = delete;
-  ~Ties();  // releases the peers of ties never notified (a cell never activated)
+  ~Ties();  // releases the peers of ties never notified (a cell never activated),
+            // tells the listeners never told that no stop will come
 };
 
 // Closes `cell`'s ties (see above) if nobody has yet; any thread, once the cell
 // is stopped. The final reason is read from the cell: its stop reason and
-// failure are final once `stopped` is set.
+// failure are final once the stopped bit is set.
 void close_ties(Cell& cell, Ties& ties) noexcept;
 
 // True when `cell` is stopped, read after a seq_cst fence (the visitor's side

@@ -7,6 +7,8 @@
 //   1  tell(Unknown{})
 //   2  ask(Unknown{})
 //   3  rt.send_after(1ms, counter, Unknown{})
+//   4  tact::Recipient<Unknown> r = counter
+//   5  tact::ReplyRecipient<Unknown, int> r = counter
 #include <chrono>
 #include <cstdint>
 
@@ -39,5 +41,13 @@ int main() {
   (void)counter.ask(Unknown{});  // error: Counter has no handle(Unknown)
 #elif TACT_COMPILE_FAIL_CASE == 3
   (void)rt.send_after(std::chrono::milliseconds(1), counter, Unknown{});  // the same error
+#elif TACT_COMPILE_FAIL_CASE == 4
+  tact::Recipient<Unknown> r = counter;  // the same error
+  (void)r;
+#elif TACT_COMPILE_FAIL_CASE == 5
+  tact::ReplyRecipient<Unknown, int> r = counter;  // the same error
+  (void)r;
 #endif
+  tact::Recipient<Inc> fine = counter;  // the control: Counter handles Inc
+  fine.tell(Inc{1});
 }

@@ -43,12 +43,13 @@ struct PendingReply {
 
 // An exposed actor: its subscription's callback hands each message here, on
 // the NATS delivery thread. `type` is the subject's last token; `reply` is
-// null for a tell.
+// null for a tell; `deadline` is the asker's (header Tact-Deadline), max() if
+// the ask came without one.
 class Exposure {
  public:
   virtual ~Exposure() = default;
-  virtual void deliver(std::string_view type, const char* data, std::size_t size,
-                       const char* reply) noexcept = 0;
+  virtual void deliver(std::string_view type, const char* data, std::size_t size, const char* reply,
+                       std::chrono::steady_clock::time_point deadline) noexcept = 0;
   // The exposed actor's cell (a remote watch ties to it).
   virtual tact::detail::CellBase* cell() const noexcept = 0;
 };

@@ -263,9 +263,9 @@ struct RemoteClass<A, messages<Ms...>> {
    public:
     Inbound(NodeImpl* node, ActorRef<A> ref) : node_(node), ref_(std::move(ref)) {}
     CellBase* cell() const noexcept override { return tact::detail::RefAccess<A>::cell(ref_); }
-    void deliver(std::string_view type, const char* data, std::size_t size,
-                 const char* reply) noexcept override {
-      const bool known = (try_deliver<Ms>(type, data, size, reply) || ...);
+    void deliver(std::string_view type, const char* data, std::size_t size, const char* reply,
+                 std::chrono::steady_clock::time_point deadline) noexcept override {
+      const bool known = (try_deliver<Ms>(type, data, size, reply, deadline) || ...);
       if (!known) {
         node_count_bad_message(node_);
         if (reply != nullptr) {
@@ -277,7 +277,8 @@ struct RemoteClass<A, messages<Ms...>> {
 
    private:
     template <class M>
-    bool try_deliver(std::string_view type, const char* data, std::size_t size, const char* reply) noexcept {
+    bool try_deliver(std::string_view type, const char* data, std::size_t size, const char* reply,
+                     std::chrono::steady_clock::time_point deadline) noexcept {
       if (type != wire_name<M>()) return false;
       try {
         CurrentNode current(node_);
@@ -285,10 +286,16 @@ struct RemoteClass<A, messages<Ms...>> {
         if (reply == nullptr) {
           (void)ref_.tell(std::move(msg));
         } else {
-          ref_.ask(std::move(msg)).then(
-              [node = node_share(node_), to = std::string(reply)](Outcome<R<M>> outcome) {
-                answer<R<M>>(node.get(), to.c_str(), std::move(outcome));
-              });
+          auto answer_to = [node = node_share(node_), to = std::string(reply)](Outcome<R<M>> outcome) {
+            answer<R<M>>(node.get(), to.c_str(), std::move(outcome));
+          };
+          // The asker's deadline holds here too: a request still queued when
+          // the asker gives up is never handled (Timeout, requests_expired).
+          if (deadline == std::chrono::steady_clock::time_point::max()) {
+            ref_.ask(std::move(msg)).then(std::move(answer_to));
+          } else {
+            ref_.ask(std::move(msg), Deadline{deadline}).then(std::move(answer_to));
+          }
         }
       } catch (const std::exception& e) {
         node_count_bad_message(node_);

@@ -1,0 +1,95 @@
+// What the durable-actor templates (tact/nats/durable.hpp) call in
+// libtact_nats.a: the blocking work on JetStream, run on the host's own
+// threads, each answered through a Reply the incarnation co_awaits (so an
+// actor waits for its storage without holding a worker).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tact/reply.hpp"
+
+namespace tact::nats::detail {
+
+class DurableHostImpl;
+class DurableSlot;  // one incarnation's lease and journal (src/durable/host.cpp)
+
+// What one handled command leaves in the log (src/durable/journal.hpp).
+struct DurableRecord {
+  std::string request_id;
+  std::string answer;
+  std::vector<std::string> events;
+};
+
+struct DurableRecovered {
+  // Empty: recovered. Otherwise why not (the lease is held elsewhere, or the
+  // store failed); nothing below is then complete.
+  std::string error;
+  bool held_elsewhere = false;
+  std::optional<std::string> state;  // the snapshot's, if any
+  std::vector<std::pair<std::string, std::string>> recent;  // its (request id, answer)s
+  std::vector<DurableRecord> records;  // after it
+};
+
+enum class DurableAppend : unsigned char { kStored, kFenced, kUncertain };
+
+struct DurableConfigView {
+  std::chrono::milliseconds lease;
+  std::chrono::milliseconds ask_timeout;
+  std::chrono::milliseconds idle;
+  std::uint32_t snapshot_every;
+  std::uint32_t recent_requests;
+};
+
+// Any thread.
+std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::string& name);
+DurableConfigView durable_config(DurableHostImpl* host) noexcept;
+// The incarnation's only: one at a time, each awaited before the next.
+Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
+Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
+                                    DurableRecord record);
+Reply<bool> durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::string state,
+                             std::vector<std::pair<std::string, std::string>> recent);
+Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
+// Ends the lease (fire and forget); the slot may go after.
+void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
+// Between awaits only.
+bool durable_lease_held(const DurableSlot& slot) noexcept;
+// A fresh request id (unique across nodes and restarts).
+std::string durable_new_request_id(DurableHostImpl* host);
+
+// -- reaching the node that runs an actor (src/durable/routing.cpp) ---------------------
+// Outcomes of a request on the wire (docs/durable.md).
+enum class DurableOutcome : unsigned char { kValue = 0, kHandlerFailed = 1, kOwnershipLost = 2, kBadRequest = 3 };
+
+// An ask that found no incarnation here: where to run it. On a storage
+// thread: if the lease says another node runs the actor, the request goes
+// there (`answered` gets its outcome; that node never forwards it again);
+// otherwise, or once the other node is gone, `run_here` is called to activate
+// it here. `answered` gets kOwnershipLost with a text at the deadline.
+struct DurableRoute {
+  std::string class_name;
+  std::string name;
+  std::string request_id;
+  std::string command_type;
+  std::string command;  // the command's bytes
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> run_here;
+  std::function<void(DurableOutcome, std::string)> answered;
+};
+void durable_route(DurableHostImpl* host, DurableRoute route);
+
+// A request another node forwarded here, for `class_name`: decode and run it
+// (never forwarded again), then `respond` once.
+using DurableInbound = std::function<void(std::string name, std::string request_id, std::string command_type,
+                                          std::string command,
+                                          std::function<void(DurableOutcome, std::string)> respond)>;
+void durable_serve(DurableHostImpl* host, std::string class_name, DurableInbound inbound);
+
+}  // namespace tact::nats::detail

@@ -1,0 +1,189 @@
+// DurableHost (include/tact/nats/durable.hpp): the JetStream store, the
+// storage threads that run each incarnation's blocking calls, and the slots
+// (one lease and one journal per incarnation).
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "durable/host_impl.hpp"
+
+namespace tact::nats::detail {
+
+namespace {
+std::string random_token() {
+  std::random_device device;
+  std::mt19937_64 random((static_cast<std::uint64_t>(device()) << 32) ^ device() ^
+                         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(random()));
+  return text;
+}
+
+durable::StoreConfig store_config(const DurableOptions& options) {
+  durable::StoreConfig config;
+  config.servers = options.servers;
+  config.cluster = options.cluster;
+  config.replicas = options.replicas;
+  config.lease = options.lease;
+  config.request_timeout = options.append_timeout;
+  return config;
+}
+}  // namespace
+
+DurableHostImpl::DurableHostImpl(const DurableOptions& options)
+    : options_(options),
+      store_(store_config(options)),
+      holder_(options.node + "/" + random_token()),
+      storage_(options.threads),
+      routing_(2) {
+  const std::string subject = inbox_of(holder_);
+  natsStatus status = natsConnection_Subscribe(
+      &subscription_, store_.connection(), subject.c_str(),
+      [](natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+        static_cast<DurableHostImpl*>(self)->take_request(msg);
+      },
+      this);
+  if (status != NATS_OK) {
+    throw tact::Error(std::string("tact::nats durable: subscribing to ") + subject + " failed: " +
+                      natsStatus_GetText(status));
+  }
+}
+
+DurableHostImpl::~DurableHostImpl() {
+  // No callback runs once this returns; then the queues finish their work.
+  natsSubscription_Unsubscribe(subscription_);
+  natsSubscription_WaitForDrainCompletion(subscription_, 0);
+  natsSubscription_Destroy(subscription_);
+}
+
+std::string DurableHostImpl::inbox_of(const std::string& holder) const {
+  return "tact." + options_.cluster + ".durable.to." + durable::JetStream::key_of(holder);
+}
+
+namespace {
+std::chrono::steady_clock::time_point append_deadline(DurableHostImpl* host) {
+  return std::chrono::steady_clock::now() + host->options().append_timeout;
+}
+
+// Runs `work` on a storage thread and answers the Reply with its result.
+template <class R, class F>
+Reply<R> on_storage_thread(DurableHostImpl* host, F work) {
+  auto [promise, reply] = Promise<R>::make();
+  auto shared = std::make_shared<Promise<R>>(std::move(promise));
+  host->storage().run([shared, work = std::move(work)]() mutable {
+    try {
+      shared->set_value(work());
+    } catch (...) {
+      shared->set_error(std::current_exception());
+    }
+  });
+  return std::move(reply);
+}
+}  // namespace
+
+std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::string& name) {
+  return std::make_shared<DurableSlot>(host->store(), name, host->holder());
+}
+
+DurableConfigView durable_config(DurableHostImpl* host) noexcept {
+  const DurableOptions& o = host->options();
+  return DurableConfigView{o.lease, o.ask_timeout, o.idle, o.snapshot_every, o.recent_requests};
+}
+
+Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
+  return on_storage_thread<DurableRecovered>(host, [host, slot]() {
+    DurableRecovered out;
+    if (!slot->lease.acquire()) {
+      out.held_elsewhere = !slot->lease.last_error();
+      out.error = out.held_elsewhere ? "held by " + slot->lease.holder() : slot->lease.last_error().text;
+      return out;
+    }
+    durable::Journal::Recovered recovered = slot->journal.recover(append_deadline(host));
+    if (recovered.error) {
+      slot->lease.release();
+      out.error = recovered.error.text.empty() ? "the store failed" : recovered.error.text;
+      return out;
+    }
+    if (recovered.snapshot) {
+      out.state = std::move(recovered.snapshot->state);
+      out.recent = std::move(recovered.snapshot->recent);
+    }
+    out.records = std::move(recovered.records);
+    return out;
+  });
+}
+
+Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
+                                    DurableRecord record) {
+  return on_storage_thread<DurableAppend>(host, [host, slot, record = std::move(record)]() {
+    durable::AppendResult result = slot->journal.append(record, append_deadline(host));
+    switch (result.outcome) {
+      case durable::Appended::kStored:
+        return DurableAppend::kStored;
+      case durable::Appended::kFenced:
+        return DurableAppend::kFenced;
+      case durable::Appended::kUncertain:
+        break;
+    }
+    return DurableAppend::kUncertain;
+  });
+}
+
+Reply<bool> durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::string state,
+                             std::vector<std::pair<std::string, std::string>> recent) {
+  return on_storage_thread<bool>(host, [slot, state = std::move(state), recent = std::move(recent)]() mutable {
+    durable::Snapshot snapshot{slot->journal.last_sequence(), std::move(state), std::move(recent)};
+    return slot->journal.save_snapshot(snapshot);
+  });
+}
+
+Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
+  return on_storage_thread<bool>(host, [slot]() { return slot->lease.renew(); });
+}
+
+void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
+  host->storage().run([slot]() { slot->lease.release(); });
+}
+
+bool durable_lease_held(const DurableSlot& slot) noexcept { return slot.lease.held(); }
+
+std::string durable_new_request_id(DurableHostImpl* host) { return host->new_request_id(); }
+
+}  // namespace tact::nats::detail
+
+namespace tact::nats {
+
+DurableHost::DurableHost(Runtime& runtime, DurableOptions options)
+    : runtime_(runtime),
+      impl_(std::make_shared<detail::DurableHostImpl>(options)),
+      registry_(std::make_shared<detail::DurableRegistry>()) {}
+
+DurableHost::~DurableHost() {
+  std::vector<std::function<void()>> stops;
+  {
+    std::lock_guard<std::mutex> lock(registry_->mutex);
+    registry_->closing = true;
+    for (auto& [name, running] : registry_->running) stops.push_back(running.stop);
+  }
+  for (auto& stop : stops) stop();
+  {
+    // Each finishes the request it is in (its append has a deadline), then
+    // stops; queued asks are answered OwnershipLost (the host is closing).
+    std::unique_lock<std::mutex> lock(registry_->mutex);
+    registry_->none_left.wait_for(lock, impl_->options().append_timeout * 2 + std::chrono::seconds(2),
+                                  [&] { return registry_->alive == 0; });
+  }
+  // impl_'s storage threads finish the queued jobs (lease releases) and end.
+}
+
+std::size_t DurableHost::running() const {
+  std::lock_guard<std::mutex> lock(registry_->mutex);
+  return registry_->running.size();
+}
+
+}  // namespace tact::nats
