@@ -209,10 +209,7 @@ bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
 namespace {
 // The push, and what the push's outcome asks for: see cell_deliver_reserved.
 // Inlined: every tell comes here.
-[[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
-  // One send in kSamplePeriod is timed (sampled_send.hpp); before the push,
-  // after which the envelope is the runner's.
-  if (--t_sends_to_sample == 0) [[unlikely]] sample_send(cell, envelope);
+[[gnu::always_inline]] inline bool push_unsampled(Cell* cell, Envelope* envelope) noexcept {
   if (!cell->mailbox.push(envelope)) {
     // Someone else holds the run rights: the receiver is busy, which may
     // pause the sending actor (backpressure.hpp).
@@ -227,6 +224,21 @@ namespace {
   }
   cell->runtime()->scheduler().schedule(cell);
   return true;
+}
+
+// A send the countdown picked: stamped, then pushed. Out of line, and called
+// last, so the common path keeps no register or frame for it.
+[[gnu::noinline]] bool push_sampled(Cell* cell, Envelope* envelope) noexcept {
+  sample_send(cell, envelope);
+  return push_unsampled(cell, envelope);
+}
+
+[[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
+  // One send in kSamplePeriod is timed (sampled_send.hpp); before the push,
+  // after which the envelope is the runner's. With metrics off the countdown
+  // starts at its maximum (sample_send), so this is the whole cost.
+  if (--t_sends_to_sample == 0) [[unlikely]] return push_sampled(cell, envelope);
+  return push_unsampled(cell, envelope);
 }
 }  // namespace
 

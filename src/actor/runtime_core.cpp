@@ -20,7 +20,7 @@ namespace tact::detail {
 
 RuntimeCore::RuntimeCore(const Config& config)
     : blocking_pool_(config.blocking_threads, config.blocking_queue, config.blocking_shutdown_wait),
-      scheduler_(config, &run_cell, this) {
+      scheduler_(config, run_cell_for(config), this) {
   spare_refs_ = std::make_unique<SpareRefs[]>(scheduler_.worker_count());
   scheduler_.start();
 }

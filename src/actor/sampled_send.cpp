@@ -20,10 +20,14 @@ struct SampleRecord : PoolAllocated {
 }  // namespace
 
 void sample_send(Cell* cell, Envelope* envelope) noexcept {
+  // Config is immutable once the runtime runs. A thread sending into a
+  // runtime without metrics comes back here only after 2^32 sends.
+  if (!cell->runtime()->scheduler().config().metrics) {
+    t_sends_to_sample = ~std::uint32_t{0};
+    return;
+  }
   t_sends_to_sample = kSamplePeriod;
   if (envelope->fn == &run_sampled) return;  // delivered again before it ran: sampled already
-  // relaxed: Config is immutable once the runtime runs.
-  if (!cell->runtime()->scheduler().config().metrics) return;
   SampleRecord* record;
   try {
     record = new SampleRecord;

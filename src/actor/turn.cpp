@@ -95,12 +95,33 @@ void resume_suspended(Cell* cell) noexcept {
 }
 
 // The start of a turn: a kill stops the actor before any more mail.
-bool killed_at_turn_start(Cell* cell) noexcept {
+bool kill_pending(Cell* cell) noexcept {
   // acquire: pairs with the release CAS in cell_kill.
-  if (cell->kill_reason.load(acquire) == 0) return false;
+  return cell->kill_reason.load(acquire) != 0;
+}
+void stop_killed(Cell* cell) noexcept {
   runner_stop_for_kill(cell);
   runner_stop(cell);
-  return true;
+}
+
+// A mute, for the metrics: out of line, so the turn keeps no register for it.
+[[gnu::noinline, gnu::cold]] void count_mute(Worker& worker, const ActorVTable* vtable) noexcept {
+  stat_add(worker.metrics().class_slot(vtable)->mutes, 1);
+}
+
+// What a turn counts for the metrics (Config::metrics, Config::slow_handler).
+enum class TurnMetrics : unsigned char {
+  kOff,
+  kOn,       // tallied on the worker (metrics/thread_metrics.hpp): a compare and two adds
+  kWatched,  // and published at once, with the class it runs, for the slow-handler watchdog
+};
+
+template <TurnMetrics kMetrics>
+[[gnu::always_inline]] inline void count_turn(Worker& worker, const ActorVTable* vtable,
+                                              std::uint32_t messages) noexcept {
+  if constexpr (kMetrics != TurnMetrics::kOff) worker.metrics().count_turn(vtable, messages);
+  // The watchdog sees progress in the turns finished.
+  if constexpr (kMetrics == TurnMetrics::kWatched) worker.metrics().flush_turns();
 }
 
 }  // namespace
@@ -142,9 +163,20 @@ struct RunningCell {
 
 // The system lane (system_lane.hpp), drained when its flag is up: each
 // message handled as a user message would be. True: the turn is over (a
-// handler parked or stopped the actor).
-// `handled` counts the lane's messages too (the metrics count them).
-[[gnu::noinline]] bool drain_system_lane(Cell* cell, void* object, std::uint32_t& handled) noexcept {
+// handler parked or stopped the actor). It counts the lane's messages for
+// the metrics (returned, not through a reference: the turn's own count stays
+// in a register).
+// run_turn looks at the flag once per turn, not per message: after the turn's
+// user mail, before the rights can go back (so a lane whose nudge was the
+// turn's last message is not left behind). A lane message's nudge queues
+// behind the mail already there, so it waits for at most one budget of user
+// messages, and the user path pays one load and branch per turn.
+struct LaneDrained {
+  bool turn_over;
+  std::uint32_t handled;
+};
+[[gnu::noinline]] LaneDrained drain_system_lane(Cell* cell, void* object) noexcept {
+  std::uint32_t handled = 0;
   // Lowered before the drain, so a push that lands after it raises it again.
   // acquire: pairs with the release fetch_or in lane_deliver (the pushes before
   // it are linked).
@@ -161,22 +193,11 @@ struct RunningCell {
       // the next runner is ordered after us by park()'s release. A stop needs
       // nothing: the stopping runner rejects the lane whatever the flag says.
       if (cell->requests.suspend) cell->sender_flags.fetch_or(Cell::kSystemMail, relaxed);
-      if (after_handler(cell)) return true;
+      if (after_handler(cell)) return {true, handled};
     }
   }
   lane.release();
-  return false;
-}
-
-// Looked at once per turn, not per message: after the turn's user mail, before
-// the rights can go back (so a lane whose nudge was the turn's last message is
-// not left behind). A lane message's nudge queues behind the mail already
-// there, so it waits for at most one budget of user messages, and the user
-// path pays one load and branch per turn.
-// relaxed: a look; the drain's RMW is what synchronises.
-[[gnu::always_inline]] inline bool system_lane_turn_over(Cell* cell, void* object, std::uint32_t& handled) noexcept {
-  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) == 0) [[likely]] return false;
-  return drain_system_lane(cell, object, handled);
+  return {false, handled};
 }
 
 // How the handler loop ended.
@@ -188,8 +209,8 @@ enum class MailEnd : unsigned char {
 
 // A turn's second job: up to `budget` messages, one handler each. `handled`
 // counts them; `retired` is the last message's shell, still the mailbox's.
-// kMetrics: a turn a handler ends (kTurnOver) is counted here (metrics below).
-template <bool kBackpressure, bool kMetrics>
+// A turn a handler ends (kTurnOver) is counted here for the metrics.
+template <bool kBackpressure, TurnMetrics kMetrics>
 [[gnu::always_inline]] inline MailEnd handle_mail(Cell* cell, void* object, std::uint32_t budget,
                                                   std::uint32_t& handled, MpscNode*& retired,
                                                   [[maybe_unused]] Worker& worker) noexcept {
@@ -209,7 +230,7 @@ template <bool kBackpressure, bool kMetrics>
       reader.commit();
       const ActorVTable* vtable = cell->vtable;  // read first: a stop may free the cell
       if (after_handler(cell)) {
-        if constexpr (kMetrics) worker.metrics().count_turn(vtable, handled + 1);
+        count_turn<kMetrics>(worker, vtable, handled + 1);
         return MailEnd::kTurnOver;
       }
       if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;  // backpressure.hpp
@@ -250,7 +271,7 @@ template <bool kBackpressure>
     if (yield_asked) {
       const ActorVTable* vtable = cell->vtable;  // before: once muted, it may run elsewhere
       if (try_mute(cell)) {  // the receiver reschedules it once caught up
-        if (worker.scheduler().config().metrics) stat_add(worker.metrics().class_slot(vtable)->mutes, 1);
+        if (worker.scheduler().config().metrics) count_mute(worker, vtable);
         return;
       }
     }
@@ -277,21 +298,23 @@ template <bool kBackpressure>
 // known, so none is ever paused and no actor is ever overloaded, and the turn
 // carries none of that bookkeeping (docs/performance.md has its cost).
 //
-// kMetrics (Config::metrics): the turn and its messages are counted for the
-// actor's class on this worker (metrics/thread_metrics.hpp): a lookup (one
-// compare while the class stays the same) and two adds a turn. (Sampled
-// messages time themselves: actor/sampled_send.hpp.)
-template <bool kBackpressure, bool kMetrics>
+// kMetrics (Config::metrics, Config::slow_handler): the turn and its messages
+// are counted for the actor's class on this worker (TurnMetrics above). The
+// class is read at the end, where the cell is still ours, except on the rare
+// paths that may free it. (Sampled messages time themselves:
+// actor/sampled_send.hpp.)
+template <bool kBackpressure, TurnMetrics kMetrics>
 void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   [[maybe_unused]] std::optional<RunningCell> running;
   if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
-  const ActorVTable* vtable = cell->vtable;  // read first: a stop may free the cell
-  if constexpr (kMetrics) worker.metrics().note_turn(vtable);  // for the slow-handler watchdog
+  if constexpr (kMetrics == TurnMetrics::kWatched) worker.metrics().note_turn(cell->vtable);
   if (start_or_resume(cell, object)) return;
-  if (killed_at_turn_start(cell)) {
+  if (kill_pending(cell)) [[unlikely]] {
+    const ActorVTable* vtable = cell->vtable;  // before: the stop frees the cell
+    stop_killed(cell);
     // The kill's Stop, whichever way it got here (else the lane runs it): one message.
-    if constexpr (kMetrics) worker.metrics().count_turn(vtable, 1);
+    count_turn<kMetrics>(worker, vtable, 1);
     return;
   }
   MpscNode* retired = nullptr;
@@ -299,28 +322,35 @@ void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   const MailEnd end = handle_mail<kBackpressure, kMetrics>(cell, object, budget, handled, retired, worker);
   if (end == MailEnd::kTurnOver) return;  // (counted by handle_mail)
   const bool used_budget = handled == budget;
-  const bool over = system_lane_turn_over(cell, object, handled);
-  if constexpr (kMetrics) worker.metrics().count_turn(vtable, handled);
-  if (over) return;
+  // The system lane (system_lane_turn_over), its messages counted with the turn's.
+  // relaxed: a look; the drain's RMW is what synchronises.
+  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) != 0) [[unlikely]] {
+    const ActorVTable* vtable = cell->vtable;  // before: the lane may stop (and free) the actor
+    const LaneDrained lane = drain_system_lane(cell, object);
+    count_turn<kMetrics>(worker, vtable, handled + lane.handled);
+    if (lane.turn_over) return;
+  } else {
+    count_turn<kMetrics>(worker, cell->vtable, handled);
+  }
   place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, used_budget, retired);
+}
+
+template <bool kBackpressure, TurnMetrics kMetrics>
+void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
+  run_turn<kBackpressure, kMetrics>(static_cast<Cell*>(task), worker, worker.scheduler().config().budget);
 }
 
 }  // namespace
 
-void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
-  const Config& config = worker.scheduler().config();
-  auto* cell = static_cast<Cell*>(task);
-  if (config.metrics) [[likely]] {
-    if (config.mute_senders) [[likely]] {
-      run_turn<true, true>(cell, worker, config.budget);
-    } else {
-      run_turn<false, true>(cell, worker, config.budget);
-    }
-  } else if (config.mute_senders) {
-    run_turn<true, false>(cell, worker, config.budget);
-  } else {
-    run_turn<false, false>(cell, worker, config.budget);
+// Chosen once, so a turn pays no test of these settings.
+RunTask run_cell_for(const Config& config) noexcept {
+  const bool watched = config.metrics && config.slow_handler.count() > 0;
+  if (config.mute_senders) {
+    if (!config.metrics) return &run_cell<true, TurnMetrics::kOff>;
+    return watched ? &run_cell<true, TurnMetrics::kWatched> : &run_cell<true, TurnMetrics::kOn>;
   }
+  if (!config.metrics) return &run_cell<false, TurnMetrics::kOff>;
+  return watched ? &run_cell<false, TurnMetrics::kWatched> : &run_cell<false, TurnMetrics::kOn>;
 }
 
 }  // namespace tact::detail

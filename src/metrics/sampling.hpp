@@ -14,10 +14,11 @@
 
 namespace tact::detail {
 
-// 64: a sampled message costs ~80 instructions (two clock reads, two
-// histogram updates, a pool record), ~1.3 per message at this rate; 1M
-// messages/s of a class still give it ~15,000 samples/s.
-inline constexpr std::uint32_t kSamplePeriod = 64;
+// 128: a sampled message costs ~190 instructions (the sender's stamp and
+// pool record, two clock reads, two histogram updates), ~1.5 per message at
+// this rate (docs/metrics.md); 1M messages/s of a class still give it ~7,800
+// samples/s.
+inline constexpr std::uint32_t kSamplePeriod = 128;
 
 // The calling thread's countdown to its next stamped send (sampling.cpp).
 // __thread: one load, no TLS wrapper call.

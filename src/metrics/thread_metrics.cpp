@@ -22,6 +22,12 @@ ClassMetrics* ThreadMetrics::find_or_add(const ActorVTable* vtable) {
   return slot;
 }
 
+void ThreadMetrics::switch_tally(const ActorVTable* vtable) {
+  flush_turns();
+  tally_.slot = class_slot(vtable);
+  tally_.vtable = vtable;
+}
+
 std::uint64_t ThreadMetrics::turns_finished() const {
   std::uint64_t turns = 0;
   for_each_class([&turns](const ClassMetrics& c) { turns += stat_read(c.turns); });

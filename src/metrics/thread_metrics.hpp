@@ -1,8 +1,15 @@
 // ThreadMetrics: what one scheduler thread (a worker, or a Driver's guest)
 // counts: per actor class it ran, messages, turns and the sampled timings; for
-// itself, where its time went and where its tasks came from. Owner-only writes
-// (relaxed load and store, histogram.hpp), so the hot path has no shared RMW;
-// MetricsHub sums every thread's at snapshot time.
+// itself, where its time went and where its tasks came from. Owner-only writes,
+// so the hot path has no shared RMW; MetricsHub sums every thread's at
+// snapshot time.
+//
+// A turn is tallied in plain fields (TurnTally: a compare and two adds, no
+// atomic), and the tally is added into the class's counters (relaxed atomics,
+// which snapshots read) when the class changes, when the worker polls the
+// injector (every Worker::kInjectorInterval tasks), and whenever it runs out
+// of work or leaves. So a snapshot lags a busy worker by at most that many
+// turns, and is exact once the runtime is idle.
 #pragma once
 
 #include <cstddef>
@@ -42,16 +49,26 @@ class ThreadMetrics {
   ThreadMetrics& operator=(const ThreadMetrics&) = delete;
 
   // Owner only. The counters of an actor class on this thread; one compare
-  // when the class is the same as last time (a turn's common case).
+  // when the class is the same as last time. For the rare and sampled events;
+  // turns go through count_turn.
   ClassMetrics* class_slot(const ActorVTable* vtable) {
     if (vtable == last_key_) [[likely]] return last_;
     return find_or_add(vtable);
   }
-  // Owner only: a turn of an actor of that class handled `messages`.
+  // Owner only: a turn of an actor of that class handled `messages`. Tallied;
+  // flush_turns() makes it visible.
   void count_turn(const ActorVTable* vtable, std::uint32_t messages) {
-    ClassMetrics* slot = class_slot(vtable);
-    stat_add(slot->messages, messages);
-    stat_add(slot->turns, 1);
+    if (vtable != tally_.vtable) [[unlikely]] switch_tally(vtable);
+    tally_.messages += messages;
+    ++tally_.turns;
+  }
+  // Owner only: adds the tallied turns to their class's counters.
+  void flush_turns() noexcept {
+    if (tally_.turns == 0) return;
+    stat_add(tally_.slot->messages, tally_.messages);
+    stat_add(tally_.slot->turns, tally_.turns);
+    tally_.messages = 0;
+    tally_.turns = 0;
   }
 
   // Owner only: the worker starts doing `activity` now.
@@ -87,6 +104,20 @@ class ThreadMetrics {
 
  private:
   ClassMetrics* find_or_add(const ActorVTable* vtable);
+  // Owner only: flushes the tally and starts one for another class.
+  void switch_tally(const ActorVTable* vtable);
+
+  // The turns counted since the last flush, all of one class (owner-only,
+  // plain: nobody else reads them).
+  // (turns is 32 bits: flushed every few dozen turns, it cannot overflow, and
+  // the two adds stay two plain adds, not a vector add.)
+  struct TurnTally {
+    const ActorVTable* vtable = nullptr;
+    ClassMetrics* slot = nullptr;
+    std::uint64_t messages = 0;
+    std::uint32_t turns = 0;
+  };
+  TurnTally tally_;
 
   const void* last_key_ = nullptr;  // owner-only cache of class_slot
   ClassMetrics* last_ = nullptr;

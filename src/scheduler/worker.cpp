@@ -58,7 +58,10 @@ Worker::Worker(Scheduler& scheduler, GuestTag)
   scheduler_.metrics_.add_thread(&metrics_, 0, true);
 }
 
-Worker::~Worker() { scheduler_.metrics_.remove_thread(&metrics_); }
+Worker::~Worker() {
+  metrics_.flush_turns();  // its thread has finished (joined, or a guest's host is done with it)
+  scheduler_.metrics_.remove_thread(&metrics_);
+}
 
 void Worker::run() {
   t_current_worker = this;
@@ -74,6 +77,7 @@ void Worker::run() {
       // Only here, off the path from one task to the next: a worker that found
       // nothing spins (or parks) until a task comes, and is busy again with it.
       metrics_.switch_activity(WorkerActivity::kSpinning);
+      metrics_.flush_turns();  // out of work: what it counted becomes visible
       task = search();
       if (task != nullptr) metrics_.switch_activity(WorkerActivity::kBusy);
     }
@@ -97,6 +101,7 @@ void Worker::run() {
   if (searching_) (void)scheduler_.idle_.transition_from_searching();  // stopping: no hand-over
   searching_ = false;
   metrics_.switch_activity(WorkerActivity::kParked);  // stopped: no longer busy
+  metrics_.flush_turns();
   t_current_worker = nullptr;
 }
 
@@ -123,6 +128,7 @@ std::size_t Worker::run_ready(std::size_t max_tasks) {
     ++ran;
   }
   hand_back_local_tasks();
+  metrics_.flush_turns();  // the host thread goes back to its own work
   // release: our tasks' effects and the hand-back happen-before a quiescent()
   // that reads the count down (its acquire).
   scheduler_.guests_running_.fetch_sub(1, release);
@@ -187,6 +193,9 @@ void Worker::yield_local(Task* task) {
 Task* Worker::next_task() {
   if (--injector_countdown_ == 0) {
     injector_countdown_ = kInjectorInterval;
+    // A busy worker's turns become visible here, every kInjectorInterval tasks
+    // (thread_metrics.hpp), at no cost to the turn.
+    metrics_.flush_turns();
     if (Task* task = scheduler_.injector_.pop(*injector_handle_)) {
       stat_add(metrics_.injector_takes, 1);
       return task;

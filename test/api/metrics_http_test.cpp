@@ -146,7 +146,7 @@ TEST(MetricsHttp, ARealPrometheusScrapesIt) {
   EXPECT_EQ(messages, "501");
   EXPECT_EQ(up, "1");
   EXPECT_EQ(workers_busy, "2");
-  EXPECT_FALSE(quantile.empty());  // 1 in 64 of the 501 sends sampled: the series exists, > 0
+  EXPECT_FALSE(quantile.empty());  // 1 in 128 of the 501 sends sampled: the series exists, > 0
 }
 
 }  // namespace
