@@ -19,25 +19,22 @@ struct SampleRecord : PoolAllocated {
 
 }  // namespace
 
-void sample_send(Cell* cell, Envelope* envelope) noexcept {
+std::uint32_t sample_send(Cell* cell, Envelope* envelope) noexcept {
   // Config is immutable once the runtime runs. A thread sending into a
   // runtime without metrics comes back here only after 2^32 sends.
-  if (!cell->runtime()->scheduler().config().metrics) {
-    t_sends_to_sample = ~std::uint32_t{0};
-    return;
-  }
-  t_sends_to_sample = kSamplePeriod;
-  if (envelope->fn == &run_sampled) return;  // delivered again before it ran: sampled already
+  if (!cell->runtime()->scheduler().config().metrics) return ~std::uint32_t{0};
+  if (envelope->fn == &run_sampled) return kSamplePeriod;  // delivered again before it ran: sampled already
   SampleRecord* record;
   try {
     record = new SampleRecord;
   } catch (const std::bad_alloc&) {
-    return;  // no memory: this one goes untimed
+    return kSamplePeriod;  // no memory: this one goes untimed
   }
   record->fn = envelope->fn;
   record->sent_at = read_ticks();
   envelope->sample = record;
   envelope->fn = &run_sampled;
+  return kSamplePeriod;
 }
 
 void run_sampled(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept {

@@ -15,8 +15,9 @@ namespace tact::detail {
 struct Cell;
 
 // The sender, before pushing (the envelope is still its own): samples it
-// unless metrics are off or it is sampled already (pushed again).
-void sample_send(Cell* cell, Envelope* envelope) noexcept;
+// unless metrics are off or it is sampled already (pushed again). Returns
+// the sends until the next sample: kSamplePeriod, or with metrics off 2^32 - 1.
+std::uint32_t sample_send(Cell* cell, Envelope* envelope) noexcept;
 
 // The function a sampled envelope carries until it is run (any op).
 void run_sampled(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept;

@@ -4,8 +4,6 @@
 
 namespace tact::detail {
 
-__thread std::uint32_t t_sends_to_sample = kSamplePeriod;
-
 #if !(defined(TACT_SIM) || !(defined(__x86_64__) || defined(__aarch64__)))
 namespace {
 // Both clocks read once at the process's start (static initialisation of

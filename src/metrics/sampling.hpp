@@ -20,8 +20,5 @@ namespace tact::detail {
 // samples/s.
 inline constexpr std::uint32_t kSamplePeriod = 128;
 
-// The calling thread's countdown to its next stamped send (sampling.cpp).
-// __thread: one load, no TLS wrapper call.
-extern __thread std::uint32_t t_sends_to_sample;
 
 }  // namespace tact::detail

@@ -56,7 +56,7 @@ class ThreadMetrics {
     return find_or_add(vtable);
   }
   // Owner only: a turn of an actor of that class handled `messages`. Tallied;
-  // flush_turns() makes it visible.
+  // flush() makes it visible.
   void count_turn(const ActorVTable* vtable, std::uint32_t messages) {
     if (vtable != tally_.vtable) [[unlikely]] switch_tally(vtable);
     tally_.messages += messages;
@@ -69,6 +69,18 @@ class ThreadMetrics {
     stat_add(tally_.slot->turns, tally_.turns);
     tally_.messages = 0;
     tally_.turns = 0;
+  }
+  // Owner only: where a task came from (tallied as the turns are).
+  void count_steal() noexcept { ++takes_.steals; }
+  void count_injector_take() noexcept { ++takes_.injector; }
+  void count_kept_take() noexcept { ++takes_.kept; }
+  // Owner only: publishes everything tallied (the turns, the takes).
+  void flush() noexcept {
+    flush_turns();
+    stat_add(steals, takes_.steals);
+    stat_add(injector_takes, takes_.injector);
+    stat_add(kept_takes, takes_.kept);
+    takes_ = {};
   }
 
   // Owner only: the worker starts doing `activity` now.
@@ -89,6 +101,7 @@ class ThreadMetrics {
   // Any thread: turns finished, all classes.
   std::uint64_t turns_finished() const;
 
+  // Published by flush(); any thread reads them.
   StatCounter steals{0};          // tasks taken from other workers' deques
   StatCounter injector_takes{0};  // tasks taken from the global injector
   StatCounter kept_takes{0};      // tasks taken from the kept queue (backpressure)
@@ -118,6 +131,10 @@ class ThreadMetrics {
     std::uint32_t turns = 0;
   };
   TurnTally tally_;
+  struct TakeTally {
+    std::uint32_t steals = 0, injector = 0, kept = 0;
+  };
+  TakeTally takes_;  // owner-only, plain
 
   const void* last_key_ = nullptr;  // owner-only cache of class_slot
   ClassMetrics* last_ = nullptr;

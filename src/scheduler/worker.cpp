@@ -59,7 +59,7 @@ Worker::Worker(Scheduler& scheduler, GuestTag)
 }
 
 Worker::~Worker() {
-  metrics_.flush_turns();  // its thread has finished (joined, or a guest's host is done with it)
+  metrics_.flush();  // its thread has finished (joined, or a guest's host is done with it)
   scheduler_.metrics_.remove_thread(&metrics_);
 }
 
@@ -77,7 +77,7 @@ void Worker::run() {
       // Only here, off the path from one task to the next: a worker that found
       // nothing spins (or parks) until a task comes, and is busy again with it.
       metrics_.switch_activity(WorkerActivity::kSpinning);
-      metrics_.flush_turns();  // out of work: what it counted becomes visible
+      metrics_.flush();  // out of work: what it counted becomes visible
       task = search();
       if (task != nullptr) metrics_.switch_activity(WorkerActivity::kBusy);
     }
@@ -101,7 +101,7 @@ void Worker::run() {
   if (searching_) (void)scheduler_.idle_.transition_from_searching();  // stopping: no hand-over
   searching_ = false;
   metrics_.switch_activity(WorkerActivity::kParked);  // stopped: no longer busy
-  metrics_.flush_turns();
+  metrics_.flush();
   t_current_worker = nullptr;
 }
 
@@ -128,7 +128,7 @@ std::size_t Worker::run_ready(std::size_t max_tasks) {
     ++ran;
   }
   hand_back_local_tasks();
-  metrics_.flush_turns();  // the host thread goes back to its own work
+  metrics_.flush();  // the host thread goes back to its own work
   // release: our tasks' effects and the hand-back happen-before a quiescent()
   // that reads the count down (its acquire).
   scheduler_.guests_running_.fetch_sub(1, release);
@@ -194,10 +194,10 @@ Task* Worker::next_task() {
   if (--injector_countdown_ == 0) {
     injector_countdown_ = kInjectorInterval;
     // A busy worker's turns become visible here, every kInjectorInterval tasks
-    // (thread_metrics.hpp), at no cost to the turn.
-    metrics_.flush_turns();
+    // (thread_metrics.hpp), at no cost to the turn; its takes too.
+    metrics_.flush();
     if (Task* task = scheduler_.injector_.pop(*injector_handle_)) {
-      stat_add(metrics_.injector_takes, 1);
+      metrics_.count_injector_take();
       return task;
     }
   }
@@ -221,7 +221,7 @@ Task* Worker::next_task() {
   if (!kept_.empty()) {
     if (kept_runs_ < kMaxKeptRuns || deque_.empty()) {
       ++kept_runs_;
-      stat_add(metrics_.kept_takes, 1);
+      metrics_.count_kept_take();
       return kept_.pop();
     }
     take_oldest_next_ = true;  // the deque's turn: its oldest task, as after a yield
@@ -238,7 +238,7 @@ Task* Worker::next_task() {
   }
   if (Task* task = deque_.pop()) return task;
   Task* task = scheduler_.injector_.pop(*injector_handle_);
-  if (task != nullptr) stat_add(metrics_.injector_takes, 1);
+  if (task != nullptr) metrics_.count_injector_take();
   return task;
 }
 
@@ -251,7 +251,7 @@ Task* Worker::steal_from_others() {
     if (victim == index_) continue;
     StealResult<Task> stolen = scheduler_.workers_[victim]->deque_.steal_half(deque_);
     if (stolen.status == StealStatus::kSuccess) {
-      stat_add(metrics_.steals, 1);
+      metrics_.count_steal();
       return stolen.item;
     }
   }
@@ -271,7 +271,7 @@ Task* Worker::search() {
     if (scheduler_.work_visible()) {
       announce_taking();
       found = scheduler_.injector_.pop(*injector_handle_);
-      if (found != nullptr) stat_add(metrics_.injector_takes, 1);
+      if (found != nullptr) metrics_.count_injector_take();
       if (found == nullptr) found = steal_from_others();
       if (found == nullptr) is_idle_.store(true, release);  // release: as in run()
     }
