@@ -173,7 +173,7 @@ class ActorRef {
       }
       if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
         if (place == detail::Reserve::kStopped) {
-          detail::cell_count_dead_letter(cell, detail::type_name<std::remove_cvref_t<M>>());
+          detail::count_dead_letter_of<std::remove_cvref_t<M>>(cell);
           slot->store_error(detail::error_actor_stopped());
         } else {
           detail::cell_count_refused(cell);
@@ -235,7 +235,7 @@ class ActorRef {
       detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       const detail::Reserve place = detail::cell_reserve(cell);
       if (place == detail::Reserve::kStopped) {
-        detail::cell_count_dead_letter(cell, detail::type_name<Msg>());
+        detail::count_dead_letter_of<Msg>(cell);
         return false;
       }
       if (place == detail::Reserve::kFull) {

@@ -119,7 +119,7 @@ struct TellEnvelope final : Envelope {
     if (is_handle(op)) {
       (void)dispatch_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr, op);
     } else {
-      cell_count_dead_letter(cell, type_name<M>());
+      count_dead_letter_of<M>(cell);
     }
     self->payload.msg.~M();
     self->fn = &free_shell<TellEnvelope>;  // only kFree is left
@@ -146,7 +146,7 @@ struct AskEnvelope final : Envelope {
     if (is_handle(op)) {
       publish = dispatch_message<A, M, R>(cell, object, self->payload.msg, slot, op);
     } else {
-      cell_count_dead_letter(cell, type_name<M>());
+      count_dead_letter_of<M>(cell);
       slot->store_error(error_actor_stopped());
     }
     self->payload.msg.~M();      // the message first: its destructor runs before the asker wakes

@@ -67,7 +67,7 @@ struct TimedSend {
     try {
       envelope = make();
     } catch (...) {
-      cell_count_dead_letter(cell, type_name<std::remove_cvref_t<M>>());  // the message could not be built: lost, but counted
+      count_dead_letter_of<std::remove_cvref_t<M>>(cell);  // the message could not be built: lost, but counted
       return true;
     }
     return cell_deliver(cell, envelope);
