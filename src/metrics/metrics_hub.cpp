@@ -51,26 +51,29 @@ void MetricsHub::remove_thread(const ThreadMetrics* thread) {
   auto entry = std::find_if(threads_.begin(), threads_.end(),
                             [thread](const ThreadEntry& e) { return e.thread == thread; });
   if (entry == threads_.end()) return;
-  thread->for_each_class([this](const ClassMetrics& c) { add_class(gone_classes_, c); });
-  if (entry->guest) add_worker(gone_guests_, worker_of(*thread, 0, true, tick_rate()));
+  std::uint64_t turns = 0;
+  thread->for_each_class([this, &turns](const ClassMetrics& c) { turns += add_class(gone_classes_, c); });
+  if (entry->guest) add_worker(gone_guests_, worker_of(*thread, 0, true, tick_rate(), turns));
   threads_.erase(entry);
 }
 
-void MetricsHub::add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c) {
+std::uint64_t MetricsHub::add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c) {
   auto found = sums.find(c.name);
   if (found == sums.end()) found = sums.emplace(std::string(c.name), ClassSum{}).first;
   ClassSum& sum = found->second;
   sum.messages += stat_read(c.messages);
-  sum.turns += stat_read(c.turns);
+  const std::uint64_t turns = stat_read(c.turns);
+  sum.turns += turns;
   sum.mutes += stat_read(c.mutes);
   add_buckets(sum.wait, c.mailbox_wait);
   add_buckets(sum.handler, c.handler_time);
   sum.wait_sum += stat_read(c.mailbox_wait.sum);
   sum.handler_sum += stat_read(c.handler_time.sum);
+  return turns;
 }
 
 metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
-                                             double ticks_per_ns) {
+                                             double ticks_per_ns, std::uint64_t turns) {
   metrics::WorkerMetrics w;
   w.index = index;
   w.guest = guest;
@@ -79,7 +82,7 @@ metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::s
     w.spinning_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kSpinning)) / ticks_per_ns;
     w.parked_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kParked)) / ticks_per_ns;
   }
-  thread.for_each_class([&w](const ClassMetrics& c) { w.turns += stat_read(c.turns); });
+  w.turns = turns;
   w.steals = stat_read(thread.steals);
   w.injector_takes = stat_read(thread.injector_takes);
   w.kept_takes = stat_read(thread.kept_takes);
@@ -129,8 +132,9 @@ metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
   metrics::WorkerMetrics guests = gone_guests_;
   bool any_guest = guests.turns > 0 || guests.injector_takes > 0;
   for (const ThreadEntry& entry : threads_) {
-    entry.thread->for_each_class([&sums](const ClassMetrics& c) { add_class(sums, c); });
-    metrics::WorkerMetrics w = worker_of(*entry.thread, entry.index, entry.guest, ticks_per_ns);
+    std::uint64_t turns = 0;
+    entry.thread->for_each_class([&sums, &turns](const ClassMetrics& c) { turns += add_class(sums, c); });
+    metrics::WorkerMetrics w = worker_of(*entry.thread, entry.index, entry.guest, ticks_per_ns, turns);
     if (entry.guest) {
       add_worker(guests, w);
       any_guest = true;

@@ -70,9 +70,11 @@ class MetricsHub {
     std::vector<std::uint64_t> wait, handler;
     std::uint64_t wait_sum = 0, handler_sum = 0;
   };
-  static void add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c);
+  // Returns the turns it read, so that a worker's turns are the sum of the
+  // very values its classes show (a flush may land between two reads).
+  static std::uint64_t add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c);
   static metrics::WorkerMetrics worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
-                                          double ticks_per_ns);
+                                          double ticks_per_ns, std::uint64_t turns);
 
   const bool enabled_;
   mutable Mutex mutex_;
