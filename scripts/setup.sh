@@ -22,9 +22,12 @@
 # (test/consumers/run_matrix.sh), with libc++ and libc++abi for its libc++ cells,
 # pkg-config for its pkg-config cells, and clang's sanitizer runtimes (only
 # recommended by clang-14, so named here: clang-tsan links libclang_rt.tsan).
+# Metrics (docs/metrics.md): civetweb for the optional /metrics endpoint
+# (tact::metrics_http), prometheus (and its promtool) and tmux for its tests.
 TACT_REQUIRED_PACKAGES=(g++ make cmake libgtest-dev libbenchmark-dev libconcurrentqueue-dev python3
   redis-server redis-tools nats-server libnats-dev libmsgpack-cxx-dev
-  clang libc++-14-dev libc++abi-14-dev libclang-rt-14-dev pkg-config)
+  clang libc++-14-dev libc++abi-14-dev libclang-rt-14-dev pkg-config
+  libcivetweb-dev prometheus tmux)
 # TACT_SETUP_PACKAGES="a b": check (and install) these instead; scripts/bench.sh
 # asks for the peers' packages this way.
 if [[ -n "${TACT_SETUP_PACKAGES:-}" ]]; then

@@ -21,6 +21,7 @@ struct Options {
   std::size_t workers = 0;  // the framework's worker threads; set from --workers (default: cores)
   double scale = 1.0;       // multiplies iteration counts (--scale 0.01 for a quick check)
   int timeout_s = 120;      // a workload that has not finished by then has failed
+  bool metrics = true;      // --metrics on|off: the framework's own metrics (tact: Config::metrics)
 };
 
 // `n` iterations at the requested scale, at least `min`.

@@ -33,7 +33,7 @@ const Workload* find_workload(std::span<const Workload> workloads, std::string_v
 void usage(std::FILE* out, std::span<const Workload> workloads) {
   const ProgramInfo& p = program();
   std::fprintf(out,
-               "usage: %.*s <workload>|all [--workers N] [--scale F] [--timeout S]\n"
+               "usage: %.*s <workload>|all [--workers N] [--scale F] [--timeout S] [--metrics on|off]\n"
                "\n"
                "Runs the canonical actor workloads on %.*s, prints one line per figure:\n"
                "  RESULT workload=<name> framework=%.*s metric=<m> value=<v> unit=<u>\n"
@@ -53,6 +53,7 @@ void usage(std::FILE* out, std::span<const Workload> workloads) {
                "  --scale F     multiply iteration counts by F, e.g. 0.01 for a quick check\n"
                "                (default 1: the counts of WORKLOADS.md)\n"
                "  --timeout S   a workload not done after S seconds fails (default 120)\n"
+               "  --metrics on|off  the framework's own metrics (default on; tact: Config::metrics)\n"
                "  --help        this text\n",
                "all", len(p.workers_help), p.workers_help.data());
 }
@@ -136,7 +137,9 @@ int run_child(const std::string& self, const Workload& w, const Options& opts) {
                                    "--scale",
                                    format_double(opts.scale),
                                    "--timeout",
-                                   std::to_string(opts.timeout_s)};
+                                   std::to_string(opts.timeout_s),
+                                   "--metrics",
+                                   opts.metrics ? "on" : "off"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -237,6 +240,10 @@ int run_workloads_main(int argc, char** argv, const ProgramInfo& info,
       opts.scale = parse_number(arg, value(), 1e-9);
     } else if (arg == "--timeout") {
       opts.timeout_s = static_cast<int>(parse_number(arg, value(), 1));
+    } else if (arg == "--metrics") {
+      const std::string_view on_off = value();
+      if (on_off != "on" && on_off != "off") usage_error("--metrics takes on or off");
+      opts.metrics = on_off == "on";
     } else if (!arg.empty() && arg[0] == '-') {
       usage_error("unknown option '" + std::string(arg) + "'");
     } else if (name.empty()) {

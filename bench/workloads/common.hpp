@@ -21,6 +21,7 @@ namespace workloads {
 inline tact::Config runtime_config(const Options& opts) {
   tact::Config config;
   config.workers = opts.workers;
+  config.metrics = opts.metrics;  // --metrics off: for the overhead comparison (docs/metrics.md)
   const char* mute = std::getenv("TACT_MUTE_SENDERS");
   if (mute != nullptr) config.mute_senders = std::string_view(mute) != "0";
   return config;

@@ -2,10 +2,12 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdio>
 #include <limits>
 #include <string>
 
 #include "resp_writer.hpp"
+#include "shard.hpp"
 #include "string_to_int.hpp"
 
 namespace kv {
@@ -170,6 +172,57 @@ void cmd_config(const Args& args, RequestContext& ctx) {
   reply_now(ctx, [](std::string& out) { append_array_header(out, 0); });
 }
 
+// INFO [section]: as redis-server's, "# Section" headers and "field:value"
+// lines (what `redis-cli info` prints), from the runtime's metrics
+// (docs/metrics.md): the shards' class, every actor class, the workers. Times
+// in microseconds; quantiles of the sampled messages (1 in 64).
+void cmd_info(const Args&, RequestContext& ctx) {
+  const tact::metrics::Snapshot s = ctx.runtime->metrics();
+  std::string text = "# Server\r\nredis_version:7.0.0-tact-kv\r\ntact_workers:" +
+                     std::to_string(ctx.runtime->worker_count()) + "\r\ntact_metrics_sample_period:" +
+                     std::to_string(s.sample_period) + "\r\n";
+  const auto us = [](double ns) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f", ns / 1000);
+    return std::string(buffer);
+  };
+  const auto class_lines = [&](const tact::metrics::ActorClassMetrics& c, const std::string& prefix) {
+    text += prefix + "actors:" + std::to_string(c.live_actors) + "\r\n";
+    text += prefix + "messages:" + std::to_string(c.messages) + "\r\n";
+    text += prefix + "turns:" + std::to_string(c.turns) + "\r\n";
+    text += prefix + "handler_p50_us:" + us(c.handler_ns.quantile(0.5)) + "\r\n";
+    text += prefix + "handler_p99_us:" + us(c.handler_ns.quantile(0.99)) + "\r\n";
+    text += prefix + "handler_p999_us:" + us(c.handler_ns.quantile(0.999)) + "\r\n";
+    text += prefix + "mailbox_wait_p50_us:" + us(c.mailbox_wait_ns.quantile(0.5)) + "\r\n";
+    text += prefix + "mailbox_wait_p99_us:" + us(c.mailbox_wait_ns.quantile(0.99)) + "\r\n";
+    text += prefix + "dead_letters:" + std::to_string(c.dead_letters) + "\r\n";
+    text += prefix + "failures:" + std::to_string(c.failures) + "\r\n";
+  };
+  text += "\r\n# Shards\r\n";
+  for (const auto& c : s.classes) {
+    if (c.name == Shard::name) class_lines(c, "shards_");
+  }
+  text += "\r\n# Actors\r\n";
+  for (const auto& c : s.classes) {
+    text += "class_" + std::to_string(&c - s.classes.data()) + ":name=" + c.name +
+            ",messages=" + std::to_string(c.messages) + ",handler_p99_us=" + us(c.handler_ns.quantile(0.99)) +
+            ",mailbox_wait_p99_us=" + us(c.mailbox_wait_ns.quantile(0.99)) + "\r\n";
+  }
+  text += "\r\n# Workers\r\n";
+  for (const auto& w : s.workers) {
+    if (w.guest) {  // the I/O threads running shard turns (tact::Driver): no time split
+      text += "io_threads_as_workers:turns=" + std::to_string(w.turns) +
+              ",injector_takes=" + std::to_string(w.injector_takes) + "\r\n";
+      continue;
+    }
+    text += "worker_" + std::to_string(w.index) + ":busy_us=" + us(w.busy_ns) + ",spinning_us=" +
+            us(w.spinning_ns) + ",parked_us=" + us(w.parked_ns) + ",turns=" + std::to_string(w.turns) +
+            ",steals=" + std::to_string(w.steals) + ",injector_takes=" + std::to_string(w.injector_takes) +
+            "\r\n";
+  }
+  reply_now(ctx, [&](std::string& out) { append_bulk(out, text); });
+}
+
 struct Command {
   std::string_view name;  // lower case
   int arity;              // Redis's convention: n exactly, or -n for at least n
@@ -178,7 +231,7 @@ struct Command {
 
 void cmd_command(const Args& args, RequestContext& ctx);
 
-constexpr std::array<Command, 19> kCommands{{
+constexpr std::array<Command, 20> kCommands{{
     {"get", 2, cmd_get},       {"set", -3, cmd_set},
     {"ping", -1, cmd_ping},    {"echo", 2, cmd_echo},
     {"incr", 2, cmd_incr},     {"incrby", 3, cmd_incrby},
@@ -188,7 +241,7 @@ constexpr std::array<Command, 19> kCommands{{
     {"config", -2, cmd_config}, {"command", -1, cmd_command},
     {"select", 2, cmd_select}, {"quit", -1, cmd_quit},
     {"flushall", -1, cmd_flushall}, {"flushdb", -1, cmd_flushall},
-    {"dbsize", 1, cmd_dbsize},
+    {"dbsize", 1, cmd_dbsize}, {"info", -1, cmd_info},
 }};
 
 // COMMAND COUNT answers the table's size; COMMAND, COMMAND DOCS (redis-cli asks it

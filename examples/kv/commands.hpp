@@ -3,6 +3,8 @@
 // shards (GET, SET, ...), whose answers the reply then waits for.
 #pragma once
 
+#include <tact/runtime.hpp>
+
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,7 @@ struct RequestContext {
   Target target;         // where shard answers go (part filled per op)
   ShardBatches& batches;
   std::int64_t now_ns;   // steady_clock, for SET's EX/PX deadlines
+  const tact::Runtime* runtime;  // INFO reports its metrics
 };
 
 // `args` is non-empty; args[0] is the command name (any case).

@@ -276,7 +276,7 @@ std::size_t IoThread::parse_from(std::uint32_t index, std::string_view input) {
     used += r.consumed;
     if (args_.empty()) continue;
     const Target target{index, c.generation, c.replies.next_sequence(), 0};
-    RequestContext request{c.replies.push(), target, batches_, now_ns_};
+    RequestContext request{c.replies.push(), target, batches_, now_ns_, context_.runtime};
     dispatch_command(args_, request);
     if (request.reply.close_after) c.read_closed = true;  // QUIT
   }

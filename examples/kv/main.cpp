@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     std::printf("tact-kv listening on %s:%u (io-threads %zu, shards %zu, workers %zu, io-runs-shards %d)\n",
                 options.bind.c_str(), static_cast<unsigned>(server.port()), options.io_threads,
                 options.shards, options.workers, options.io_runs_shards ? 1 : 0);
+    if (server.metrics_port() != 0) std::printf("tact-kv metrics on http://%s:%u/metrics\n", options.bind.c_str(), static_cast<unsigned>(server.metrics_port()));
     std::fflush(stdout);
     const int signal = signals.wait();
     std::printf("tact-kv: signal %d, stopping\n", signal);

@@ -29,6 +29,7 @@ std::string usage() {
          "  --shards N        shard actors, each owning a slice of the keys (default: one\n"
          "                    per worker)\n"
          "  --workers N       tact worker threads running the shards (default 1)\n"
+         "  --metrics-port N  serve GET /metrics (Prometheus text) on this port (0: any free one)\n"
          "  --spin-us N       how long an idle tact worker spins before sleeping (default 50)\n"
          "  --io-spin-us N    how long an I/O thread waiting for shard answers spins before\n"
          "                    sleeping (default 0)\n"
@@ -88,6 +89,9 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     } else if (arg == "--io-runs-shards") {
       ok = parse_count(value, 0, 1, n);
       options.io_runs_shards = n == 1;
+    } else if (arg == "--metrics-port") {
+      ok = parse_count(value, 0, 65535, n);
+      options.metrics_port = static_cast<int>(n);
     } else if (arg == "--max-bulk") {
       ok = parse_count(value, 1, std::size_t{1} << 32, options.limits.max_bulk);
     } else if (arg == "--max-args") {

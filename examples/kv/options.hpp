@@ -25,6 +25,9 @@ struct Options {
   // I/O threads run the shard actors their requests wake (tact::Driver), instead
   // of waking a worker for them: one thread per request, as redis-server.
   bool io_runs_shards = true;
+  // Serve GET /metrics (Prometheus text of the runtime's metrics) on this
+  // port of --bind's address; -1: no endpoint. Needs tact::metrics_http.
+  int metrics_port = -1;
   RespLimits limits;
   bool help = false;
 };

@@ -1,5 +1,9 @@
 #include "server.hpp"
 
+#if defined(TACT_KV_METRICS_HTTP)
+#include <tact/metrics_http.hpp>
+#endif
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -7,6 +11,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace kv {
@@ -45,6 +51,21 @@ int listen_on(const Options& options, std::uint16_t& port) {
 
 }  // namespace
 
+// --metrics-port: tact::metrics::HttpEndpoint (target tact::metrics_http), when
+// tact-kv is built with it.
+struct MetricsEndpoint {
+#if defined(TACT_KV_METRICS_HTTP)
+  MetricsEndpoint(const tact::Runtime& runtime, const std::string& listen) : endpoint(runtime, listen) {}
+  tact::metrics::HttpEndpoint endpoint;
+  std::uint16_t port() const noexcept { return endpoint.port(); }
+#else
+  MetricsEndpoint(const tact::Runtime&, const std::string&) {
+    throw std::runtime_error("--metrics-port: this tact-kv was built without tact::metrics_http (civetweb)");
+  }
+  std::uint16_t port() const noexcept { return 0; }
+#endif
+};
+
 Server::Server(const Options& options) : runtime_(runtime_config(options)) {
   context_.limits = options.limits;
   context_.io_spin = std::chrono::microseconds(options.io_spin_us);
@@ -52,11 +73,16 @@ Server::Server(const Options& options) : runtime_(runtime_config(options)) {
   context_.runtime = &runtime_;
   context_.io_runs_shards = options.io_runs_shards;
   for (std::size_t i = 0; i < options.shards; ++i) context_.shards.push_back(runtime_.spawn<Shard>());
+  if (options.metrics_port >= 0) {
+    metrics_ = std::make_unique<MetricsEndpoint>(runtime_, options.bind + ":" + std::to_string(options.metrics_port));
+  }
   context_.listen_fd = listen_on(options, port_);
   for (std::size_t i = 0; i < options.io_threads; ++i) {
     io_threads_.push_back(std::make_unique<IoThread>(context_));
   }
 }
+
+std::uint16_t Server::metrics_port() const noexcept { return metrics_ ? metrics_->port() : 0; }
 
 Server::~Server() {
   stop();
@@ -70,6 +96,7 @@ void Server::start() {
 void Server::stop() {
   for (auto& io : io_threads_) io->request_stop();
   for (auto& io : io_threads_) io->join();
+  metrics_.reset();  // before the runtime it reads
   runtime_.shutdown();
 }
 

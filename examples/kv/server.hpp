@@ -19,6 +19,8 @@
 
 namespace kv {
 
+struct MetricsEndpoint;  // server.cpp: tact::metrics::HttpEndpoint, when built with it
+
 class Server {
  public:
   // Binds and listens (throws std::system_error), spawns the shards; serves
@@ -29,11 +31,14 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
+  // The /metrics endpoint's port; 0 without --metrics-port.
+  std::uint16_t metrics_port() const noexcept;
   void start();
   void stop();
 
  private:
   tact::Runtime runtime_;
+  std::unique_ptr<MetricsEndpoint> metrics_;  // --metrics-port
   ServerContext context_;
   std::vector<std::unique_ptr<IoThread>> io_threads_;
   std::uint16_t port_ = 0;

@@ -18,6 +18,8 @@ namespace kv {
 
 class Shard {
  public:
+  static constexpr std::string_view name = "kv.shard";  // its actor class in the metrics (INFO)
+
   BatchDone handle(Batch batch);
 
  private:

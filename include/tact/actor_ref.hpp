@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/detail/clock.hpp"
 #include "tact/address.hpp"
 #include "tact/detail/cell.hpp"
@@ -172,7 +173,7 @@ class ActorRef {
       }
       if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
         if (place == detail::Reserve::kStopped) {
-          detail::cell_count_dead_letter(cell);
+          detail::count_dead_letter_of<std::remove_cvref_t<M>>(cell);
           slot->store_error(detail::error_actor_stopped());
         } else {
           detail::cell_count_refused(cell);
@@ -234,7 +235,7 @@ class ActorRef {
       detail::CellBase* cell = checked_cell();  // before allocating: it may throw
       const detail::Reserve place = detail::cell_reserve(cell);
       if (place == detail::Reserve::kStopped) {
-        detail::cell_count_dead_letter(cell);
+        detail::count_dead_letter_of<Msg>(cell);
         return false;
       }
       if (place == detail::Reserve::kFull) {

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <string_view>
 
 namespace tact {
 
@@ -68,6 +71,30 @@ struct Config {
   // long (actors that keep messaging each other never go quiet), then stops
   // every actor.
   std::chrono::milliseconds shutdown_drain{2000};
+
+  // Per actor class and per worker counters, and sampled handler and mailbox
+  // wait times (tact/metrics.hpp, docs/metrics.md): rt.metrics(). The cost,
+  // measured: within 3% on every workload (docs/metrics.md). false: nothing is
+  // counted, and rt.metrics() is empty.
+  bool metrics = true;
+
+  // Hooks, called on the thread where it happens (any thread, often a
+  // worker's): keep them short, and don't block or call back into the runtime
+  // from them. What they throw is swallowed.
+  //   on_dead_letter: a user message reached a stopped actor (its class, the
+  //     message's type), also counted in stats() and metrics();
+  //   on_failure: an actor's handler (or on_start) threw: its class and the
+  //     exception (which HandlerFailed carries to an asker).
+  std::function<void(std::string_view actor_class, std::string_view message_type)> on_dead_letter;
+  std::function<void(std::string_view actor_class, std::exception_ptr error)> on_failure;
+
+  // The slow-handler watchdog (with metrics on): a worker that has been
+  // running one actor's turn (its handler, in practice) for longer than this
+  // is reported while it still runs: on_slow_handler(actor class, time so
+  // far), or a line on stderr without a hook; counted in metrics().
+  // 0: no watchdog (no thread).
+  std::chrono::milliseconds slow_handler{0};
+  std::function<void(std::string_view actor_class, std::chrono::nanoseconds running)> on_slow_handler;
 };
 
 }  // namespace tact

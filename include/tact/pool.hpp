@@ -347,7 +347,7 @@ class Pool {
     detail::CellBase* cell = detail::RefAccess<A>::cell(m.ref);
     const detail::Reserve place = detail::cell_reserve(cell);
     if (place == detail::Reserve::kStopped) {
-      detail::cell_count_dead_letter(cell);
+      detail::count_dead_letter_of<Msg>(cell);
       return false;
     }
     if (place == detail::Reserve::kFull) {
@@ -372,7 +372,7 @@ class Pool {
     Reply<R> reply = detail::ReplyAccess<R>::adopt(slot);
     if (const detail::Reserve place = detail::cell_reserve(cell); place != detail::Reserve::kOk) {
       if (place == detail::Reserve::kStopped) {
-        detail::cell_count_dead_letter(cell);
+        detail::count_dead_letter_of<Msg>(cell);
         slot->store_error(detail::error_actor_stopped());
       } else {
         detail::cell_count_refused(cell);

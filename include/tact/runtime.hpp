@@ -29,6 +29,7 @@
 #include "tact/detail/registry.hpp"
 #include "tact/detail/spawn.hpp"
 #include "tact/detail/timed_send.hpp"
+#include "tact/metrics.hpp"
 #include "tact/shutdown_hook.hpp"
 #include "tact/timer.hpp"
 
@@ -106,6 +107,9 @@ class Runtime {
   bool unregister_name(std::string_view name);
 
   RuntimeStats stats() const noexcept;
+  // Any thread: per actor class and per worker counters and sampled timings
+  // (tact/metrics.hpp); empty with Config::metrics off.
+  metrics::Snapshot metrics() const;
   std::size_t worker_count() const noexcept;
 
  private:

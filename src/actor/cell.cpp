@@ -8,10 +8,12 @@
 #include "actor/backpressure.hpp"
 #include "actor/cell_extras.hpp"
 #include "actor/proxy.hpp"
+#include "actor/sampled_send.hpp"
 #include "actor/runtime_core.hpp"
 #include "actor/supervision/child.hpp"
 #include "actor/system_lane.hpp"
 #include "memory/block_pool.hpp"
+#include "metrics/sampling.hpp"
 #include "scheduler/worker.hpp"
 #include "sync/spin.hpp"
 #include "sync/thread.hpp"
@@ -207,7 +209,7 @@ bool cell_deliver(CellBase* base, Envelope* envelope) noexcept {
 namespace {
 // The push, and what the push's outcome asks for: see cell_deliver_reserved.
 // Inlined: every tell comes here.
-[[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
+[[gnu::always_inline]] inline bool push_unsampled(Cell* cell, Envelope* envelope) noexcept {
   if (!cell->mailbox.push(envelope)) {
     // Someone else holds the run rights: the receiver is busy, which may
     // pause the sending actor (backpressure.hpp).
@@ -222,6 +224,31 @@ namespace {
   }
   cell->runtime()->scheduler().schedule(cell);
   return true;
+}
+
+// The calling thread's countdown to its next sampled send. Defined here, the
+// one file that counts down, so that in an executable (-fPIE, or no PIC) the
+// compiler addresses it off the thread pointer directly (local-exec: the
+// decrement and the branch, two instructions). Built for a shared library
+// (-fPIC), initial-exec: one load more, and no __tls_get_addr call.
+#if defined(__PIC__) && !defined(__PIE__)
+[[gnu::tls_model("initial-exec")]]
+#endif
+__thread std::uint32_t t_sends_to_sample = kSamplePeriod;
+
+// A send the countdown picked: stamped, then pushed. Out of line, and called
+// last, so the common path keeps no register or frame for it.
+[[gnu::noinline]] bool push_sampled(Cell* cell, Envelope* envelope) noexcept {
+  t_sends_to_sample = sample_send(cell, envelope);
+  return push_unsampled(cell, envelope);
+}
+
+[[gnu::always_inline]] inline bool push_and_schedule(Cell* cell, Envelope* envelope) noexcept {
+  // One send in kSamplePeriod is timed (sampled_send.hpp); before the push,
+  // after which the envelope is the runner's. With metrics off the countdown
+  // starts at its maximum (sample_send), so this is the whole cost.
+  if (--t_sends_to_sample == 0) [[unlikely]] return push_sampled(cell, envelope);
+  return push_unsampled(cell, envelope);
 }
 }  // namespace
 
@@ -278,6 +305,7 @@ void handler_stop(CellBase* base) noexcept {
 void handler_fail(CellBase* base, std::exception_ptr error) noexcept {
   Cell* cell = Cell::from(base);
   if (!cell->requests.stop || cell->stop_reason != StopReason::kFailed) {
+    cell->runtime()->count_failure(cell->vtable->name, error);
     try {
       extras_or_make(cell).failure = std::move(error);
     } catch (...) {
@@ -374,7 +402,10 @@ void handler_await_wake(CellBase* base) noexcept {
 
 RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->runtime(); }
 
-void cell_count_dead_letter(CellBase* base) noexcept { Cell::from(base)->runtime()->count_dead_letter(); }
+void cell_count_dead_letter(CellBase* base, std::string_view message_type) noexcept {
+  Cell* cell = Cell::from(base);
+  cell->runtime()->count_dead_letter(cell->vtable->name, message_type);
+}
 
 void cell_count_expired(CellBase* cell) noexcept { runtime_count_expired(Cell::from(cell)->runtime()); }
 void runtime_count_expired(RuntimeCore* runtime) noexcept { runtime->count_expired(); }

@@ -181,7 +181,7 @@ inline void free_retired(MpscNode* retired) noexcept {
 void reject_all_and_release_rights(Cell* cell) noexcept;
 
 // The scheduler's RunTask for cells: one turn, up to one budget of messages
-// (turn.cpp).
-void run_cell(Task* task, Worker& worker, void* runtime_core);
+// (turn.cpp); one instance per setting of backpressure and metrics.
+RunTask run_cell_for(const Config& config) noexcept;
 
 }  // namespace tact::detail

@@ -57,7 +57,10 @@ void wake_room_waiters(MailboxBound& b) noexcept {
   for (Waker* waker : woken) waker->wake();
 }
 
-void cell_count_refused(CellBase* cell) noexcept { Cell::from(cell)->runtime()->count_refused(); }
+void cell_count_refused(CellBase* base) noexcept {
+  Cell* cell = Cell::from(base);
+  cell->runtime()->count_refused(cell->vtable->name);
+}
 
 void cell_wait_for_room(CellBase* base, Waker& waker) {
   MailboxBound& b = bound_of(base);

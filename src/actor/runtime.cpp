@@ -35,6 +35,7 @@ void ShutdownHook::reset() noexcept {
 bool Runtime::unregister_name(std::string_view name) { return detail::registry_remove(core_, name); }
 
 RuntimeStats Runtime::stats() const noexcept { return core_->stats(); }
+metrics::Snapshot Runtime::metrics() const { return core_->metrics(); }
 
 std::size_t Runtime::worker_count() const noexcept { return core_->scheduler().worker_count(); }
 

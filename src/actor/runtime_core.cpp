@@ -1,11 +1,16 @@
 #include "tact/detail/clock.hpp"
 #include "actor/runtime_core.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <string>
 #include <cstdint>
 #include <thread>
 #include <utility>
 
+#include "actor/cell_extras.hpp"
+#include "metrics/ticks.hpp"
 #include "scheduler/worker.hpp"
 #include "sync/blocking.hpp"
 #include "sync/mutex.hpp"
@@ -15,7 +20,7 @@ namespace tact::detail {
 
 RuntimeCore::RuntimeCore(const Config& config)
     : blocking_pool_(config.blocking_threads, config.blocking_queue, config.blocking_shutdown_wait),
-      scheduler_(config, &run_cell, this) {
+      scheduler_(config, run_cell_for(config), this) {
   spare_refs_ = std::make_unique<SpareRefs[]>(scheduler_.worker_count());
   scheduler_.start();
 }
@@ -104,6 +109,76 @@ void RuntimeCore::unregister_live(Cell* cell, StopReason reason) {
   --shard.live;
   bump(shard.stopped);
   if (reason == StopReason::kFailed) bump(shard.failed);
+}
+
+void RuntimeCore::count_dead_letter(std::string_view actor_class, std::string_view message_type) noexcept {
+  dead_letters_.fetch_add(1, relaxed);  // relaxed: a statistic
+  const Config& config = scheduler_.config();
+  if (!config.metrics && !config.on_dead_letter) return;
+  try {
+    if (config.metrics) scheduler_.metrics().count_dead_letter(actor_class, message_type);
+    if (config.on_dead_letter) config.on_dead_letter(actor_class, message_type);
+  } catch (...) {
+    // Out of memory, or a hook that threw: the message is counted all the same.
+  }
+}
+
+void RuntimeCore::count_refused(std::string_view actor_class) noexcept {
+  refused_.fetch_add(1, relaxed);  // relaxed: a statistic
+  if (!scheduler_.config().metrics) return;
+  try {
+    scheduler_.metrics().count_refused(actor_class);
+  } catch (...) {
+    // Out of memory: counted in stats() only.
+  }
+}
+
+void RuntimeCore::count_failure(std::string_view actor_class, const std::exception_ptr& error) noexcept {
+  const Config& config = scheduler_.config();
+  try {
+    if (config.metrics) scheduler_.metrics().count_failure(actor_class);
+    if (config.on_failure) config.on_failure(actor_class, error);
+  } catch (...) {
+    // Out of memory, or a hook that threw: the actor fails all the same.
+  }
+}
+
+metrics::Snapshot RuntimeCore::metrics() const {
+  metrics::Snapshot snapshot = scheduler_.metrics().snapshot(tick_rate());
+  if (!scheduler_.config().metrics) return snapshot;
+  // Live actors and bounded mailboxes' depths, class by class, walking the registry.
+  struct Live {
+    std::uint64_t actors = 0, depth = 0, largest = 0;
+  };
+  std::map<std::string_view, Live, std::less<>> live;
+  for (const Shard& shard : shards_) {
+    std::lock_guard<::tact::detail::Mutex> lock(const_cast<Shard&>(shard).mutex);
+    for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
+      Live& entry = live[cell->vtable->name];
+      ++entry.actors;
+      if (cell->bounded) {
+        // relaxed: a statistic. A bounded cell's extras exist from its spawn.
+        const std::uint64_t queued = extras_known(cell).bound.queued.load(relaxed);
+        entry.depth += queued;
+        if (queued > entry.largest) entry.largest = queued;
+      }
+    }
+  }
+  for (auto& [name, entry] : live) {
+    auto found = std::find_if(snapshot.classes.begin(), snapshot.classes.end(),
+                              [name = name](const metrics::ActorClassMetrics& c) { return c.name == name; });
+    if (found == snapshot.classes.end()) {
+      snapshot.classes.push_back({});
+      found = snapshot.classes.end() - 1;
+      found->name = std::string(name);
+    }
+    found->live_actors = entry.actors;
+    found->mailbox_depth = entry.depth;
+    found->mailbox_depth_max = entry.largest;
+  }
+  std::sort(snapshot.classes.begin(), snapshot.classes.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return snapshot;
 }
 
 RuntimeStats RuntimeCore::stats() const noexcept {

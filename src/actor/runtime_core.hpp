@@ -112,8 +112,13 @@ class RuntimeCore {
 
   // Counters (relaxed: statistics, read as a snapshot). Spawns and stops are
   // counted by the registry shards, under their locks.
-  void count_dead_letter() noexcept { dead_letters_.fetch_add(1, relaxed); }
-  void count_refused() noexcept { refused_.fetch_add(1, relaxed); }
+  // Rare events are also counted by class (and message type) in the metrics,
+  // which hand them to the hooks (Config::on_dead_letter, on_failure).
+  void count_dead_letter(std::string_view actor_class, std::string_view message_type) noexcept;
+  void count_refused(std::string_view actor_class) noexcept;
+  void count_failure(std::string_view actor_class, const std::exception_ptr& error) noexcept;
+  // rt.metrics(): the scheduler's counters, plus live actors and mailbox depths.
+  metrics::Snapshot metrics() const;
   void count_expired() noexcept { expired_.fetch_add(1, relaxed); }
 
  private:

@@ -189,12 +189,33 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
 }
 
 // The start of a turn: a kill stops the actor before any more mail.
-bool killed_at_turn_start(Cell* cell) noexcept {
+bool kill_pending(Cell* cell) noexcept {
   // acquire: pairs with the release CAS in cell_kill.
-  if (cell->kill_reason.load(acquire) == 0) return false;
+  return cell->kill_reason.load(acquire) != 0;
+}
+void stop_killed(Cell* cell) noexcept {
   runner_stop_for_kill(cell);
   runner_stop(cell);
-  return true;
+}
+
+// A mute, for the metrics: out of line, so the turn keeps no register for it.
+[[gnu::noinline, gnu::cold]] void count_mute(Worker& worker, const ActorVTable* vtable) noexcept {
+  stat_add(worker.metrics().class_slot(vtable)->mutes, 1);
+}
+
+// What a turn counts for the metrics (Config::metrics, Config::slow_handler).
+enum class TurnMetrics : unsigned char {
+  kOff,
+  kOn,       // tallied on the worker (metrics/thread_metrics.hpp): a compare and two adds
+  kWatched,  // and published at once, with the class it runs, for the slow-handler watchdog
+};
+
+template <TurnMetrics kMetrics>
+[[gnu::always_inline]] inline void count_turn(Worker& worker, const ActorVTable* vtable,
+                                              std::uint32_t messages) noexcept {
+  if constexpr (kMetrics != TurnMetrics::kOff) worker.metrics().count_turn(vtable, messages);
+  // The watchdog sees progress in the turns finished.
+  if constexpr (kMetrics == TurnMetrics::kWatched) worker.metrics().flush_turns();
 }
 
 }  // namespace
@@ -240,14 +261,27 @@ struct RunningCell {
 
 // The system lane (system_lane.hpp), drained when its flag is up: each
 // message handled as a user message would be. True: the turn is over (a
-// handler parked or stopped the actor).
-[[gnu::noinline]] bool drain_system_lane(Cell* cell, void* object) noexcept {
+// handler parked or stopped the actor). It counts the lane's messages for
+// the metrics (returned, not through a reference: the turn's own count stays
+// in a register).
+// run_turn looks at the flag once per turn, not per message: after the turn's
+// user mail, before the rights can go back (so a lane whose nudge was the
+// turn's last message is not left behind). A lane message's nudge queues
+// behind the mail already there, so it waits for at most one budget of user
+// messages, and the user path pays one load and branch per turn.
+struct LaneDrained {
+  bool turn_over;
+  std::uint32_t handled;
+};
+[[gnu::noinline]] LaneDrained drain_system_lane(Cell* cell, void* object) noexcept {
+  std::uint32_t handled = 0;
   // Lowered before the drain, so a push that lands after it raises it again.
   // acquire: pairs with the release fetch_or in lane_deliver (the pushes before
   // it are linked).
   cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
   SystemLane& lane = extras_known(cell).lane;  // lane_deliver made them
   while (Envelope* envelope = lane.pop()) {
+    ++handled;
     envelope->fn(envelope, cell, object,
                  cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
     if (cell->requests.any()) {
@@ -262,22 +296,11 @@ struct RunningCell {
         // the handler waits (serve_lane_while_parked), not after.
         if (!lane.empty()) extras_known(cell).suspension.poke();
       }
-      if (after_handler(cell)) return true;
+      if (after_handler(cell)) return {true, handled};
     }
   }
   lane.release();
-  return false;
-}
-
-// Looked at once per turn, not per message: after the turn's user mail, before
-// the rights can go back (so a lane whose nudge was the turn's last message is
-// not left behind). A lane message's nudge queues behind the mail already
-// there, so it waits for at most one budget of user messages, and the user
-// path pays one load and branch per turn.
-// relaxed: a look; the drain's RMW is what synchronises.
-[[gnu::always_inline]] inline bool system_lane_turn_over(Cell* cell, void* object) noexcept {
-  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) == 0) [[likely]] return false;
-  return drain_system_lane(cell, object);
+  return {false, handled};
 }
 
 // How the handler loop ended.
@@ -289,9 +312,11 @@ enum class MailEnd : unsigned char {
 
 // A turn's second job: up to `budget` messages, one handler each. `handled`
 // counts them; `retired` is the last message's shell, still the mailbox's.
-template <bool kBackpressure>
+// A turn a handler ends (kTurnOver) is counted here for the metrics.
+template <bool kBackpressure, TurnMetrics kMetrics>
 [[gnu::always_inline]] inline MailEnd handle_mail(Cell* cell, void* object, std::uint32_t budget,
-                                                  std::uint32_t& handled, MpscNode*& retired) noexcept {
+                                                  std::uint32_t& handled, MpscNode*& retired,
+                                                  [[maybe_unused]] Worker& worker) noexcept {
   if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;
   // The mailbox cursor stays in a register for the turn (Cell's layout).
   CompactMpscQueue::Reader reader(cell->mailbox);
@@ -306,7 +331,11 @@ template <bool kBackpressure>
                  cell->switched ? EnvelopeOp::kHandleSwitched : EnvelopeOp::kHandle);
     if (cell->requests.any()) {  // (yield is set only with backpressure on)
       reader.commit();
-      if (after_handler(cell)) return MailEnd::kTurnOver;
+      const ActorVTable* vtable = cell->vtable;  // read first: a stop may free the cell
+      if (after_handler(cell)) {
+        count_turn<kMetrics>(worker, vtable, handled + 1);
+        return MailEnd::kTurnOver;
+      }
       if (kBackpressure && cell->requests.yield) return MailEnd::kStopped;  // backpressure.hpp
       // Resumed at once and still running: carry on with a fresh cursor.
       ::new (&reader) CompactMpscQueue::Reader(cell->mailbox);
@@ -342,7 +371,13 @@ template <bool kBackpressure>
   }
   // Mail is left (budget used up, or a push is half done): run again later.
   if constexpr (kBackpressure) {
-    if (yield_asked && try_mute(cell)) return;  // the receiver reschedules it once caught up
+    if (yield_asked) {
+      const ActorVTable* vtable = cell->vtable;  // before: once muted, it may run elsewhere
+      if (try_mute(cell)) {  // the receiver reschedules it once caught up
+        if (worker.scheduler().config().metrics) count_mute(worker, vtable);
+        return;
+      }
+    }
     const bool behind = used_budget && !caught_up;
     if (behind) mark_overloaded(cell);  // senders will pause
     // relaxed: a hint (cell.hpp); only this runner clears it.
@@ -365,30 +400,60 @@ template <bool kBackpressure>
 // instances: with backpressure off (mute_senders = false) no sender is ever
 // known, so none is ever paused and no actor is ever overloaded, and the turn
 // carries none of that bookkeeping (docs/performance.md has its cost).
-template <bool kBackpressure>
+//
+// kMetrics (Config::metrics, Config::slow_handler): the turn and its messages
+// are counted for the actor's class on this worker (TurnMetrics above). The
+// class is read at the end, where the cell is still ours, except on the rare
+// paths that may free it. (Sampled messages time themselves:
+// actor/sampled_send.hpp.)
+template <bool kBackpressure, TurnMetrics kMetrics>
 void run_turn(Cell* cell, Worker& worker, std::uint32_t budget) {
   [[maybe_unused]] std::optional<RunningCell> running;
   if constexpr (kBackpressure) running.emplace(cell, budget);
   void* object = cell->object();
+  if constexpr (kMetrics == TurnMetrics::kWatched) worker.metrics().note_turn(cell->vtable);
   if (start_or_resume(cell, object)) return;
-  if (killed_at_turn_start(cell)) return;
+  if (kill_pending(cell)) [[unlikely]] {
+    const ActorVTable* vtable = cell->vtable;  // before: the stop frees the cell
+    stop_killed(cell);
+    // The kill's Stop, whichever way it got here (else the lane runs it): one message.
+    count_turn<kMetrics>(worker, vtable, 1);
+    return;
+  }
   MpscNode* retired = nullptr;
   std::uint32_t handled = 0;
-  const MailEnd end = handle_mail<kBackpressure>(cell, object, budget, handled, retired);
-  if (end == MailEnd::kTurnOver) return;
-  if (system_lane_turn_over(cell, object)) return;
-  place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, handled == budget, retired);
+  const MailEnd end = handle_mail<kBackpressure, kMetrics>(cell, object, budget, handled, retired, worker);
+  if (end == MailEnd::kTurnOver) return;  // (counted by handle_mail)
+  const bool used_budget = handled == budget;
+  // The system lane (system_lane_turn_over), its messages counted with the turn's.
+  // relaxed: a look; the drain's RMW is what synchronises.
+  if ((cell->sender_flags.load(relaxed) & Cell::kSystemMail) != 0) [[unlikely]] {
+    const ActorVTable* vtable = cell->vtable;  // before: the lane may stop (and free) the actor
+    const LaneDrained lane = drain_system_lane(cell, object);
+    count_turn<kMetrics>(worker, vtable, handled + lane.handled);
+    if (lane.turn_over) return;
+  } else {
+    count_turn<kMetrics>(worker, cell->vtable, handled);
+  }
+  place_after_turn<kBackpressure>(cell, worker, end == MailEnd::kDrained, used_budget, retired);
+}
+
+template <bool kBackpressure, TurnMetrics kMetrics>
+void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
+  run_turn<kBackpressure, kMetrics>(static_cast<Cell*>(task), worker, worker.scheduler().config().budget);
 }
 
 }  // namespace
 
-void run_cell(Task* task, Worker& worker, void* /*runtime_core*/) {
-  const Config& config = worker.scheduler().config();
-  if (config.mute_senders) [[likely]] {
-    run_turn<true>(static_cast<Cell*>(task), worker, config.budget);
-  } else {
-    run_turn<false>(static_cast<Cell*>(task), worker, config.budget);
+// Chosen once, so a turn pays no test of these settings.
+RunTask run_cell_for(const Config& config) noexcept {
+  const bool watched = config.metrics && config.slow_handler.count() > 0;
+  if (config.mute_senders) {
+    if (!config.metrics) return &run_cell<true, TurnMetrics::kOff>;
+    return watched ? &run_cell<true, TurnMetrics::kWatched> : &run_cell<true, TurnMetrics::kOn>;
   }
+  if (!config.metrics) return &run_cell<false, TurnMetrics::kOff>;
+  return watched ? &run_cell<false, TurnMetrics::kWatched> : &run_cell<false, TurnMetrics::kOn>;
 }
 
 }  // namespace tact::detail

@@ -411,7 +411,7 @@ struct Relay final : tact::detail::ProxyObject {
   std::string subject;  // the watched actor's subject
 };
 constexpr tact::detail::ActorVTable kRelayVTable{&Relay::destroy, nullptr, nullptr, sizeof(Relay),
-                                                 alignof(Relay), 0};
+                                                 alignof(Relay), 0, "tact::nats::Relay"};
 
 }  // namespace
 

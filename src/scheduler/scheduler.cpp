@@ -41,6 +41,7 @@ void pin_to_cpu(std::thread& thread, std::size_t index) {
 
 Scheduler::Scheduler(const Config& config, RunTask run, void* run_context)
     : config_(config),
+      metrics_(config.metrics),
       run_(run),
       run_context_(run_context),
       idle_(resolve_worker_count(config.workers)) {
@@ -62,6 +63,7 @@ void Scheduler::start() {
     threads_.push_back(start_thread([w = worker.get()] { w->run(); }));
     if (config_.pin_workers) pin_to_cpu(threads_.back(), worker->index());
   }
+  watchdog_.start();
 }
 
 void Scheduler::schedule_from_outside(Task* task) {
@@ -148,6 +150,7 @@ void Scheduler::stop() {
   }
   assert(current_worker() == nullptr && "Scheduler::stop() called from its own worker");
   stopped_ = true;
+  watchdog_.stop();
   stopping_.store(true, release);  // release: pairs with the workers' acquire in stopping()
   // Wake everyone: sleepers through a claim, and any worker between W1 and its
   // park sees stopping() in its own re-check.

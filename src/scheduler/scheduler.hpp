@@ -27,6 +27,8 @@
 #include "scheduler/injector.hpp"
 #include "scheduler/task.hpp"
 #include "scheduler/worker.hpp"
+#include "metrics/metrics_hub.hpp"
+#include "metrics/slow_handler_watchdog.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 
@@ -84,6 +86,9 @@ class Scheduler {
 
   std::size_t worker_count() const noexcept { return workers_.size(); }
   const Config& config() const noexcept { return config_; }
+  // Every thread's counters (src/metrics/): the workers' and the guests'.
+  MetricsHub& metrics() noexcept { return metrics_; }
+  const MetricsHub& metrics() const noexcept { return metrics_; }
 
   // The worker of this scheduler running on the calling thread, or nullptr.
   Worker* current_worker() const noexcept {
@@ -103,12 +108,14 @@ class Scheduler {
   bool stopping() const noexcept { return stopping_.load(acquire); }
 
   Config config_;
+  MetricsHub metrics_;  // before the workers, which join it
   RunTask run_;
   void* run_context_;
   Injector injector_;
   Idle idle_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
+  SlowHandlerWatchdog watchdog_{config_, metrics_};  // Config::slow_handler
   // release in stop(), acquire in the workers' loop: they exit after seeing it.
   Atomic<bool> stopping_{false};
   // Guests inside run_ready(): what a guest takes or schedules there is in no

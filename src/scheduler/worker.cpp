@@ -44,7 +44,9 @@ Worker::Worker(Scheduler& scheduler, std::size_t index)
       index_(index),
       rng_(0x9E3779B97F4A7C15ull * (index + 1)),
       injector_handle_(scheduler.injector_.make_handle()),
-      deque_(scheduler.config().local_queue_capacity) {}
+      deque_(scheduler.config().local_queue_capacity) {
+  scheduler_.metrics_.add_thread(&metrics_, index_, false);
+}
 
 Worker::Worker(Scheduler& scheduler, GuestTag)
     : scheduler_(scheduler),
@@ -52,7 +54,14 @@ Worker::Worker(Scheduler& scheduler, GuestTag)
       guest_(true),
       rng_(0x9E3779B97F4A7C15ull),
       injector_handle_(scheduler.injector_.make_handle()),
-      deque_(scheduler.config().local_queue_capacity) {}
+      deque_(scheduler.config().local_queue_capacity) {
+  scheduler_.metrics_.add_thread(&metrics_, 0, true);
+}
+
+Worker::~Worker() {
+  metrics_.flush();  // its thread has finished (joined, or a guest's host is done with it)
+  scheduler_.metrics_.remove_thread(&metrics_);
+}
 
 void Worker::run() {
   t_current_worker = this;
@@ -65,7 +74,12 @@ void Worker::run() {
     if (task == nullptr) {
       // release: what our tasks did is seen by quiescent()'s acquire (worker.hpp).
       is_idle_.store(true, release);
+      // Only here, off the path from one task to the next: a worker that found
+      // nothing spins (or parks) until a task comes, and is busy again with it.
+      metrics_.switch_activity(WorkerActivity::kSpinning);
+      metrics_.flush();  // out of work: what it counted becomes visible
       task = search();
+      if (task != nullptr) metrics_.switch_activity(WorkerActivity::kBusy);
     }
     if (task != nullptr) {
       // A woken worker starts as a searcher and may find its task through
@@ -86,6 +100,8 @@ void Worker::run() {
   }
   if (searching_) (void)scheduler_.idle_.transition_from_searching();  // stopping: no hand-over
   searching_ = false;
+  metrics_.switch_activity(WorkerActivity::kParked);  // stopped: no longer busy
+  metrics_.flush();
   t_current_worker = nullptr;
 }
 
@@ -112,6 +128,7 @@ std::size_t Worker::run_ready(std::size_t max_tasks) {
     ++ran;
   }
   hand_back_local_tasks();
+  metrics_.flush();  // the host thread goes back to its own work
   // release: our tasks' effects and the hand-back happen-before a quiescent()
   // that reads the count down (its acquire).
   scheduler_.guests_running_.fetch_sub(1, release);
@@ -176,7 +193,13 @@ void Worker::yield_local(Task* task) {
 Task* Worker::next_task() {
   if (--injector_countdown_ == 0) {
     injector_countdown_ = kInjectorInterval;
-    if (Task* task = scheduler_.injector_.pop(*injector_handle_)) return task;
+    // A busy worker's turns become visible here, every kInjectorInterval tasks
+    // (thread_metrics.hpp), at no cost to the turn; its takes too.
+    metrics_.flush();
+    if (Task* task = scheduler_.injector_.pop(*injector_handle_)) {
+      metrics_.count_injector_take();
+      return task;
+    }
   }
   if (lifo_slot_ != nullptr) {
     // The cap is for fairness to the deque's tasks; with none queued there is
@@ -198,6 +221,7 @@ Task* Worker::next_task() {
   if (!kept_.empty()) {
     if (kept_runs_ < kMaxKeptRuns || deque_.empty()) {
       ++kept_runs_;
+      metrics_.count_kept_take();
       return kept_.pop();
     }
     take_oldest_next_ = true;  // the deque's turn: its oldest task, as after a yield
@@ -213,7 +237,9 @@ Task* Worker::next_task() {
     }
   }
   if (Task* task = deque_.pop()) return task;
-  return scheduler_.injector_.pop(*injector_handle_);
+  Task* task = scheduler_.injector_.pop(*injector_handle_);
+  if (task != nullptr) metrics_.count_injector_take();
+  return task;
 }
 
 Task* Worker::steal_from_others() {
@@ -224,7 +250,10 @@ Task* Worker::steal_from_others() {
     const std::size_t victim = (start + i) % n;
     if (victim == index_) continue;
     StealResult<Task> stolen = scheduler_.workers_[victim]->deque_.steal_half(deque_);
-    if (stolen.status == StealStatus::kSuccess) return stolen.item;
+    if (stolen.status == StealStatus::kSuccess) {
+      metrics_.count_steal();
+      return stolen.item;
+    }
   }
   return nullptr;
 }
@@ -242,6 +271,7 @@ Task* Worker::search() {
     if (scheduler_.work_visible()) {
       announce_taking();
       found = scheduler_.injector_.pop(*injector_handle_);
+      if (found != nullptr) metrics_.count_injector_take();
       if (found == nullptr) found = steal_from_others();
       if (found == nullptr) is_idle_.store(true, release);  // release: as in run()
     }
@@ -292,6 +322,7 @@ void Worker::park() {
     announce_taking();  // run() goes on to next_task(), which takes
     return;
   }
+  metrics_.switch_activity(WorkerActivity::kParked);
   for (;;) {
     parker_.park();
     // A token may be stale (from a notifier whose claim we had cancelled): only
@@ -302,6 +333,8 @@ void Worker::park() {
       break;
     }
   }
+  // Woken for work: run() takes it next (its look counts as busy).
+  metrics_.switch_activity(WorkerActivity::kBusy);
   searching_ = true;
   announce_taking();  // run() goes on to next_task(), which takes
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "metrics/thread_metrics.hpp"
 #include "scheduler/chase_lev_deque.hpp"
 #include "scheduler/injector.hpp"
 #include "scheduler/kept_queue.hpp"
@@ -39,6 +40,7 @@ class Worker {
   Worker(Scheduler& scheduler, std::size_t index);
   struct GuestTag {};
   Worker(Scheduler& scheduler, GuestTag);
+  ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -76,6 +78,8 @@ class Worker {
 
   std::size_t index() const noexcept { return index_; }
   Scheduler& scheduler() noexcept { return scheduler_; }
+  // Owner only: what this thread counts (src/metrics/thread_metrics.hpp).
+  ThreadMetrics& metrics() noexcept { return metrics_; }
 
  private:
   friend class Scheduler;
@@ -124,6 +128,7 @@ class Worker {
   bool wake_deferred_ = false;  // guest: the host queued work without waking anyone
   std::uint64_t rng_;
   Injector::HandlePtr injector_handle_;
+  ThreadMetrics metrics_;  // owner-written; the scheduler's MetricsHub reads it
   // Shared: thieves steal from the deque; notifiers unpark the parker.
   ChaseLevDeque<Task> deque_;
   Parker parker_;

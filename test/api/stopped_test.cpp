@@ -192,7 +192,7 @@ struct TestProxy final : tact::detail::ProxyObject {
 };
 const tact::detail::ActorVTable kTestProxyVTable{
     [](void* object) noexcept { static_cast<TestProxy*>(object)->~TestProxy(); },
-    nullptr, nullptr, sizeof(TestProxy), alignof(TestProxy), 0};
+    nullptr, nullptr, sizeof(TestProxy), alignof(TestProxy), 0, "TestProxy"};
 
 TEST(Stopped, OnAProxyResolvesByItsWatchPath) {
   tact::Runtime rt(workers(1));

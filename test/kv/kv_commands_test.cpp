@@ -198,5 +198,20 @@ TEST(KvCommands, RedisCliPipeMode) {
   EXPECT_EQ(run_shell(redis_cli(server) + " dbsize"), "10000\n");
 }
 
+// INFO, as `redis-cli info` prints it: the shards' metrics from the runtime.
+TEST(KvCommands, InfoReportsTheShardsMetrics) {
+  require_redis_cli();
+  KvProcess server;
+  const std::string cli = redis_cli(server);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(run_shell(cli + " set key" + std::to_string(i) + " v"), "OK\n");
+  const std::string info = run_shell(cli + " info");
+  EXPECT_NE(info.find("# Shards"), std::string::npos) << info;
+  // One shard (the default: one per worker); each SET is one batch, one message.
+  EXPECT_NE(info.find("shards_actors:1\r\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("shards_messages:20\r\n"), std::string::npos) << info;
+  EXPECT_NE(info.find("shards_handler_p99_us:"), std::string::npos) << info;
+  EXPECT_NE(info.find("class_0:name=kv.shard,messages=20,"), std::string::npos) << info;
+}
+
 }  // namespace
 }  // namespace kv::test

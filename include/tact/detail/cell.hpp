@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <string_view>
 
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/runtime_abi.hpp"
@@ -39,6 +40,7 @@ struct ActorVTable {
   std::size_t size;
   std::size_t align;
   std::uint32_t mailbox_bound;  // the class's own bound; 0: the runtime's default
+  std::string_view name;        // for metrics and hooks (type_name.hpp)
 };
 
 // -- references -----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ struct CountedTellEnvelope final : Envelope {
     if (is_handle(op)) {
       (void)dispatch_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr, op);
     } else {
-      cell_count_dead_letter(cell);
+      count_dead_letter_of<M>(cell);
     }
     self->payload.msg.~M();
     load_count_out(*self->load);
@@ -71,7 +71,7 @@ struct CountedAskEnvelope final : Envelope {
     if (is_handle(op)) {
       publish = dispatch_message<A, M, R>(cell, object, self->payload.msg, s, op);
     } else {
-      cell_count_dead_letter(cell);
+      count_dead_letter_of<M>(cell);
       s->store_error(error_actor_stopped());
     }
     self->payload.msg.~M();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/detail/clock.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/detail/cell.hpp"
@@ -89,7 +90,7 @@ struct DeadlineAskEnvelope final : Envelope {
     if (!self->claim->claim()) {
       // The timer answered Timeout already (and counted it).
     } else if (!is_handle(op)) {
-      cell_count_dead_letter(cell);
+      count_dead_letter_of<M>(cell);
       self->claim->slot->store_error(error_actor_stopped());
       publish = true;
     } else if (::tact::detail::steady_now() >= self->deadline) {

@@ -7,6 +7,7 @@
 #include <exception>
 #include <utility>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/behaviour.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
@@ -42,6 +43,10 @@ struct Envelope : MpscNode, PoolAllocated {
   // envelope may swap fn for a cheaper one that only frees (free_shell).
   using Fn = void (*)(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept;
   Fn fn;
+  // Set only when its sender sampled it for the metrics, with fn then
+  // run_sampled (src/actor/sampled_send.hpp): left unset otherwise, so an
+  // unsampled send pays no store for it.
+  void* sample;
 
   explicit Envelope(Fn f) noexcept : fn(f) {}
 };
@@ -114,7 +119,7 @@ struct TellEnvelope final : Envelope {
     if (is_handle(op)) {
       (void)dispatch_message<A, M, ReplyType<A, M>>(cell, object, self->payload.msg, nullptr, op);
     } else {
-      cell_count_dead_letter(cell);
+      count_dead_letter_of<M>(cell);
     }
     self->payload.msg.~M();
     self->fn = &free_shell<TellEnvelope>;  // only kFree is left
@@ -141,7 +146,7 @@ struct AskEnvelope final : Envelope {
     if (is_handle(op)) {
       publish = dispatch_message<A, M, R>(cell, object, self->payload.msg, slot, op);
     } else {
-      cell_count_dead_letter(cell);
+      count_dead_letter_of<M>(cell);
       slot->store_error(error_actor_stopped());
     }
     self->payload.msg.~M();      // the message first: its destructor runs before the asker wakes

@@ -18,6 +18,7 @@
 #include <functional>
 #include <string_view>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/fwd.hpp"
 
 namespace tact {
@@ -106,8 +107,16 @@ CellBase* proxy_activate(CellBase* cell) noexcept;
 void proxy_stop(CellBase* cell, ExitReason reason, std::exception_ptr error) noexcept;
 
 // ===== counters (RuntimeStats) ================================================================
-// A user message reached a stopped actor (system messages are not counted).
-void cell_count_dead_letter(CellBase* cell) noexcept;
+// A user message (of the type named) reached a stopped actor (system messages
+// are not counted); the dead-letter hook (Config::on_dead_letter) sees it.
+void cell_count_dead_letter(CellBase* cell, std::string_view message_type) noexcept;
+// The same for a message of type M, as one small call: out of line (and
+// cold), so a send or envelope that inlines its dead-letter path carries no
+// more code for the type's name, and still inlines where it did.
+template <class M>
+[[gnu::cold, gnu::noinline]] void count_dead_letter_of(CellBase* cell) noexcept {
+  cell_count_dead_letter(cell, type_name<M>());
+}
 // A user message refused by a full mailbox.
 void cell_count_refused(CellBase* cell) noexcept;
 // An ask answered tact::Timeout, counted by whoever answers, before the answer is

@@ -8,6 +8,7 @@
 #include "tact/actor_ref.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
+#include "tact/detail/type_name.hpp"
 
 namespace tact::detail {
 
@@ -54,6 +55,7 @@ struct ActorClass {
       sizeof(A),
       alignof(A),
       class_mailbox_bound<A>(),
+      actor_class_name<A>(),
   };
 };
 

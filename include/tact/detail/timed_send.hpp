@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tact/detail/type_name.hpp"
 #include "tact/detail/cell.hpp"
 #include "tact/detail/dispatch.hpp"
 #include "tact/detail/envelope.hpp"
@@ -66,7 +67,7 @@ struct TimedSend {
     try {
       envelope = make();
     } catch (...) {
-      cell_count_dead_letter(cell);  // the message could not be built: lost, but counted
+      count_dead_letter_of<std::remove_cvref_t<M>>(cell);  // the message could not be built: lost, but counted
       return true;
     }
     return cell_deliver(cell, envelope);

@@ -243,7 +243,8 @@ struct RemoteClass<A, messages<Ms...>> {
 
   static void destroy(void* object) noexcept { static_cast<ProxyState*>(object)->~ProxyState(); }
   static constexpr tact::detail::ActorVTable kProxyVTable{
-      &destroy, nullptr, nullptr, sizeof(ProxyState), alignof(ProxyState), 0};
+      &destroy, nullptr, nullptr, sizeof(ProxyState), alignof(ProxyState), 0,
+      tact::detail::type_name<A>()};
 
   static ActorRef<A> make_proxy(NodeImpl* node, std::string subject) {
     CellBase* cell = tact::detail::cell_allocate(node_runtime(node), &kProxyVTable);

@@ -1,0 +1,63 @@
+#include "actor/sampled_send.hpp"
+
+#include <cstdint>
+#include <new>
+
+#include "actor/cell.hpp"
+#include "actor/runtime_core.hpp"
+#include "metrics/sampling.hpp"
+#include "scheduler/worker.hpp"
+
+namespace tact::detail {
+namespace {
+
+// What a sampled envelope's own function was, and when it was sent.
+struct SampleRecord : PoolAllocated {
+  Envelope::Fn fn;
+  std::uint64_t sent_at;
+};
+
+}  // namespace
+
+std::uint32_t sample_send(Cell* cell, Envelope* envelope) noexcept {
+  // Config is immutable once the runtime runs. A thread sending into a
+  // runtime without metrics comes back here only after 2^32 sends.
+  if (!cell->runtime()->scheduler().config().metrics) return ~std::uint32_t{0};
+  if (envelope->fn == &run_sampled) return kSamplePeriod;  // delivered again before it ran: sampled already
+  SampleRecord* record;
+  try {
+    record = new SampleRecord;
+  } catch (const std::bad_alloc&) {
+    return kSamplePeriod;  // no memory: this one goes untimed
+  }
+  record->fn = envelope->fn;
+  record->sent_at = read_ticks();
+  envelope->sample = record;
+  envelope->fn = &run_sampled;
+  return kSamplePeriod;
+}
+
+void run_sampled(Envelope* self, CellBase* cell, void* object, EnvelopeOp op) noexcept {
+  // The runner owns the envelope (and so the record: the push's release, the
+  // pop's acquire): the original function goes back before anything runs it.
+  auto* record = static_cast<SampleRecord*>(self->sample);
+  const Envelope::Fn fn = record->fn;
+  const std::uint64_t sent_at = record->sent_at;
+  delete record;
+  self->fn = fn;
+  Worker* worker = current_worker_any();
+  if (!is_handle(op) || worker == nullptr) {  // rejected or freed unhandled: nothing to time
+    fn(self, cell, object, op);
+    return;
+  }
+  // Looked up before the handler, which may stop (and free) the actor.
+  ClassMetrics* stats = worker->metrics().class_slot(Cell::from(cell)->vtable);
+  const std::uint64_t start = read_ticks();
+  // Another core's TSC may be a few ticks ahead: a negative wait is 0.
+  stats->mailbox_wait.record(start > sent_at ? start - sent_at : 0);
+  fn(self, cell, object, op);
+  const std::uint64_t end = read_ticks();
+  stats->handler_time.record(end > start ? end - start : 0);
+}
+
+}  // namespace tact::detail

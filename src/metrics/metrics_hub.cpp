@@ -1,0 +1,174 @@
+#include "metrics/metrics_hub.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "metrics/sampling.hpp"
+
+namespace tact::detail {
+namespace {
+
+void add_buckets(std::vector<std::uint64_t>& into, const LogLinearHistogram& histogram) {
+  into.resize(kHistogramBuckets);
+  for (std::size_t i = 0; i < kHistogramBuckets; ++i) into[i] += stat_read(histogram.buckets[i]);
+}
+
+metrics::Histogram to_histogram(const std::vector<std::uint64_t>& buckets, std::uint64_t sum_ticks,
+                                double ticks_per_ns) {
+  metrics::Histogram out;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (buckets[i] == 0) continue;
+    const double upper_ticks = i + 1 < kHistogramBuckets
+                                   ? static_cast<double>(histogram_bucket_low(i + 1))
+                                   : static_cast<double>(histogram_bucket_low(i)) * 2;
+    out.buckets.push_back({static_cast<double>(histogram_bucket_low(i)) / ticks_per_ns,
+                           upper_ticks / ticks_per_ns, buckets[i]});
+    out.count += buckets[i];
+  }
+  out.sum_ns = static_cast<double>(sum_ticks) / ticks_per_ns;
+  return out;
+}
+
+void add_worker(metrics::WorkerMetrics& into, const metrics::WorkerMetrics& more) {
+  into.busy_ns += more.busy_ns;
+  into.spinning_ns += more.spinning_ns;
+  into.parked_ns += more.parked_ns;
+  into.turns += more.turns;
+  into.steals += more.steals;
+  into.injector_takes += more.injector_takes;
+  into.kept_takes += more.kept_takes;
+}
+
+}  // namespace
+
+void MetricsHub::add_thread(const ThreadMetrics* thread, std::size_t index, bool guest) {
+  std::lock_guard<Mutex> lock(mutex_);
+  threads_.push_back({thread, index, guest});
+}
+
+void MetricsHub::remove_thread(const ThreadMetrics* thread) {
+  std::lock_guard<Mutex> lock(mutex_);
+  auto entry = std::find_if(threads_.begin(), threads_.end(),
+                            [thread](const ThreadEntry& e) { return e.thread == thread; });
+  if (entry == threads_.end()) return;
+  std::uint64_t turns = 0;
+  thread->for_each_class([this, &turns](const ClassMetrics& c) { turns += add_class(gone_classes_, c); });
+  if (entry->guest) add_worker(gone_guests_, worker_of(*thread, 0, true, tick_rate(), turns));
+  threads_.erase(entry);
+}
+
+std::uint64_t MetricsHub::add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c) {
+  auto found = sums.find(c.name);
+  if (found == sums.end()) found = sums.emplace(std::string(c.name), ClassSum{}).first;
+  ClassSum& sum = found->second;
+  sum.messages += stat_read(c.messages);
+  const std::uint64_t turns = stat_read(c.turns);
+  sum.turns += turns;
+  sum.mutes += stat_read(c.mutes);
+  add_buckets(sum.wait, c.mailbox_wait);
+  add_buckets(sum.handler, c.handler_time);
+  sum.wait_sum += stat_read(c.mailbox_wait.sum);
+  sum.handler_sum += stat_read(c.handler_time.sum);
+  return turns;
+}
+
+metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
+                                             double ticks_per_ns, std::uint64_t turns) {
+  metrics::WorkerMetrics w;
+  w.index = index;
+  w.guest = guest;
+  if (!guest) {  // a guest's host thread does its own work between run_ready() calls: not split
+    w.busy_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kBusy)) / ticks_per_ns;
+    w.spinning_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kSpinning)) / ticks_per_ns;
+    w.parked_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kParked)) / ticks_per_ns;
+  }
+  w.turns = turns;
+  w.steals = stat_read(thread.steals);
+  w.injector_takes = stat_read(thread.injector_takes);
+  w.kept_takes = stat_read(thread.kept_takes);
+  return w;
+}
+
+void MetricsHub::count_dead_letter(std::string_view target_class, std::string_view message_type) {
+  std::lock_guard<Mutex> lock(mutex_);
+  ++dead_letters_[{std::string(target_class), std::string(message_type)}];
+  auto found = rare_.find(target_class);
+  if (found == rare_.end()) found = rare_.emplace(std::string(target_class), Rare{}).first;
+  ++found->second.dead_letters;
+}
+
+namespace {
+template <class Map>
+typename Map::mapped_type& entry_of(Map& map, std::string_view key) {
+  auto found = map.find(key);
+  if (found == map.end()) found = map.emplace(std::string(key), typename Map::mapped_type{}).first;
+  return found->second;
+}
+}  // namespace
+
+void MetricsHub::count_refused(std::string_view actor_class) {
+  std::lock_guard<Mutex> lock(mutex_);
+  ++entry_of(rare_, actor_class).refused;
+}
+void MetricsHub::count_failure(std::string_view actor_class) {
+  std::lock_guard<Mutex> lock(mutex_);
+  ++entry_of(rare_, actor_class).failures;
+}
+void MetricsHub::count_restart(std::string_view actor_class) {
+  std::lock_guard<Mutex> lock(mutex_);
+  ++entry_of(rare_, actor_class).restarts;
+}
+void MetricsHub::count_slow_handler() {
+  std::lock_guard<Mutex> lock(mutex_);
+  ++slow_handlers_;
+}
+
+metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
+  metrics::Snapshot out;
+  if (!enabled_) return out;
+  out.sample_period = kSamplePeriod;
+  std::lock_guard<Mutex> lock(mutex_);
+  std::map<std::string, ClassSum, std::less<>> sums = gone_classes_;
+  metrics::WorkerMetrics guests = gone_guests_;
+  bool any_guest = guests.turns > 0 || guests.injector_takes > 0;
+  for (const ThreadEntry& entry : threads_) {
+    std::uint64_t turns = 0;
+    entry.thread->for_each_class([&sums, &turns](const ClassMetrics& c) { turns += add_class(sums, c); });
+    metrics::WorkerMetrics w = worker_of(*entry.thread, entry.index, entry.guest, ticks_per_ns, turns);
+    if (entry.guest) {
+      add_worker(guests, w);
+      any_guest = true;
+    } else {
+      out.workers.push_back(w);
+    }
+  }
+  std::sort(out.workers.begin(), out.workers.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  if (any_guest) {
+    guests.guest = true;
+    guests.index = out.workers.size();
+    out.workers.push_back(guests);
+  }
+  for (const auto& [name, rare] : rare_) (void)sums[name];  // classes known only by a rare event
+  for (auto& [name, sum] : sums) {
+    metrics::ActorClassMetrics c;
+    c.name = name;
+    c.messages = sum.messages;
+    c.turns = sum.turns;
+    c.mutes = sum.mutes;
+    c.handler_ns = to_histogram(sum.handler, sum.handler_sum, ticks_per_ns);
+    c.mailbox_wait_ns = to_histogram(sum.wait, sum.wait_sum, ticks_per_ns);
+    if (auto rare = rare_.find(name); rare != rare_.end()) {
+      c.dead_letters = rare->second.dead_letters;
+      c.refused = rare->second.refused;
+      c.failures = rare->second.failures;
+      c.restarts = rare->second.restarts;
+    }
+    out.classes.push_back(std::move(c));
+  }
+  for (const auto& [key, count] : dead_letters_) out.dead_letters.push_back({key.first, key.second, count});
+  out.slow_handlers = slow_handlers_;
+  return out;
+}
+
+}  // namespace tact::detail
