@@ -33,34 +33,15 @@
 #include <tact/tact.hpp>
 
 #include "account.hpp"
+#include "history_line.hpp"
 #include "teller.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::int64_t monotonic_ns() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
-
-// Ids and account names are the client's own ([a-z0-9/-]), and errors are
-// library text: escape what JSON needs.
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using bank::json_string;
+using bank::monotonic_ns;
 
 class History {
  public:

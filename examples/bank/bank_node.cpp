@@ -29,33 +29,13 @@
 #include <tact/tact.hpp>
 
 #include "account.hpp"
+#include "history_line.hpp"
 #include "teller.hpp"
 
 namespace {
 
-std::int64_t monotonic_ns() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
-
-// Account names and op ids are the client's: escape what JSON needs.
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using bank::json_string;
+using bank::monotonic_ns;
 
 // One write(2) per line on an O_APPEND file: in the kernel before the answer
 // leaves, so a SIGKILL right after loses no line.
