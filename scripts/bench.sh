@@ -26,6 +26,9 @@
 #                  results/workloads-<framework>-<round>.txt; the comparison (median
 #                  (min-max) per framework, tact's advantage over each) in
 #                  results/workloads.md, and as a chart in results/workloads.svg
+#   stage_metrics  what metrics cost: tact-workloads with --metrics off and on, run
+#                  alternately (scripts/workloads_ab.py), ROUNDS rounds; the table
+#                  (median (min-max) each, on/off) in results/metrics.md
 #   stage_nats     when tact::nats was built: tact-nats-bench (remote ask latency and
 #                  tell throughput, two processes on loopback, beside raw nats.c and,
 #                  when caf-remote-bench built, CAF 0.17's remote actors), ROUNDS
@@ -293,6 +296,20 @@ stage_durable() {
   fi
 }
 
+# Metrics on beside off, the same binary, interleaved (docs/metrics.md, "The cost").
+stage_metrics() {
+  local exe="$BUILD_DIR/bench/workloads/tact-workloads"
+  [[ -x "$exe" ]] || return 0
+  mkdir -p "$RESULTS"
+  note "metrics off (before) vs on (after): tact-workloads all, $WORKLOAD_ROUNDS interleaved rounds"
+  if python3 "$ROOT/scripts/workloads_ab.py" "$exe --metrics off --scale $WORKLOAD_SCALE" \
+      "$exe --metrics on --scale $WORKLOAD_SCALE" "$WORKLOAD_ROUNDS" >"$RESULTS/metrics.md" 2>&1; then
+    cat "$RESULTS/metrics.md"
+  else
+    FAILED+=("metrics on/off=scripts/workloads_ab.py failed (results/metrics.md)")
+  fi
+}
+
 # The remote table, right after the local workloads' (printed by stage_workloads).
 print_nats() {
   [[ -s "$RESULTS/nats.md" ]] || return 0
@@ -307,6 +324,7 @@ main() {
   stage_micro
   stage_report
   stage_workloads
+  stage_metrics
   stage_nats
   print_nats
   stage_durable
