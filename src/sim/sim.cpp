@@ -705,48 +705,67 @@ void sim_point(const void* /*where*/, unsigned kind) noexcept {
 }
 }  // namespace tact::detail
 
+namespace tact::sim {
+namespace {
+// The weak-memory hooks' one shape: under the lock, fn(model, calling thread, run)
+// when the calling thread runs in a weak-memory simulation. False: it does not,
+// and nothing ran.
+template <class Fn>
+bool with_weak_memory(Fn&& fn) noexcept {
+  std::lock_guard<std::mutex> lk(g_lock);
+  if (g_state == nullptr || !g_state->weak || t_index < 0) return false;
+  fn(*g_state->weak, t_index, *g_state);
+  return true;
+}
+}  // namespace
+
+void weak_release(const void* where) noexcept {
+  if (!g_weak.load(std::memory_order_relaxed)) return;
+  (void)with_weak_memory([&](WeakMemory& m, int self, State&) { m.release(self, where); });
+}
+
+void weak_acquire(const void* where) noexcept {
+  if (!g_weak.load(std::memory_order_relaxed)) return;
+  (void)with_weak_memory([&](WeakMemory& m, int self, State&) { m.acquire(self, where); });
+}
+}  // namespace tact::sim
+
 namespace tact::detail {
 std::chrono::steady_clock::time_point sim_now() noexcept { return sim::now(); }
 
-// The weak-memory hooks of the atomics seam: under the lock, by the running thread.
+// The weak-memory hooks of the atomics seam.
 bool sim_weak_memory() noexcept {
   return sim::g_weak.load(std::memory_order_relaxed) && sim::t_index >= 0;
 }
 
 std::uint64_t sim_weak_load(const void* where, std::uint64_t newest, std::memory_order o,
                             bool must_read_newest) noexcept {
-  std::lock_guard<std::mutex> lk(sim::g_lock);
-  sim::State* s = sim::g_state;
-  if (s == nullptr || !s->weak || sim::t_index < 0) return newest;
-  const std::uint64_t random = must_read_newest ? 0 : s->rng.next();
-  const std::uint64_t value = s->weak->load(sim::t_index, where, newest, o, random);
-  sim::fnv(s->hash, value == newest ? 0 : 1);  // the trace tells a stale load apart
+  std::uint64_t value = newest;
+  (void)sim::with_weak_memory([&](sim::WeakMemory& m, int self, sim::State& s) {
+    const std::uint64_t random = must_read_newest ? 0 : s.rng.next();
+    value = m.load(self, where, newest, o, random);
+    sim::fnv(s.hash, value == newest ? 0 : 1);  // the trace tells a stale load apart
+  });
   return value;
 }
 
 void sim_weak_store(const void* where, std::uint64_t previous, std::uint64_t value,
                     std::memory_order o) noexcept {
-  std::lock_guard<std::mutex> lk(sim::g_lock);
-  sim::State* s = sim::g_state;
-  if (s == nullptr || !s->weak || sim::t_index < 0) return;
-  s->weak->store(sim::t_index, where, previous, value, o);
+  (void)sim::with_weak_memory(
+      [&](sim::WeakMemory& m, int self, sim::State&) { m.store(self, where, previous, value, o); });
 }
 
 void sim_weak_rmw(const void* where, std::uint64_t previous, std::uint64_t value,
                   std::memory_order o) noexcept {
-  std::lock_guard<std::mutex> lk(sim::g_lock);
-  sim::State* s = sim::g_state;
-  if (s == nullptr || !s->weak || sim::t_index < 0) return;
-  s->weak->rmw(sim::t_index, where, previous, value, o);
+  (void)sim::with_weak_memory(
+      [&](sim::WeakMemory& m, int self, sim::State&) { m.rmw(self, where, previous, value, o); });
 }
 
 void sim_weak_fence(std::memory_order o) noexcept {
-  std::lock_guard<std::mutex> lk(sim::g_lock);
-  sim::State* s = sim::g_state;
-  if (s == nullptr || !s->weak || sim::t_index < 0) return;
-  s->weak->fence(sim::t_index, o);
+  (void)sim::with_weak_memory([&](sim::WeakMemory& m, int self, sim::State&) { m.fence(self, o); });
 }
 
+// Any thread constructs atomics (a registered one or not): no calling thread needed.
 void sim_weak_forget(const void* where) noexcept {
   if (!sim::g_weak.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> lk(sim::g_lock);
@@ -754,17 +773,3 @@ void sim_weak_forget(const void* where) noexcept {
   if (s != nullptr && s->weak) s->weak->forget(where);
 }
 }  // namespace tact::detail
-
-namespace tact::sim {
-void weak_release(const void* where) noexcept {
-  if (!detail::sim_weak_memory()) return;
-  std::lock_guard<std::mutex> lk(g_lock);
-  if (g_state != nullptr && g_state->weak) g_state->weak->release(t_index, where);
-}
-
-void weak_acquire(const void* where) noexcept {
-  if (!detail::sim_weak_memory()) return;
-  std::lock_guard<std::mutex> lk(g_lock);
-  if (g_state != nullptr && g_state->weak) g_state->weak->acquire(t_index, where);
-}
-}  // namespace tact::sim
