@@ -53,7 +53,7 @@ void MetricsHub::remove_thread(const ThreadMetrics* thread) {
   if (entry == threads_.end()) return;
   std::uint64_t turns = 0;
   thread->for_each_class([this, &turns](const ClassMetrics& c) { turns += add_class(gone_classes_, c); });
-  if (entry->guest) add_worker(gone_guests_, worker_of(*thread, 0, true, tick_rate(), turns));
+  if (entry->guest) add_worker(gone_guests_, worker_of(*thread, 0, true, turns));
   threads_.erase(entry);
 }
 
@@ -73,14 +73,15 @@ std::uint64_t MetricsHub::add_class(std::map<std::string, ClassSum, std::less<>>
 }
 
 metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
-                                             double ticks_per_ns, std::uint64_t turns) {
+                                             std::uint64_t turns) {
   metrics::WorkerMetrics w;
   w.index = index;
   w.guest = guest;
   if (!guest) {  // a guest's host thread does its own work between run_ready() calls: not split
-    w.busy_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kBusy)) / ticks_per_ns;
-    w.spinning_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kSpinning)) / ticks_per_ns;
-    w.parked_ns = static_cast<double>(thread.activity_ticks(WorkerActivity::kParked)) / ticks_per_ns;
+    const ThreadMetrics::TimeSplit split = thread.time_split();
+    w.busy_ns = split.busy_ns;
+    w.spinning_ns = split.spinning_ns;
+    w.parked_ns = split.parked_ns;
   }
   w.turns = turns;
   w.steals = stat_read(thread.steals);
@@ -134,7 +135,7 @@ metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
   for (const ThreadEntry& entry : threads_) {
     std::uint64_t turns = 0;
     entry.thread->for_each_class([&sums, &turns](const ClassMetrics& c) { turns += add_class(sums, c); });
-    metrics::WorkerMetrics w = worker_of(*entry.thread, entry.index, entry.guest, ticks_per_ns, turns);
+    metrics::WorkerMetrics w = worker_of(*entry.thread, entry.index, entry.guest, turns);
     if (entry.guest) {
       add_worker(guests, w);
       any_guest = true;

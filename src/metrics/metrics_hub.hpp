@@ -74,7 +74,7 @@ class MetricsHub {
   // very values its classes show (a flush may land between two reads).
   static std::uint64_t add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c);
   static metrics::WorkerMetrics worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
-                                          double ticks_per_ns, std::uint64_t turns);
+                                          std::uint64_t turns);
 
   const bool enabled_;
   mutable Mutex mutex_;

@@ -22,6 +22,7 @@
 #include "metrics/histogram.hpp"
 #include "metrics/ticks.hpp"
 #include "sync/mutex.hpp"
+#include "sync/spin.hpp"
 #include "tact/detail/cell.hpp"
 
 namespace tact::detail {
@@ -83,14 +84,19 @@ class ThreadMetrics {
     takes_ = {};
   }
 
-  // Owner only: the worker starts doing `activity` now.
-  void switch_activity(WorkerActivity activity) noexcept {
-    const std::uint64_t now = read_ticks();
-    const auto current = static_cast<std::size_t>(stat_read(activity_));
-    stat_add(activity_ticks_[current], now - stat_read(activity_since_));
-    activity_since_.store(now, std::memory_order_relaxed);  // relaxed: statistics
-    activity_.store(static_cast<std::uint64_t>(activity), std::memory_order_relaxed);
+  // Owner only: what the worker does now, for the slow-handler watchdog. A
+  // plain store, no clock read: the times come from the spins and the parks.
+  void set_activity(WorkerActivity activity) noexcept {
+    activity_.store(static_cast<std::uint64_t>(activity), std::memory_order_relaxed);  // relaxed: a hint
   }
+  // Owner only: a search for work spun this long (spin_for's own clock reads;
+  // the looks after its last read at the per-look cost its first batches
+  // measured), then found a task or went on to park.
+  void count_spin(const SpinTiming& timing) noexcept;
+  // Owner only: around the sleep (a futex wait: the clock reads cost nothing
+  // beside it).
+  void begin_park() noexcept;
+  void end_park() noexcept;
 
   // Owner only, at a turn's start: the class of the actor it runs, for the
   // slow-handler watchdog. relaxed: a hint read by another thread; the
@@ -106,8 +112,12 @@ class ThreadMetrics {
   StatCounter injector_takes{0};  // tasks taken from the global injector
   StatCounter kept_takes{0};      // tasks taken from the kept queue (backpressure)
 
-  // Any thread: the ticks spent in `activity` so far, the current stretch included.
-  std::uint64_t activity_ticks(WorkerActivity activity) const noexcept;
+  // Any thread: where the thread's time went since it started, in
+  // nanoseconds; busy is the rest (docs/metrics.md has the error).
+  struct TimeSplit {
+    double busy_ns, spinning_ns, parked_ns;
+  };
+  TimeSplit time_split() const noexcept;
   // Any thread, under no lock of ours but the hub's: calls fn(const ClassMetrics&).
   template <class Fn>
   void for_each_class(Fn&& fn) const {
@@ -144,8 +154,12 @@ class ThreadMetrics {
   std::vector<std::unique_ptr<ClassMetrics>> classes_;
   std::atomic<const ActorVTable*> running_{nullptr};
   StatCounter activity_{static_cast<std::uint64_t>(WorkerActivity::kBusy)};
-  StatCounter activity_since_{read_ticks()};
-  StatCounter activity_ticks_[3]{};
+  // Nanoseconds of the steady clock (owner-written, relaxed; any thread reads).
+  const std::int64_t started_ns_ = steady_now().time_since_epoch().count();
+  StatCounter spinning_ns_{0};
+  StatCounter parked_ns_{0};
+  StatCounter parked_since_ns_{0};  // while parked
+  double ns_per_look_ = 0;  // owner-only: a spin's per-look cost, averaged over first batches
 };
 
 }  // namespace tact::detail

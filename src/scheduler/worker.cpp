@@ -42,6 +42,7 @@ void Worker::wake_deferred_before_blocking(void* guest) noexcept {
 Worker::Worker(Scheduler& scheduler, std::size_t index)
     : scheduler_(scheduler),
       index_(index),
+      metrics_on_(scheduler.config().metrics),
       rng_(0x9E3779B97F4A7C15ull * (index + 1)),
       injector_handle_(scheduler.injector_.make_handle()),
       deque_(scheduler.config().local_queue_capacity) {
@@ -52,6 +53,7 @@ Worker::Worker(Scheduler& scheduler, GuestTag)
     : scheduler_(scheduler),
       index_(static_cast<std::size_t>(-1)),
       guest_(true),
+      metrics_on_(scheduler.config().metrics),
       rng_(0x9E3779B97F4A7C15ull),
       injector_handle_(scheduler.injector_.make_handle()),
       deque_(scheduler.config().local_queue_capacity) {
@@ -76,10 +78,13 @@ void Worker::run() {
       is_idle_.store(true, release);
       // Only here, off the path from one task to the next: a worker that found
       // nothing spins (or parks) until a task comes, and is busy again with it.
-      metrics_.switch_activity(WorkerActivity::kSpinning);
-      metrics_.flush();  // out of work: what it counted becomes visible
+      // No clock read on either side: the search times its spin itself.
+      if (metrics_on_) {
+        metrics_.set_activity(WorkerActivity::kSpinning);
+        metrics_.flush();  // out of work: what it counted becomes visible
+      }
       task = search();
-      if (task != nullptr) metrics_.switch_activity(WorkerActivity::kBusy);
+      if (task != nullptr && metrics_on_) metrics_.set_activity(WorkerActivity::kBusy);
     }
     if (task != nullptr) {
       // A woken worker starts as a searcher and may find its task through
@@ -100,8 +105,10 @@ void Worker::run() {
   }
   if (searching_) (void)scheduler_.idle_.transition_from_searching();  // stopping: no hand-over
   searching_ = false;
-  metrics_.switch_activity(WorkerActivity::kParked);  // stopped: no longer busy
-  metrics_.flush();
+  if (metrics_on_) {
+    metrics_.begin_park();  // stopped: no longer busy
+    metrics_.flush();
+  }
   t_current_worker = nullptr;
 }
 
@@ -280,7 +287,10 @@ Task* Worker::search() {
   if (config.busy_poll) {
     while (!look()) cpu_relax();
   } else {
-    spin_for(config.spin_before_park, std::chrono::steady_clock::time_point::max(), look);
+    SpinTiming timing;
+    spin_for(config.spin_before_park, std::chrono::steady_clock::time_point::max(), look,
+             metrics_on_ ? &timing : nullptr);
+    if (metrics_on_) metrics_.count_spin(timing);
   }
   return found;  // run() ends the search (end_search) before running it
 }
@@ -322,7 +332,7 @@ void Worker::park() {
     announce_taking();  // run() goes on to next_task(), which takes
     return;
   }
-  metrics_.switch_activity(WorkerActivity::kParked);
+  if (metrics_on_) metrics_.begin_park();
   for (;;) {
     parker_.park();
     // A token may be stale (from a notifier whose claim we had cancelled): only
@@ -334,7 +344,7 @@ void Worker::park() {
     }
   }
   // Woken for work: run() takes it next (its look counts as busy).
-  metrics_.switch_activity(WorkerActivity::kBusy);
+  if (metrics_on_) metrics_.end_park();
   searching_ = true;
   announce_taking();  // run() goes on to next_task(), which takes
 }

@@ -125,6 +125,7 @@ class Worker {
   bool take_oldest_next_ = false;
   bool searching_ = false;
   const bool guest_ = false;
+  const bool metrics_on_;  // Config::metrics: else the loop keeps no time split
   bool wake_deferred_ = false;  // guest: the host queued work without waking anyone
   std::uint64_t rng_;
   Injector::HandlePtr injector_handle_;

@@ -216,13 +216,17 @@ TEST(Metrics, WorkerTimeIsSplitBetweenBusySpinningAndParked) {
   counter.ask(Nap{20ms}).get();
   std::this_thread::sleep_for(100ms);  // idle: the workers park
   const auto s = rt.metrics();
-  double busy = 0, parked = 0;
+  double busy = 0, parked = 0, spinning = 0;
   for (const auto& w : s.workers) {
     busy += w.busy_ns;
     parked += w.parked_ns;
+    spinning += w.spinning_ns;
     EXPECT_GE(w.spinning_ns, 0);
   }
   EXPECT_GE(busy, 20e6);      // the 20 ms nap ran on one of them
+  // Each worker spun (Config::spin_before_park, 50 us) before each of its parks;
+  // the spin's first clock read comes after its first look, so allow a little less.
+  EXPECT_GE(spinning, 2 * 40e3);
   EXPECT_GE(parked, 100e6);   // both slept through most of the 100 ms
   EXPECT_LT(busy + parked, 2 * 60e9);
 }
