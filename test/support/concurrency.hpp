@@ -65,30 +65,6 @@ class Thread {
   std::thread thread_;
 };
 
-// std::barrier<> without a completion step: `count` threads meet, reusable.
-class Barrier {
- public:
-  explicit Barrier(std::ptrdiff_t count) : count_(count), waiting_(count) {}
-  void arrive_and_wait() {
-    std::unique_lock<Mutex> lock(mutex_);
-    const std::size_t phase = phase_;
-    if (--waiting_ == 0) {
-      waiting_ = count_;
-      ++phase_;
-      cv_.notify_all();
-      return;
-    }
-    while (phase_ == phase) cv_.wait(lock);
-  }
-
- private:
-  Mutex mutex_;
-  detail::CondVar cv_;
-  const std::ptrdiff_t count_;
-  std::ptrdiff_t waiting_;
-  std::size_t phase_ = 0;
-};
-
 #if defined(TACT_SIM)
 // std::barrier<Completion>: `count` threads meet; the last to arrive runs
 // `completion` before any of them goes on; a thread may leave for good
