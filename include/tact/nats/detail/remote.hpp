@@ -182,6 +182,8 @@ void send_ask_with(const ProxyState& proxy, tact::detail::ReplySlot<R>* slot, co
                    std::chrono::steady_clock::time_point deadline) noexcept {
   try {
     CurrentNode current(proxy.node.get());
+    // The answer comes from another process: a get() parks at once.
+    slot->park_without_spinning();
     msgpack::sbuffer& buffer = scratch();
     Codec<M>::encode(buffer, msg);
     node_ask(proxy.node.get(), proxy.subject, wire_name<M>(), buffer.data(), buffer.size(), deadline,
