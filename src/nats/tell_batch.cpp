@@ -1,5 +1,6 @@
 #include "nats/tell_batch.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tact::nats::detail {
@@ -84,6 +85,10 @@ std::size_t batch_entry_size(std::size_t type_size, std::size_t data_size) noexc
 void append_batch_entry(std::string& batch, std::string_view type, std::string_view data) {
   const Header type_header = str_header(type.size());
   const Header data_header = bin_header(data.size());
+  // The one allocation first (doubling): the appends below cannot throw, so
+  // the batch never holds half an entry.
+  const std::size_t needed = batch.size() + batch_entry_size(type.size(), data.size());
+  if (batch.capacity() < needed) batch.reserve(std::max(needed, 2 * batch.capacity()));
   batch.append(type_header.bytes, type_header.size);
   batch.append(type);
   batch.append(data_header.bytes, data_header.size);

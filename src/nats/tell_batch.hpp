@@ -18,8 +18,8 @@ inline constexpr std::string_view kBatchType = "_batch";
 
 // The bytes one entry takes.
 std::size_t batch_entry_size(std::size_t type_size, std::size_t data_size) noexcept;
-// Appends one entry (throws std::bad_alloc only). Sizes past 2^32-1 are not
-// batched (the caller publishes such a message alone).
+// Appends one entry, whole or not at all (throws std::bad_alloc only). Sizes
+// past 2^32-1 are not batched (the caller publishes such a message alone).
 void append_batch_entry(std::string& batch, std::string_view type, std::string_view data);
 
 struct BatchEntry {
