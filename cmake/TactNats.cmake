@@ -17,7 +17,7 @@ if(TACT_BUILD_NATS)
       "apt-get install libnats-dev libmsgpack-cxx-dev")
   endif()
   message(STATUS "tact: building tact::nats (${TACT_NATS_LIBRARY})")
-  add_library(tact_nats STATIC src/nats/node.cpp src/nats/wire.cpp
+  add_library(tact_nats STATIC src/nats/node.cpp src/nats/outbox.cpp src/nats/tell_batch.cpp src/nats/wire.cpp
     src/durable/jetstream.cpp src/durable/event_log.cpp src/durable/lease.cpp
     src/durable/journal.cpp src/durable/host.cpp src/durable/routing.cpp
     src/durable/work_queue.cpp)

@@ -1,7 +1,8 @@
 // tact-nats-bench: tact::nats beside raw nats.c (and CAF 0.17's remote actors,
 // when caf-remote-bench was built), two processes on loopback: this one asks or
 // tells, a child process of its own answers or counts; one nats-server of its own
-// on a free port. Rounds interleaved; each round starts fresh children.
+// on a free port. Rounds interleaved; each round starts fresh children; within a
+// round the ask figures alternate in blocks of 250 asks (asks_interleaved).
 //   ask   latency of one request/reply at a time, 64-byte payload echoed back:
 //         raw  natsConnection_Request (direct flush) to an async subscription
 //              that answers with natsConnection_Publish on a send-asap connection
@@ -39,6 +40,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -231,36 +233,6 @@ void on_async_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* clos
   wait->cv.notify_one();
 }
 
-void raw_async_ask(const std::string& url, int n, const std::string& payload) {
-  natsConnection* requester = connect(url, true);
-  natsSubscription* inbox = nullptr;
-  AsyncWait wait;
-  wait_for_responder(requester, "raw.echo");
-  check(natsConnection_Subscribe(&inbox, requester, "raw.inbox", on_async_reply, &wait), "inbox");
-  check(natsConnection_Flush(requester), "flush");
-  std::vector<double> ns;
-  ns.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n + n / 10; ++i) {
-    const auto start = Clock::now();
-    check(natsConnection_PublishRequest(requester, "raw.echo", "raw.inbox", payload.data(),
-                                        static_cast<int>(payload.size())),
-          "publish request");
-    {
-      std::unique_lock<std::mutex> lock(wait.mutex);
-      wait.cv.wait(lock, [&] { return wait.done; });
-      wait.done = false;
-    }
-    const auto took = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-    if (i >= n / 10) ns.push_back(took);
-  }
-  const Latencies l = summarize(ns);
-  record("ask raw-async p50", l.p50, "ns");
-  record("ask raw-async p99", l.p99, "ns");
-  record("ask raw-async p999", l.p999, "ns");
-  natsSubscription_Unsubscribe(inbox);
-  natsSubscription_Destroy(inbox);
-  natsConnection_Destroy(requester);
-}
 
 std::uint64_t raw_count(natsConnection* conn) {
   natsMsg* reply = nullptr;
@@ -335,37 +307,6 @@ void tact_ask(tact::Runtime& rt, const std::string& url, int n, const std::strin
   record("ask tact p999", l.p999, "ns");
 }
 
-// As tact_ask, but the caller sleeps on a condition variable at once (the
-// answer's then() wakes it) instead of Reply::get(), which spins up to 50 us
-// before it parks: on two busy cores the spin competes with the threads that
-// carry the answer.
-void tact_ask_then(tact::Runtime& rt, const std::string& url, int n, const std::string& payload) {
-  tact::nats::Node b(rt, node_options(url, "b", true));
-  auto echo = b.lookup<Echoer>("echo");
-  wait_for_actor(echo, Echo{payload});
-  AsyncWait wait;
-  std::vector<double> ns;
-  ns.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n + n / 10; ++i) {
-    const auto start = Clock::now();
-    echo.ask(Echo{payload}).then([&wait](tact::Outcome<std::string>) {
-      std::lock_guard<std::mutex> lock(wait.mutex);
-      wait.done = true;
-      wait.cv.notify_one();
-    });
-    {
-      std::unique_lock<std::mutex> lock(wait.mutex);
-      wait.cv.wait(lock, [&] { return wait.done; });
-      wait.done = false;
-    }
-    const auto took = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-    if (i >= n / 10) ns.push_back(took);
-  }
-  const Latencies l = summarize(ns);
-  record("ask tact-then p50", l.p50, "ns");
-  record("ask tact-then p99", l.p99, "ns");
-  record("ask tact-then p999", l.p999, "ns");
-}
 
 void tact_tell(tact::Runtime& rt, const std::string& url, int n, const std::string& payload, bool send_asap) {
   tact::nats::Node b(rt, node_options(url, "b", send_asap));
@@ -383,6 +324,87 @@ void tact_tell(tact::Runtime& rt, const std::string& url, int n, const std::stri
     std::exit(1);
   }
   record(send_asap ? "tell tact" : "tell tact(send_asap=off)", n / secs, "msgs/s");
+}
+
+// The four ask figures, interleaved: blocks of kAskBlock asks of each kind in
+// turn (raw, tact get(), raw through an async inbox, tact then()), both children
+// up, so that a burst of load on this shared machine hits every kind alike.
+// The first tenth of each kind warms up.
+constexpr int kAskBlock = 250;
+
+void asks_interleaved(tact::Runtime& rt, const std::string& url, int n, const std::string& payload) {
+  natsConnection* requester = connect(url, false);
+  wait_for_responder(requester, "raw.echo");
+  natsConnection* async_requester = connect(url, true);
+  natsSubscription* inbox = nullptr;
+  AsyncWait raw_wait;
+  check(natsConnection_Subscribe(&inbox, async_requester, "raw.inbox", on_async_reply, &raw_wait), "inbox");
+  check(natsConnection_Flush(async_requester), "flush");
+  tact::nats::Node b(rt, node_options(url, "b", true));
+  auto echo = b.lookup<Echoer>("echo");
+  wait_for_actor(echo, Echo{payload});
+  AsyncWait tact_wait;
+
+  auto raw_one = [&] {
+    natsMsg* reply = nullptr;
+    check(natsConnection_Request(&reply, requester, "raw.echo", payload.data(),
+                                 static_cast<int>(payload.size()), 5000),
+          "request");
+    natsMsg_Destroy(reply);
+  };
+  auto tact_one = [&] {
+    if (echo.ask(Echo{payload}).get().size() != payload.size()) std::exit(2);
+  };
+  auto raw_async_one = [&] {
+    check(natsConnection_PublishRequest(async_requester, "raw.echo", "raw.inbox", payload.data(),
+                                        static_cast<int>(payload.size())),
+          "publish request");
+    std::unique_lock<std::mutex> lock(raw_wait.mutex);
+    raw_wait.cv.wait(lock, [&] { return raw_wait.done; });
+    raw_wait.done = false;
+  };
+  auto tact_then_one = [&] {
+    echo.ask(Echo{payload}).then([&tact_wait](tact::Outcome<std::string>) {
+      std::lock_guard<std::mutex> lock(tact_wait.mutex);
+      tact_wait.done = true;
+      tact_wait.cv.notify_one();
+    });
+    std::unique_lock<std::mutex> lock(tact_wait.mutex);
+    tact_wait.cv.wait(lock, [&] { return tact_wait.done; });
+    tact_wait.done = false;
+  };
+  struct Kind {
+    const char* key;
+    std::function<void()> one;
+    std::vector<double> ns;
+  };
+  std::vector<Kind> kinds;
+  kinds.push_back({"ask raw", raw_one, {}});
+  kinds.push_back({"ask tact", tact_one, {}});
+  kinds.push_back({"ask raw-async", raw_async_one, {}});
+  kinds.push_back({"ask tact-then", tact_then_one, {}});
+  const int total = n + n / 10;
+  for (int done = 0; done < total; done += kAskBlock) {
+    const int block = std::min(kAskBlock, total - done);
+    for (Kind& kind : kinds) {
+      for (int i = 0; i < block; ++i) {
+        const auto start = Clock::now();
+        kind.one();
+        const auto took = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        if (done + i >= n / 10) kind.ns.push_back(took);
+      }
+    }
+  }
+  for (Kind& kind : kinds) {
+    const Latencies l = summarize(kind.ns);
+    record(std::string(kind.key) + " p50", l.p50, "ns");
+    record(std::string(kind.key) + " p99", l.p99, "ns");
+    record(std::string(kind.key) + " p999", l.p999, "ns");
+  }
+  natsSubscription_Unsubscribe(inbox);
+  natsSubscription_Destroy(inbox);
+  natsConnection_Destroy(async_requester);
+  natsConnection_Destroy(requester);
 }
 
 // ---- CAF, through caf-remote-bench -------------------------------------------------------------
@@ -497,11 +519,8 @@ int main(int argc, char** argv) {
   tact::Runtime rt(config);
   for (int r = 0; r < rounds; ++r) {
     Child raw = start_child({g_self, "--serve", "raw", url});
-    raw_ask(url, asks, payload);
     Child tact_child = start_child({g_self, "--serve", "tact", url});
-    tact_ask(rt, url, asks, payload);
-    raw_async_ask(url, asks, payload);
-    tact_ask_then(rt, url, asks, payload);
+    asks_interleaved(rt, url, asks, payload);
     raw_tell(url, tells, payload);
     tact_tell(rt, url, tells, payload, true);
     tact_tell(rt, url, tells, payload, false);

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "nats/tell_batch.hpp"
 #include "nats/wire.hpp"
 #include "tact/detail/proxy.hpp"
 #include "tact/detail/ties.hpp"
@@ -104,6 +105,12 @@ void NodeImpl::connect() {
   if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
   if (s != NATS_OK) fail("heartbeat subscriptions", s);
   reaper_ = std::thread([this] { reap(); });
+  const std::int64_t max_payload = natsConnection_GetMaxPayload(conn_);
+  batch_limit_ = options_.tell_batch_bytes;
+  if (max_payload > 0 && batch_limit_ > static_cast<std::size_t>(max_payload)) {
+    batch_limit_ = static_cast<std::size_t>(max_payload);
+  }
+  if (batch_limit_ > 0) flusher_ = std::thread([this] { flush_loop(); });
 }
 
 NodeImpl::~NodeImpl() {
@@ -118,6 +125,8 @@ void NodeImpl::close() noexcept {
   // acq_rel: the release pairs with the acquire loads in tell(), expose() and
   // heartbeat_tick(); the acquire orders this close after an earlier one.
   if (closed_.exchange(true, tact::detail::acq_rel)) return;
+  // 0. Batched tells go out (tell() returned true for them); the flusher ends.
+  stop_flusher_and_flush();
   // 1. Withdraw every exposed name; no delivery callback runs after this.
   std::map<std::string, std::unique_ptr<Subscribed>, std::less<>> exposed;
   {
@@ -244,23 +253,11 @@ const char* subject_of(const std::string& prefix, const std::string& type) {
 }
 }  // namespace
 
-bool NodeImpl::tell(const std::string& prefix, const std::string& type, const char* data,
-                    std::size_t size) noexcept {
-  if (closed_.load(tact::detail::acquire)) return false;
-  const natsStatus s =
-      natsConnection_Publish(conn_, subject_of(prefix, type), data, static_cast<int>(size));
-  if (s != NATS_OK) {
-    bump(publish_errors_);
-    return false;
-  }
-  bump(tells_sent_);
-  return true;
-}
-
-void NodeImpl::ask(const std::string& prefix, const std::string& type, const char* data,
+void NodeImpl::ask(Outbox& box, const std::string& type, const char* data,
                    std::size_t size, std::chrono::steady_clock::time_point deadline,
                    PendingReply reply) noexcept {
-  const std::size_t subject_hash = std::hash<std::string>{}(prefix);
+  const std::string& prefix = box.prefix;
+  const std::size_t subject_hash = box.prefix_hash;
   std::uint64_t id = 0;
   try {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -287,6 +284,8 @@ void NodeImpl::ask(const std::string& prefix, const std::string& type, const cha
     complete(reply, ErrorKind::kNodeDown, "the node is closed");
     return;
   }
+  // After the tells batched for the same actor: a sender's order holds.
+  flush(box);
   thread_local std::string reply_to;
   reply_to.assign(inbox_prefix_);
   reply_to += std::to_string(id);
@@ -418,7 +417,9 @@ constexpr tact::detail::ActorVTable kRelayVTable{&Relay::destroy, nullptr, nullp
 void NodeImpl::watch(tact::detail::CellBase* proxy, const std::string& subject) noexcept {
   auto* request = new (std::nothrow) WatchRequest{this, proxy};
   if (request == nullptr) return;
+  Outbox* box = nullptr;  // the watch request goes after the tells batched for the actor
   try {
+    box = outbox(subject);
     std::lock_guard<std::mutex> lock(watch_mutex_);
     for (const Watch& w : watches_) {
       if (w.proxy == proxy) {
@@ -435,7 +436,7 @@ void NodeImpl::watch(tact::detail::CellBase* proxy, const std::string& subject) 
   bump(watches_count_);
   const std::string body = node_id_ + " " + subject;
   const std::string type = "_watch";
-  ask(subject, type, body.data(), body.size(),
+  ask(*box, type, body.data(), body.size(),
       std::chrono::steady_clock::now() + options_.ask_timeout,
       PendingReply{request, &NodeImpl::on_watch_reply});
 }
@@ -679,13 +680,20 @@ void NodeImpl::on_reply(natsConnection* /*conn*/, natsSubscription* /*sub*/, nat
 void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
   auto* subscribed = static_cast<Subscribed*>(closure);
   NodeImpl* node = subscribed->node;
-  bump(node->messages_received_);
   const char* subject = natsMsg_GetSubject(msg);
   const char* dot = std::strrchr(subject, '.');
   const std::string_view type = dot != nullptr ? std::string_view(dot + 1) : std::string_view();
   const char* reply = natsMsg_GetReply(msg);
   if (reply != nullptr && *reply == '\0') reply = nullptr;
   const char* data = natsMsg_GetData(msg);
+  if (type == kBatchType) {
+    node->deliver_batch(*subscribed, data != nullptr ? data : "",
+                        static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply);
+    natsMsg_Destroy(msg);
+    node->run_delivered(*subscribed);
+    return;
+  }
+  bump(node->messages_received_);
   if (type == "_watch") {
     node->answer_watch(*subscribed, data != nullptr ? data : "",
                        static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply);
@@ -710,16 +718,50 @@ void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, n
   subscribed->exposure->deliver(type, data != nullptr ? data : "",
                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg)), reply, deadline);
   natsMsg_Destroy(msg);
+  ++subscribed->since_run;
+  node->run_delivered(*subscribed);
+}
+
+void NodeImpl::deliver_batch(Subscribed& subscribed, const char* data, std::size_t size,
+                             const char* reply) noexcept {
+  const std::string_view body(data, size);
+  // Checked whole first: a bad batch is one bad message, none of it delivered.
+  if (reply != nullptr || !valid_batch(body)) {
+    bump(bad_messages_);
+    if (reply != nullptr) reply_error(reply, ErrorKind::kBadMessage, "a batch holds tells only");
+    return;
+  }
+  if (options_.run_on_delivery_thread && subscribed.driver == nullptr) {
+    try {
+      subscribed.driver = std::make_unique<Driver>(rt_);
+    } catch (...) {
+      // As in on_message: the workers run the actor.
+    }
+  }
+  std::string_view rest = body;
+  while (const std::optional<BatchEntry> entry = next_batch_entry(rest)) {
+    bump(messages_received_);
+    subscribed.exposure->deliver(entry->type, entry->data.data(), entry->data.size(), nullptr,
+                                 std::chrono::steady_clock::time_point::max());
+    // A bounded mailbox is not filled by one batch: its actor runs between.
+    if (subscribed.driver != nullptr && ++subscribed.since_run >= kRunEvery) {
+      subscribed.since_run = 0;
+      (void)subscribed.driver->run_ready();
+    }
+  }
+}
+
+void NodeImpl::run_delivered(Subscribed& subscribed) noexcept {
   // The actor this message woke runs here, now, and an ask's answer is
   // published from here: no worker is woken for it.
   // While more messages wait, they are pushed first (at most kRunEvery), so
   // that a burst is handled in turns of many messages, not one turn each.
-  if (subscribed->driver != nullptr) {
+  if (subscribed.driver != nullptr) {
     int waiting = 0;
-    if (++subscribed->since_run >= kRunEvery ||
-        natsSubscription_GetPending(subscribed->sub, &waiting, nullptr) != NATS_OK || waiting == 0) {
-      subscribed->since_run = 0;
-      (void)subscribed->driver->run_ready();
+    if (subscribed.since_run >= kRunEvery ||
+        natsSubscription_GetPending(subscribed.sub, &waiting, nullptr) != NATS_OK || waiting == 0) {
+      subscribed.since_run = 0;
+      (void)subscribed.driver->run_ready();
     }
   }
 }
@@ -755,7 +797,8 @@ bool NodeImpl::expose(std::string_view name, std::unique_ptr<Exposure> exposure,
   if (s != NATS_OK) fail("subscribe", s);
   s = natsSubscription_SetOnCompleteCB(subscribed->sub, &NodeImpl::on_complete, subscribed.get());
   if (s == NATS_OK) {
-    s = natsSubscription_SetPendingLimits(subscribed->sub, options_.pending_messages_limit, -1);
+    s = natsSubscription_SetPendingLimits(subscribed->sub, options_.pending_messages_limit,
+                                          options_.pending_bytes_limit);
   }
   // The server knows the subscription once the flush's PONG is back.
   if (s == NATS_OK) s = natsConnection_FlushTimeout(conn_, options_.connect_timeout.count());
@@ -842,14 +885,15 @@ std::string node_actor_subject(NodeImpl* node, std::string_view name) {
 std::chrono::steady_clock::duration node_ask_timeout(NodeImpl* node) noexcept {
   return node->options().ask_timeout;
 }
-bool node_tell(NodeImpl* node, const std::string& prefix, const std::string& type, const char* data,
+Outbox* node_outbox(NodeImpl* node, const std::string& prefix) { return node->outbox(prefix); }
+bool node_tell(NodeImpl* node, Outbox* outbox, const std::string& type, const char* data,
                std::size_t size) noexcept {
-  return node->tell(prefix, type, data, size);
+  return node->tell(*outbox, type, data, size);
 }
-void node_ask(NodeImpl* node, const std::string& prefix, const std::string& type, const char* data,
+void node_ask(NodeImpl* node, Outbox* outbox, const std::string& type, const char* data,
               std::size_t size, std::chrono::steady_clock::time_point deadline,
               PendingReply reply) noexcept {
-  node->ask(prefix, type, data, size, deadline, reply);
+  node->ask(*outbox, type, data, size, deadline, reply);
 }
 void node_reply_value(NodeImpl* node, const char* reply, const char* data, std::size_t size) noexcept {
   node->reply_value(reply, data, size);

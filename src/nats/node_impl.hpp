@@ -26,6 +26,20 @@
 
 namespace tact::nats::detail {
 
+// Tells to one actor subject prefix, waiting to go as one NATS message.
+// Batches leave in the order they were filled: whoever publishes one holds
+// publish_mutex from taking it until nats.c has it.
+struct Outbox {
+  explicit Outbox(std::string p) : prefix(std::move(p)), prefix_hash(std::hash<std::string>{}(prefix)) {}
+  const std::string prefix;  // tact.<cluster>.actor.<name>
+  const std::size_t prefix_hash;  // which asks a lost node takes with it
+  std::mutex publish_mutex;
+  std::mutex mutex;       // batch, count
+  std::string batch;      // entries (tell_batch.hpp)
+  std::uint64_t count = 0;
+  bool listed = false;    // in NodeImpl::flush_queue_ (flush_mutex_)
+};
+
 class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
  public:
   NodeImpl(Runtime& runtime, NodeOptions options);
@@ -40,8 +54,10 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   const NodeOptions& options() const noexcept { return options_; }
   const std::string& actor_prefix() const noexcept { return actor_prefix_; }
 
-  bool tell(const std::string& prefix, const std::string& type, const char* data, std::size_t size) noexcept;
-  void ask(const std::string& prefix, const std::string& type, const char* data, std::size_t size,
+  Outbox* outbox(const std::string& prefix);  // made on first use (throws bad_alloc)
+  // Batches the tell (outbox.cpp), or publishes it alone.
+  bool tell(Outbox& box, const std::string& type, const char* data, std::size_t size) noexcept;
+  void ask(Outbox& box, const std::string& type, const char* data, std::size_t size,
            std::chrono::steady_clock::time_point deadline, PendingReply reply) noexcept;
   void reply_value(const char* to, const char* data, std::size_t size) noexcept;
   void reply_error(const char* to, ErrorKind kind, std::string_view text) noexcept;
@@ -75,6 +91,14 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
     std::size_t subject_hash;  // of the actor's subject prefix: which asks a lost node takes with it
   };
 
+  // Publishes what the outbox holds; flush_locked: the caller holds publish_mutex.
+  void flush(Outbox& box) noexcept;
+  void flush_locked(Outbox& box) noexcept;
+  bool publish_tell(const std::string& prefix, std::string_view type, const char* data, std::size_t size) noexcept;
+  // The flusher thread: writes each outbox a sender started, at once.
+  void flush_loop() noexcept;
+  void stop_flusher_and_flush() noexcept;
+
   // Unsubscribes and waits until no callback of it runs any more.
   void end_subscription(Subscribed& subscribed) noexcept;
   // Removes an outstanding ask: the caller resolves it (exactly once).
@@ -97,6 +121,10 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   static void on_down(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
 
   static void on_message(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
+  // A batch of tells (tell_batch.hpp), delivered in order; then, as after any
+  // message, the delivery thread's Driver runs what it woke (run_delivered).
+  void deliver_batch(Subscribed& subscribed, const char* data, std::size_t size, const char* reply) noexcept;
+  void run_delivered(Subscribed& subscribed) noexcept;
   static void on_reply(natsConnection* conn, natsSubscription* sub, natsMsg* msg, void* closure);
   static void on_complete(void* closure);
   static void on_error(natsConnection* conn, natsSubscription* sub, natsStatus err, void* closure);
@@ -123,6 +151,16 @@ class NodeImpl : public std::enable_shared_from_this<NodeImpl> {
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::multimap<std::chrono::steady_clock::time_point, std::uint64_t> deadlines_;
   std::thread reaper_;
+
+  // Batched tells (outbox.cpp): an outbox per target prefix, for the node's life.
+  std::size_t batch_limit_ = 0;  // tell_batch_bytes, at most the server's max payload
+  std::mutex outboxes_mutex_;
+  std::unordered_map<std::string, std::unique_ptr<Outbox>> outboxes_;
+  std::mutex flush_mutex_;
+  std::condition_variable flush_cv_;
+  std::vector<Outbox*> flush_queue_;
+  bool flusher_stop_ = false;
+  std::thread flusher_;
 
   // Exposed names (expose_mutex_), and the subscriptions' completion.
   mutable std::mutex expose_mutex_;

@@ -62,7 +62,8 @@ bool ReplySlotBase::withdraw_waker() noexcept {
 
 void ReplySlotBase::wait() noexcept {
   run_before_blocking();  // a Driver's host: what it sent may be what we wait for
-  if (spin_until_ready(std::chrono::steady_clock::time_point::max())) return;
+  // relaxed: a hint (park_without_spinning); ready() is what orders the outcome.
+  if (spin_.load(relaxed) ? spin_until_ready(std::chrono::steady_clock::time_point::max()) : ready()) return;
   Parker& parker = Parker::current();
   if (!register_waker(parker)) return;
   // publish() comes after our registration, sees kWaiter and unparks us exactly
@@ -76,7 +77,8 @@ void ReplySlotBase::wait() noexcept {
 
 bool ReplySlotBase::wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
   run_before_blocking();  // as in wait()
-  if (spin_until_ready(deadline)) return true;
+  // relaxed: as in wait().
+  if (spin_.load(relaxed) ? spin_until_ready(deadline) : ready()) return true;
   if (::tact::detail::steady_now() >= deadline) return false;
   Parker& parker = Parker::current();
   if (!register_waker(parker)) return true;

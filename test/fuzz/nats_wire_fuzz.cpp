@@ -1,6 +1,7 @@
 // libFuzzer target: what a tact node decodes of a message that arrives from
 // NATS (src/nats/wire.* and the msgpack codecs of include/tact/nats/codec.hpp),
-// on arbitrary bytes. The first byte picks the decoder; the rest is its input.
+// on arbitrary bytes. The first byte picks the decoder; the rest is its input
+// (0xff: a batch of tells).
 // Checks, besides "no crash, no unbounded allocation" (ASan/UBSan, rss limit):
 //   - every decoder that accepts its input gives it back on re-encoding
 //     (a Down body, a heartbeat's names, a reply id, a deadline, an error kind);
@@ -15,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "nats/tell_batch.hpp"
 #include "nats/wire.hpp"
 #include "tact/nats/codec.hpp"
 
@@ -68,6 +70,29 @@ void round_trip(std::string_view body) {
   }
 }
 
+// A batch is valid exactly when its entries, read one by one, use up every
+// byte; re-appended, they read back the same.
+void check_batch(std::string_view input) {
+  std::string_view rest = input;
+  std::vector<BatchEntry> entries;
+  while (const auto entry = next_batch_entry(rest)) {
+    check(!entry->type.empty());
+    entries.push_back(*entry);
+  }
+  check(valid_batch(input) == (rest.empty() && !entries.empty()));
+  std::string again;
+  for (const BatchEntry& entry : entries) append_batch_entry(again, entry.type, entry.data);
+  std::size_t size = 0;
+  for (const BatchEntry& entry : entries) size += batch_entry_size(entry.type.size(), entry.data.size());
+  check(again.size() == size);
+  std::string_view reread = again;
+  for (const BatchEntry& entry : entries) {
+    const auto back = next_batch_entry(reread);
+    check(back && back->type == entry.type && back->data == entry.data);
+  }
+  check(reread.empty());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -76,6 +101,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A heap copy of exactly the rest, so ASan catches a read one past the end.
   const std::string buffer(reinterpret_cast<const char*>(data + 1), size - 1);
   const std::string_view input(buffer);
+  if (which == 0xff) {  // a batch of tells (tell_batch.hpp); 0xff: the older cases keep their bytes
+    check_batch(input);
+    return 0;
+  }
   switch (which % 12) {
     case 0: {  // a reply's subject: <inbox prefix><id>
       const std::string_view prefix = "_INBOX.abc.";

@@ -70,6 +70,13 @@ class ReplySlotBase : public PoolAllocated {
   // Reader only. Blocks until ready(): spins briefly, then parks the thread.
   void wait() noexcept;
 
+  // Reader only, before waiting: wait() parks at once. For an answer that comes
+  // from another process (tact::nats): it takes tens of microseconds at best,
+  // and a spinning reader only takes the core from the threads that bring it.
+  // relaxed: a hint for how to wait, nothing published with it (atomic only
+  // because a delayed send may forward the ask from another thread).
+  void park_without_spinning() noexcept { spin_.store(false, relaxed); }
+
   // Reader only. As wait(), giving up at `deadline`; returns ready(). After a
   // false return the reader still owns the slot and may wait again (from any
   // thread) or abandon it.
@@ -115,6 +122,7 @@ class ReplySlotBase : public PoolAllocated {
   Destroy destroy_;
   Continuation cont_ = nullptr;  // written by the reader before kContinuation (release)
   void* cont_ctx_ = nullptr;     // idem
+  Atomic<bool> spin_{true};      // park_without_spinning()
 };
 
 }  // namespace tact::detail

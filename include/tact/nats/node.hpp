@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,8 +35,13 @@ struct NodeOptions {
   // The deadline of a remote ask sent without one (a remote ask always has one).
   std::chrono::milliseconds ask_timeout{5000};
   // Write every message at once (no wait for nats.c's flusher thread, which
-  // holds a lone message up to 1 ms). Off: throughput of tells over latency.
+  // holds a lone message up to 1 ms). Tells are batched anyway (below).
   bool send_asap = true;
+  // Tells to one actor waiting to be written go as one NATS message (a batch,
+  // at most this many bytes; the node's flusher thread writes it at once, no
+  // timer). A sender whose batch is full writes it itself: at most this much
+  // waits per target. 0: every tell is its own NATS message.
+  std::size_t tell_batch_bytes = 32 * 1024;
   // How fast a dead connection is noticed, and how reconnecting goes.
   std::chrono::milliseconds ping_interval{1000};
   int max_pings_out = 2;
@@ -52,9 +58,11 @@ struct NodeOptions {
   // too (a tact::Driver on it), and publishes an ask's answer: no worker is
   // woken per message. Off: the runtime's workers run it, as for local sends.
   bool run_on_delivery_thread = true;
-  // Per exposed name: messages NATS may hold for its delivery thread before it
-  // drops (counted in NodeStats::slow_consumer_drops).
+  // Per exposed name: NATS messages (a batch of tells is one) and bytes NATS
+  // may hold for its delivery thread before it drops (counted in
+  // NodeStats::slow_consumer_drops).
   int pending_messages_limit = 1 << 20;
+  int pending_bytes_limit = 64 << 20;
 };
 
 struct NodeStats {
@@ -70,7 +78,7 @@ struct NodeStats {
   std::uint64_t bad_messages = 0;     // undecodable, or of an unknown type
   std::uint64_t encode_errors = 0;
   std::uint64_t publish_errors = 0;
-  std::uint64_t slow_consumer_drops = 0;   // messages NATS dropped for a slow subscription
+  std::uint64_t slow_consumer_drops = 0;   // NATS messages dropped for a slow subscription (a batch: one)
   std::uint64_t slow_consumer_events = 0;  // times NATS reported one (a burst of drops: one event)
   std::uint64_t disconnects = 0;
   std::uint64_t reconnects = 0;

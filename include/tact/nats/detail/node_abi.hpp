@@ -16,6 +16,9 @@
 namespace tact::nats::detail {
 
 class NodeImpl;
+// The tells waiting to go to one remote actor, and the order of what goes to it
+// (src/nats/outbox.cpp): one per actor subject, for as long as its node lives.
+struct Outbox;
 
 // Why a remote ask did not bring a value (docs/remote.md, header Tact-Error).
 enum class ErrorKind : unsigned char {
@@ -61,12 +64,16 @@ std::shared_ptr<NodeImpl> node_share(NodeImpl* node) noexcept;
 std::string node_actor_subject(NodeImpl* node, std::string_view name);
 // The default deadline of an ask sent without one.
 std::chrono::steady_clock::duration node_ask_timeout(NodeImpl* node) noexcept;
-// Publishes a tell to <prefix>.<type>. False if the node is closed or NATS refused it.
-bool node_tell(NodeImpl* node, const std::string& prefix, const std::string& type,
-               const char* data, std::size_t size) noexcept;
-// Publishes an ask to <prefix>.<type>; `reply` is completed exactly once: with
-// the answer, or an error (no responders, deadline, node closed).
-void node_ask(NodeImpl* node, const std::string& prefix, const std::string& type, const char* data,
+// The outbox of the actor subject `prefix` (made on first use; a proxy keeps it).
+Outbox* node_outbox(NodeImpl* node, const std::string& prefix);
+// A tell to <prefix>.<type>, batched in the outbox or published alone. False if
+// the node is closed (or, alone, NATS refused it).
+bool node_tell(NodeImpl* node, Outbox* outbox, const std::string& type, const char* data,
+               std::size_t size) noexcept;
+// Publishes an ask to <prefix>.<type>, after the tells batched before it;
+// `reply` is completed exactly once: with the answer, or an error (no
+// responders, deadline, node closed).
+void node_ask(NodeImpl* node, Outbox* outbox, const std::string& type, const char* data,
               std::size_t size, std::chrono::steady_clock::time_point deadline,
               PendingReply reply) noexcept;
 // Answers an inbound ask (to its reply subject).

@@ -142,14 +142,16 @@ struct ForwardEntry {
 };
 
 struct ProxyState : tact::detail::ProxyObject {
-  ProxyState(Forward f, std::shared_ptr<NodeImpl> n, std::string s, const ForwardEntry* t, std::size_t c)
-      : ProxyObject(f, &watched_proxy), node(std::move(n)), subject(std::move(s)), table(t), count(c) {}
+  ProxyState(Forward f, std::shared_ptr<NodeImpl> n, std::string s, Outbox* o, const ForwardEntry* t,
+             std::size_t c)
+      : ProxyObject(f, &watched_proxy), node(std::move(n)), subject(std::move(s)), outbox(o), table(t), count(c) {}
   static void watched_proxy(ProxyObject* self, CellBase* cell) noexcept {
     auto* proxy = static_cast<ProxyState*>(self);
     node_watch(proxy->node.get(), cell, proxy->subject);
   }
   std::shared_ptr<NodeImpl> node;
   std::string subject;  // tact.<cluster>.actor.<name>
+  Outbox* outbox;       // the subject's, as long as `node` lives
   const ForwardEntry* table;
   std::size_t count;
 };
@@ -168,7 +170,7 @@ bool send_tell(const ProxyState& proxy, CellBase* /*cell*/, Envelope* base) noex
     CurrentNode current(proxy.node.get());
     msgpack::sbuffer& buffer = scratch();
     Codec<M>::encode(buffer, envelope->payload.msg);
-    sent = node_tell(proxy.node.get(), proxy.subject, wire_name<M>(), buffer.data(), buffer.size());
+    sent = node_tell(proxy.node.get(), proxy.outbox, wire_name<M>(), buffer.data(), buffer.size());
   } catch (...) {
     node_count_encode_error(proxy.node.get());
   }
@@ -182,9 +184,11 @@ void send_ask_with(const ProxyState& proxy, tact::detail::ReplySlot<R>* slot, co
                    std::chrono::steady_clock::time_point deadline) noexcept {
   try {
     CurrentNode current(proxy.node.get());
+    // The answer comes from another process: a get() parks at once.
+    slot->park_without_spinning();
     msgpack::sbuffer& buffer = scratch();
     Codec<M>::encode(buffer, msg);
-    node_ask(proxy.node.get(), proxy.subject, wire_name<M>(), buffer.data(), buffer.size(), deadline,
+    node_ask(proxy.node.get(), proxy.outbox, wire_name<M>(), buffer.data(), buffer.size(), deadline,
              PendingReply{slot, &complete_reply<R>});
   } catch (...) {
     node_count_encode_error(proxy.node.get());
@@ -249,8 +253,9 @@ struct RemoteClass<A, messages<Ms...>> {
   static ActorRef<A> make_proxy(NodeImpl* node, std::string subject) {
     CellBase* cell = tact::detail::cell_allocate(node_runtime(node), &kProxyVTable);
     try {
+      Outbox* outbox = node_outbox(node, subject);
       ::new (tact::detail::cell_object(cell))
-          ProxyState(&forward, node_share(node), std::move(subject), kTable, std::size(kTable));
+          ProxyState(&forward, node_share(node), std::move(subject), outbox, kTable, std::size(kTable));
     } catch (...) {
       tact::detail::cell_abandon(cell);
       throw;
