@@ -26,11 +26,13 @@
 
 namespace tact::detail {
 
-// One actor class's counters on one thread (or, in the hub, of threads gone).
+// One actor class's counters on one thread (or, in the hub, of threads gone);
+// or one metered actor's (Runtime::spawn_metered: its own table, so its own slot).
 struct ClassMetrics {
-  ClassMetrics(const void* k, std::string_view n) noexcept : key(k), name(n) {}
-  const void* const key;  // the class's ActorVTable
+  ClassMetrics(const void* k, std::string_view n, std::string_view a) noexcept : key(k), name(n), actor(a) {}
+  const void* const key;  // the class's ActorVTable, or a metered actor's copy
   const std::string_view name;
+  const std::string_view actor;  // a metered actor's name; empty for a class
   StatCounter messages{0};
   StatCounter turns{0};
   StatCounter mutes{0};  // its actors paused by backpressure (backpressure.hpp)
