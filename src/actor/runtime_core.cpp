@@ -151,10 +151,12 @@ metrics::Snapshot RuntimeCore::metrics() const {
   // actor by metered actor), walking the registry.
   struct Live {
     std::uint64_t actors = 0, depth = 0, largest = 0;
-    void add(std::uint64_t queued) {
+    bool any_queued = false;  // some mailbox not idle: a sampled depth may still hold
+    void add(std::uint64_t queued, bool idle) {
       ++actors;
       depth += queued;
       if (queued > largest) largest = queued;
+      any_queued = any_queued || !idle;
     }
   };
   using Series = std::pair<std::string_view, std::string_view>;  // (class, metered actor or empty)
@@ -164,8 +166,11 @@ metrics::Snapshot RuntimeCore::metrics() const {
     for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
       // relaxed: a statistic. A bounded cell's extras exist from its spawn.
       const std::uint64_t queued = cell->bounded ? extras_known(cell).bound.queued.load(relaxed) : 0;
-      live[{cell->vtable->name, {}}].add(queued);
-      if (!cell->vtable->actor_name.empty()) live[{cell->vtable->name, cell->vtable->actor_name}].add(queued);
+      const bool idle = cell->mailbox.idle_hint();
+      live[{cell->vtable->name, {}}].add(queued, idle);
+      if (!cell->vtable->actor_name.empty()) {
+        live[{cell->vtable->name, cell->vtable->actor_name}].add(queued, idle);
+      }
     }
   }
   for (auto& [series, entry] : live) {
@@ -182,6 +187,15 @@ metrics::Snapshot RuntimeCore::metrics() const {
     found->live_actors = entry.actors;
     found->mailbox_depth = entry.depth;
     found->mailbox_depth_max = entry.largest;
+    found->mailbox_depth_high_water = std::max(found->mailbox_depth_high_water, entry.largest);
+  }
+  // A sampled depth is the latest timed message's: stale once every mailbox
+  // of the series is idle (or its actors are gone), when it is 0 for sure.
+  for (auto* list : {&snapshot.classes, &snapshot.named_actors}) {
+    for (metrics::ActorClassMetrics& c : *list) {
+      auto found = live.find(Series(c.name, c.actor));
+      if (found == live.end() || !found->second.any_queued) c.mailbox_depth_sampled = 0;
+    }
   }
   const auto by_series = [](const auto& a, const auto& b) {
     return a.name != b.name ? a.name < b.name : a.actor < b.actor;

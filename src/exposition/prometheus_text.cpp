@@ -151,6 +151,11 @@ void actor_series(Writer& w, const std::string& p, const Series& s) {
             &ActorClassMetrics::mailbox_depth);
   per_class(w, p + "mailbox_depth_largest", "gauge", "The fullest bounded mailbox's depth now.", s,
             &ActorClassMetrics::mailbox_depth_max);
+  per_class(w, p + "mailbox_depth_sampled", "gauge",
+            "Messages queued behind the latest timed message (any mailbox; 0 once idle; at most 1024).", s,
+            &ActorClassMetrics::mailbox_depth_sampled);
+  per_class(w, p + "mailbox_depth_high_water", "gauge", "The most messages seen queued (sampled; at most 1024).",
+            s, &ActorClassMetrics::mailbox_depth_high_water);
   per_class(w, p + "refused_total", "counter", "User messages refused by a full bounded mailbox.", s,
             &ActorClassMetrics::refused);
   per_class(w, p + "failures_total", "counter", "Handlers that threw (the actor failed).", s,

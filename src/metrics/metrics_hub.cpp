@@ -67,6 +67,9 @@ std::uint64_t MetricsHub::add_class(std::map<SeriesKey, ClassSum>& sums, const C
   add_buckets(read.handler, c.handler_time);
   read.wait_sum = stat_read(c.mailbox_wait.sum);
   read.handler_sum = stat_read(c.handler_time.sum);
+  read.depth_sampled_at = stat_read(c.depth_sampled_at);
+  read.depth_sampled = stat_read(c.depth_sampled);
+  read.depth_high_water = stat_read(c.depth_high_water);
   auto add_to = [&sums, &read](SeriesKey key) {
     ClassSum& sum = sums[std::move(key)];
     sum.messages += read.messages;
@@ -80,6 +83,11 @@ std::uint64_t MetricsHub::add_class(std::map<SeriesKey, ClassSum>& sums, const C
     }
     sum.wait_sum += read.wait_sum;
     sum.handler_sum += read.handler_sum;
+    if (read.depth_sampled_at > sum.depth_sampled_at) {
+      sum.depth_sampled_at = read.depth_sampled_at;
+      sum.depth_sampled = read.depth_sampled;
+    }
+    sum.depth_high_water = std::max(sum.depth_high_water, read.depth_high_water);
   };
   add_to({std::string(c.name), std::string()});
   if (!c.actor.empty()) add_to({std::string(c.name), std::string(c.actor)});
@@ -165,6 +173,8 @@ metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
     c.mutes = sum.mutes;
     c.handler_ns = to_histogram(sum.handler, sum.handler_sum, ticks_per_ns);
     c.mailbox_wait_ns = to_histogram(sum.wait, sum.wait_sum, ticks_per_ns);
+    c.mailbox_depth_sampled = sum.depth_sampled;  // (0 once idle: the runtime's to decide)
+    c.mailbox_depth_high_water = sum.depth_high_water;
     if (auto rare = rare_.find(key); rare != rare_.end()) {
       c.dead_letters = rare->second.dead_letters;
       c.refused = rare->second.refused;

@@ -72,6 +72,7 @@ class MetricsHub {
     std::uint64_t messages = 0, turns = 0, mutes = 0;
     std::vector<std::uint64_t> wait, handler;
     std::uint64_t wait_sum = 0, handler_sum = 0;
+    std::uint64_t depth_sampled = 0, depth_sampled_at = 0, depth_high_water = 0;  // the latest sample wins
   };
   // Adds `c` to its class's sums (and a metered actor's to its own too).
   // Returns the turns it read, so that a worker's turns are the sum of the

@@ -39,6 +39,11 @@ struct ClassMetrics {
   // Sampled (sampling.hpp): enqueue to handler start, and the handler itself.
   LogLinearHistogram mailbox_wait;
   LogLinearHistogram handler_time;
+  // Sampled too: the messages queued behind a timed one when its handler
+  // started (at most kDepthWalkLimit), and when; the most seen.
+  StatCounter depth_sampled{0};
+  StatCounter depth_sampled_at{0};  // ticks; 0: never
+  StatCounter depth_high_water{0};
 };
 
 // Where a worker's time goes (WorkerMetrics in tact/metrics.hpp).

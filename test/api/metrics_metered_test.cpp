@@ -210,4 +210,53 @@ TEST(MeteredActors, WithMetricsOffTheyAreOrdinaryActors) {
   EXPECT_TRUE(rt.metrics().named_actors.empty());
 }
 
+// Unbounded mailboxes' depth, sampled: a timed message counts the messages
+// queued behind it when its handler starts.
+TEST(MailboxDepth, SampledForUnboundedMailboxes) {
+  Watchdog watchdog("SampledForUnboundedMailboxes", 60s);
+  tact::Runtime rt(workers(2));
+  auto slow = rt.spawn_metered<Account>("slow");
+  ASSERT_TRUE(slow.tell(Nap{100ms}));  // all of the Naps below queue behind this one
+  for (int i = 0; i < 1000; ++i) slow.tell(Nap{100us});
+  // The first timed Nap is one of the first 128 (this thread times 1 send in
+  // 128): at least 1000 - 128 were behind it, and fewer than 1000.
+  ASSERT_TRUE(eventually([&] {
+    const Metrics* m = actor_of(rt.metrics(), "slow");
+    return m != nullptr && m->mailbox_depth_high_water > 0;
+  }));
+  auto s = rt.metrics();
+  const Metrics* named = actor_of(s, "slow");
+  EXPECT_GE(named->mailbox_depth_high_water, 1000u - 128u);
+  EXPECT_LT(named->mailbox_depth_high_water, 1000u);
+  EXPECT_LE(named->mailbox_depth_sampled, named->mailbox_depth_high_water);
+  EXPECT_EQ(named->mailbox_depth, 0u);  // the exact figure is the bounded mailboxes' only
+  EXPECT_EQ(class_of(s, "test.account")->mailbox_depth_high_water, named->mailbox_depth_high_water);
+  const std::uint64_t high_water = named->mailbox_depth_high_water;
+  EXPECT_EQ(slow.ask(Get{}).get(), 0);
+  // Caught up and idle: the current depth is 0 for sure; the high water stays.
+  ASSERT_TRUE(eventually([&] {
+    const Metrics* m = actor_of(rt.metrics(), "slow");
+    return m->messages == 1002 && m->mailbox_depth_sampled == 0;
+  }));
+  EXPECT_EQ(actor_of(rt.metrics(), "slow")->mailbox_depth_high_water, high_water);
+}
+
+TEST(MailboxDepth, SampledDepthWhileBehind) {
+  Watchdog watchdog("SampledDepthWhileBehind", 60s);
+  tact::Runtime rt(workers(2));
+  auto slow = rt.spawn<Account>();
+  for (int i = 0; i < 2000; ++i) slow.tell(Nap{50us});  // ~100 ms of work, all queued now
+  // While it works through them, the latest timed message saw some behind it.
+  bool seen_behind = false;
+  for (int i = 0; i < 200 && !seen_behind; ++i) {
+    const Metrics* m = class_of(rt.metrics(), "test.account");
+    seen_behind = m != nullptr && m->mailbox_depth_sampled > 0 && m->mailbox_depth_sampled <= 1024;
+    if (!seen_behind) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(seen_behind);
+  EXPECT_EQ(class_of(rt.metrics(), "test.account")->mailbox_depth_high_water, 1024u);  // capped
+  EXPECT_EQ(slow.ask(Get{}).get(), 0);
+  ASSERT_TRUE(eventually([&] { return class_of(rt.metrics(), "test.account")->mailbox_depth_sampled == 0; }));
+}
+
 }  // namespace
