@@ -53,9 +53,9 @@ struct ActorClassMetrics {
   std::uint64_t mailbox_depth = 0;      // messages queued in its bounded mailboxes now (exact)
   std::uint64_t mailbox_depth_max = 0;  // the fullest of its bounded mailboxes now (exact)
   // Any mailbox, bounded or not, sampled (docs/metrics.md, "Mailbox depth"):
-  // the messages queued behind its latest timed message when that one's
-  // handler started (0 once all its actors are idle), and the most seen so far
-  // (or the exact bounded depth now, if more). Capped at 1024.
+  // the messages queued behind a timed message when its handler started (at
+  // most every 100 ms; 0 once all its actors are idle), and the most seen so
+  // far (or the exact bounded depth now, if more). Capped at 1024.
   std::uint64_t mailbox_depth_sampled = 0;
   std::uint64_t mailbox_depth_high_water = 0;
   std::uint64_t live_actors = 0;        // a metered actor: 1 while it lives, else 0

@@ -152,7 +152,7 @@ void actor_series(Writer& w, const std::string& p, const Series& s) {
   per_class(w, p + "mailbox_depth_largest", "gauge", "The fullest bounded mailbox's depth now.", s,
             &ActorClassMetrics::mailbox_depth_max);
   per_class(w, p + "mailbox_depth_sampled", "gauge",
-            "Messages queued behind the latest timed message (any mailbox; 0 once idle; at most 1024).", s,
+            "Messages queued behind a timed message (sampled, any mailbox; 0 once idle; at most 1024).", s,
             &ActorClassMetrics::mailbox_depth_sampled);
   per_class(w, p + "mailbox_depth_high_water", "gauge", "The most messages seen queued (sampled; at most 1024).",
             s, &ActorClassMetrics::mailbox_depth_high_water);
