@@ -54,7 +54,7 @@ struct ActorClassMetrics {
   std::uint64_t mailbox_depth_max = 0;  // the fullest of its bounded mailboxes now (exact)
   // Any mailbox, bounded or not, sampled (docs/metrics.md, "Mailbox depth"):
   // the messages queued behind a timed message when its handler started (at
-  // most every 100 ms; 0 once all its actors are idle), and the most seen so
+  // most every 250 ms; 0 once all its actors are idle), and the most seen so
   // far (or the exact bounded depth now, if more). Capped at 1024.
   std::uint64_t mailbox_depth_sampled = 0;
   std::uint64_t mailbox_depth_high_water = 0;

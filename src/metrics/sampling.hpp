@@ -27,8 +27,8 @@ inline constexpr std::uint32_t kSamplePeriod = 128;
 inline constexpr std::uint64_t kDepthWalkLimit = 1024;
 // And not at every timed message: at most once per this interval per class
 // (or metered actor) per worker, so that a deep mailbox (fanin's) does not pay
-// a long walk every 128 messages; ten a second is plenty for a scrape.
-inline constexpr std::uint64_t kDepthWalkIntervalNs = 100'000'000;
+// a long walk every 128 messages; four a second is plenty for a scrape.
+inline constexpr std::uint64_t kDepthWalkIntervalNs = 250'000'000;
 
 
 }  // namespace tact::detail
