@@ -45,8 +45,8 @@ struct ActorVTable {
   // the worker tallies turns by table, so its metrics land in a series of their
   // own for free, and MetricsHub adds them to the class's too. nullptr and
   // empty in a class's own table.
-  const ActorVTable* metered_class;
-  std::string_view actor_name;
+  const ActorVTable* metered_class = nullptr;
+  std::string_view actor_name = {};
 };
 
 // The class's own table, for a metered actor's copy too.
