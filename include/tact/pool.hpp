@@ -91,6 +91,7 @@ struct NoPoolKey {};
 // Hash Algorithm", 2014), after a splitmix64 finalizer: std::hash of an integer
 // is the integer itself in libstdc++.
 inline std::size_t jump_consistent_hash(std::uint64_t key, std::size_t buckets) noexcept {
+  if (buckets <= 1) return 0;  // what the loop below returns, without its work
   key += 0x9e3779b97f4a7c15ULL;
   key = (key ^ (key >> 30)) * 0xbf58476d1ce4e5b9ULL;
   key = (key ^ (key >> 27)) * 0x94d049bb133111ebULL;

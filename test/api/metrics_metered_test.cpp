@@ -175,7 +175,8 @@ TEST(MeteredActors, SupervisedChildsRestartsCountedByName) {
   EXPECT_EQ(child.ask(Get{}).get(), 3);
   EXPECT_THROW(child.ask(Boom{}).get(), tact::HandlerFailed);
   ASSERT_TRUE(eventually([&] {
-    const Metrics* m = actor_of(rt.metrics(), "shard-3");
+    const auto snapshot = rt.metrics();  // (m points into it)
+    const Metrics* m = actor_of(snapshot, "shard-3");
     return m != nullptr && m->restarts == 1;
   }));
   EXPECT_EQ(child.ask(Get{}).get(), 3);  // restarted: built again by the factory
@@ -221,7 +222,8 @@ TEST(MailboxDepth, SampledForUnboundedMailboxes) {
   // The first timed Nap is one of the first 128 (this thread times 1 send in
   // 128): at least 1000 - 128 were behind it, and fewer than 1000.
   ASSERT_TRUE(eventually([&] {
-    const Metrics* m = actor_of(rt.metrics(), "slow");
+    const auto snapshot = rt.metrics();  // (m points into it)
+    const Metrics* m = actor_of(snapshot, "slow");
     return m != nullptr && m->mailbox_depth_high_water > 0;
   }));
   auto s = rt.metrics();
@@ -235,7 +237,8 @@ TEST(MailboxDepth, SampledForUnboundedMailboxes) {
   EXPECT_EQ(slow.ask(Get{}).get(), 0);
   // Caught up and idle: the current depth is 0 for sure; the high water stays.
   ASSERT_TRUE(eventually([&] {
-    const Metrics* m = actor_of(rt.metrics(), "slow");
+    const auto snapshot = rt.metrics();  // (m points into it)
+    const Metrics* m = actor_of(snapshot, "slow");
     return m->messages == 1002 && m->mailbox_depth_sampled == 0;
   }));
   EXPECT_EQ(actor_of(rt.metrics(), "slow")->mailbox_depth_high_water, high_water);
@@ -249,7 +252,8 @@ TEST(MailboxDepth, SampledDepthWhileBehind) {
   // While it works through them, the latest timed message saw some behind it.
   bool seen_behind = false;
   for (int i = 0; i < 200 && !seen_behind; ++i) {
-    const Metrics* m = class_of(rt.metrics(), "test.account");
+    const auto snapshot = rt.metrics();  // (m points into it)
+    const Metrics* m = class_of(snapshot, "test.account");
     seen_behind = m != nullptr && m->mailbox_depth_sampled > 0 && m->mailbox_depth_sampled <= 1024;
     if (!seen_behind) std::this_thread::sleep_for(1ms);
   }
