@@ -197,6 +197,7 @@ void cmd_info(const Args&, RequestContext& ctx) {
     text += prefix + "mailbox_wait_p99_us:" + us(c.mailbox_wait_ns.quantile(0.99)) + "\r\n";
     text += prefix + "dead_letters:" + std::to_string(c.dead_letters) + "\r\n";
     text += prefix + "failures:" + std::to_string(c.failures) + "\r\n";
+    text += prefix + "restarts:" + std::to_string(c.restarts) + "\r\n";
   };
   text += "\r\n# Shards\r\n";
   for (const auto& c : s.classes) {

@@ -50,7 +50,7 @@ void release_if_large(std::string& buffer) {
 
 IoThread::IoThread(const ServerContext& context)
     : context_(context),
-      batches_(context.shards.size()),
+      batches_(context.shards->routes()),
       epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
       scratch_(kReadChunk) {
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -294,7 +294,7 @@ void IoThread::send_batches() {
     ++batches_in_flight_;
     // The continuation runs on the tact worker that answers (or here, if the answer
     // is already in); it only moves the answer into this thread's queue.
-    context_.shards[shard].ask(std::move(out.batch))
+    batches_.shard(shard).ask(std::move(out.batch))
         .then([queue = &queue_, targets = std::move(out.targets)](
                   tact::Outcome<BatchDone> answer) mutable {
           queue->push(Completion{std::move(targets), std::move(answer)});
@@ -316,7 +316,8 @@ void IoThread::apply_completions() {
         fill(done.targets[i], answers.reply(r), r.number);
       }
     } else {
-      // The shard is gone (the runtime is shutting down): every op fails.
+      // The shard failed on this batch (the pool restarts it, with its keys), or
+      // is gone (the runtime is shutting down): every op of the batch fails.
       std::string error;
       append_error(error, "ERR shard unavailable");
       for (const Target& target : done.targets) fill(target, error, 0);

@@ -72,7 +72,7 @@ Server::Server(const Options& options) : runtime_(runtime_config(options)) {
   context_.io_poll = std::chrono::microseconds(options.io_poll_us);
   context_.runtime = &runtime_;
   context_.io_runs_shards = options.io_runs_shards;
-  for (std::size_t i = 0; i < options.shards; ++i) context_.shards.push_back(runtime_.spawn<Shard>());
+  context_.shards = make_shard_pool(runtime_, options.shards);
   if (options.metrics_port >= 0) {
     metrics_ = std::make_unique<MetricsEndpoint>(runtime_, options.bind + ":" + std::to_string(options.metrics_port));
   }

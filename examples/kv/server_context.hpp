@@ -5,17 +5,17 @@
 
 #include <chrono>
 #include <cstddef>
-#include <vector>
+#include <memory>
 
 #include <tact/tact.hpp>
 
 #include "resp_limits.hpp"
-#include "shard.hpp"
+#include "shard_pool.hpp"
 
 namespace kv {
 
 struct ServerContext {
-  std::vector<tact::ActorRef<Shard>> shards;
+  std::unique_ptr<ShardPool> shards;
   // Where the shards live; an I/O thread with `io_runs_shards` drives it.
   tact::Runtime* runtime = nullptr;
   bool io_runs_shards = true;

@@ -26,21 +26,21 @@ BatchDone Shard::handle(Batch batch) {
   for (std::size_t first = 0; first < n; first += kGroup) {
     const std::size_t last = std::min(n, first + kGroup);
     if (last - first > 1) {
-      for (std::size_t i = first; i < last; ++i) map_.prefetch_slot(batch.ops[i].key_hash);
-      for (std::size_t i = first; i < last; ++i) map_.prefetch_entry(batch.ops[i].key_hash);
+      for (std::size_t i = first; i < last; ++i) store_->map.prefetch_slot(batch.ops[i].key_hash);
+      for (std::size_t i = first; i < last; ++i) store_->map.prefetch_entry(batch.ops[i].key_hash);
     }
     for (std::size_t i = first; i < last; ++i) apply(batch, batch.ops[i], now, done);
   }
-  map_.sweep(sweep_cursor_, kSweepPerBatch, [now](const KeyMap::Entry& entry) {
+  store_->map.sweep(store_->sweep_cursor, kSweepPerBatch, [now](const KeyMap::Entry& entry) {
     return entry.expires_at != 0 && entry.expires_at <= now;
   });
   return done;
 }
 
 KeyMap::Entry* Shard::find_live(std::string_view key, const Op& op, std::int64_t now) {
-  KeyMap::Entry* entry = map_.find(key, op.key_hash);
+  KeyMap::Entry* entry = store_->map.find(key, op.key_hash);
   if (entry != nullptr && entry->expires_at != 0 && entry->expires_at <= now) {
-    map_.erase(entry, op.key_hash);
+    store_->map.erase(entry, op.key_hash);
     return nullptr;
   }
   return entry;
@@ -48,7 +48,7 @@ KeyMap::Entry* Shard::find_live(std::string_view key, const Op& op, std::int64_t
 
 KeyMap::Entry* Shard::find_or_insert(std::string_view key, const Op& op, std::int64_t now) {
   KeyMap::Entry* entry = find_live(key, op, now);
-  return entry != nullptr ? entry : map_.insert(key, op.key_hash);
+  return entry != nullptr ? entry : store_->map.insert(key, op.key_hash);
 }
 
 void Shard::apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone& done) {
@@ -75,7 +75,7 @@ void Shard::apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone&
     case OpKind::kDel: {
       const KeyMap::Entry* entry = find_live(key, op, now);
       result.number = entry == nullptr ? 0 : 1;
-      if (entry != nullptr) map_.erase(entry, op.key_hash);
+      if (entry != nullptr) store_->map.erase(entry, op.key_hash);
       append_integer(out, result.number);
       break;
     }
@@ -87,11 +87,11 @@ void Shard::apply(const Batch& batch, const Op& op, std::int64_t now, BatchDone&
       incr_by(key, op, now, out, result.number);
       break;
     case OpKind::kFlush:
-      map_.clear();
+      store_->map.clear();
       append_simple(out, "OK");
       break;
     case OpKind::kSize:
-      result.number = static_cast<std::int64_t>(map_.size());
+      result.number = static_cast<std::int64_t>(store_->map.size());
       append_integer(out, result.number);
       break;
   }
@@ -115,7 +115,7 @@ void Shard::incr_by(std::string_view key, const Op& op, std::int64_t now, std::s
   }
   number = current + delta;
   // INCR keeps the key's time to live, as Redis does.
-  if (entry == nullptr) entry = map_.insert(key, op.key_hash);
+  if (entry == nullptr) entry = store_->map.insert(key, op.key_hash);
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
   entry->value.assign(digits, static_cast<std::size_t>(end - digits));

@@ -5,11 +5,6 @@
 
 namespace kv {
 
-std::size_t ShardBatches::shard_of(std::uint64_t key_hash) const noexcept {
-  const std::uint64_t mixed = key_hash * 0x9E3779B97F4A7C15ull;
-  return static_cast<std::size_t>((mixed >> 32) % pending_.size());
-}
-
 void ShardBatches::add(OpKind kind, std::string_view key, std::string_view value,
                        std::int64_t number, Target target) {
   Op op;

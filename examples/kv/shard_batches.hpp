@@ -1,14 +1,18 @@
 // ShardBatches: the per-shard Batches an I/O thread fills during one epoll round,
 // and, for every op, the Target its answer goes back to. The I/O thread sends each
-// non-empty batch as one ask when the round's reads are parsed.
+// non-empty batch as one ask when the round's reads are parsed. Which shard an op
+// goes to is the shard pool's consistent hash of its key (shard_pool.hpp), read
+// from a routes() snapshot taken once (the pool is never resized).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shard_messages.hpp"
+#include "shard_pool.hpp"
 
 namespace kv {
 
@@ -30,12 +34,13 @@ struct OutgoingBatch {
 
 class ShardBatches {
  public:
-  explicit ShardBatches(std::size_t shards) : pending_(shards) {}
+  explicit ShardBatches(ShardPool::Routes routes) : routes_(std::move(routes)), pending_(routes_.size()) {}
 
   std::size_t shard_count() const noexcept { return pending_.size(); }
-  // key hash -> shard. The hash is remixed so the shard choice and the shard's own
-  // table slots (the hash's low bits) do not use the same bits.
-  std::size_t shard_of(std::uint64_t key_hash) const noexcept;
+  // key hash -> shard: the member the pool's consistent hash picks.
+  std::size_t shard_of(std::uint64_t key_hash) const { return routes_.index_for(KeyHash{key_hash}); }
+  // The shard actor a batch goes to.
+  const tact::ActorRef<Shard>& shard(std::size_t index) const noexcept { return routes_[index]; }
 
   // An op on `key`, to the shard its hash picks.
   void add(OpKind kind, std::string_view key, std::string_view value, std::int64_t number,
@@ -51,6 +56,7 @@ class ShardBatches {
   void append(std::size_t shard, const Op& op, std::string_view key, std::string_view value,
               Target target);
 
+  ShardPool::Routes routes_;
   std::vector<OutgoingBatch> pending_;
 };
 

@@ -32,6 +32,8 @@ template <class A, class... Args>
 ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args);
 template <class A, class... Args>
 ActorRef<A> spawn_detached_actor(RuntimeCore* home, Args&&... args);
+template <class A, class... Args>
+ActorRef<A> spawn_metered_actor(RuntimeCore* runtime, std::string_view actor_name, Args&&... args);
 }  // namespace detail
 
 template <class A>
@@ -54,6 +56,12 @@ class Context {
   template <class B, class... Args>
   ActorRef<B> spawn(Args&&... args) const {
     return detail::spawn_actor<B>(detail::cell_spawn_runtime(cell_), std::forward<Args>(args)...);
+  }
+  // As Runtime::spawn_metered: B's metrics also kept under `actor_name`.
+  template <class B, class... Args>
+  ActorRef<B> spawn_metered(std::string_view actor_name, Args&&... args) const {
+    return detail::spawn_metered_actor<B>(detail::cell_spawn_runtime(cell_), actor_name,
+                                          std::forward<Args>(args)...);
   }
   // As Runtime::spawn_detached: B on a thread of its own.
   template <class B, class... Args>

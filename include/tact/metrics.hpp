@@ -36,9 +36,11 @@ struct Histogram {
   double mean_ns() const noexcept { return count == 0 ? 0 : sum_ns / static_cast<double>(count); }
 };
 
-// One actor class (ActorVTable name: its type, or its `static constexpr name`).
+// One actor class (ActorVTable name: its type, or its `static constexpr name`),
+// or one metered actor of it (Runtime::spawn_metered; counted in its class too).
 struct ActorClassMetrics {
-  std::string name;
+  std::string name;   // the class
+  std::string actor;  // a metered actor's name; empty for a class
   std::uint64_t messages = 0;  // handled: user messages and system ones (start, stop, Down, timer ticks)
   std::uint64_t turns = 0;     // turns its actors ran (messages / turns: batch size)
   Histogram handler_ns;        // sampled: a handler's run
@@ -48,9 +50,15 @@ struct ActorClassMetrics {
   std::uint64_t failures = 0;      // actors stopped by a handler's exception
   std::uint64_t restarts = 0;      // supervised restarts
   std::uint64_t mutes = 0;         // its actors paused by backpressure
-  std::uint64_t mailbox_depth = 0;      // messages queued in its bounded mailboxes now
-  std::uint64_t mailbox_depth_max = 0;  // the most any one of its bounded mailboxes held
-  std::uint64_t live_actors = 0;
+  std::uint64_t mailbox_depth = 0;      // messages queued in its bounded mailboxes now (exact)
+  std::uint64_t mailbox_depth_max = 0;  // the fullest of its bounded mailboxes now (exact)
+  // Any mailbox, bounded or not, sampled (docs/metrics.md, "Mailbox depth"):
+  // the messages queued behind a timed message when its handler started (at
+  // most every 250 ms; 0 once all its actors are idle), and the most seen so
+  // far (or the exact bounded depth now, if more). Capped at 1024.
+  std::uint64_t mailbox_depth_sampled = 0;
+  std::uint64_t mailbox_depth_high_water = 0;
+  std::uint64_t live_actors = 0;        // a metered actor: 1 while it lives, else 0
 };
 
 struct DeadLetterMetrics {
@@ -75,7 +83,8 @@ struct WorkerMetrics {
 };
 
 struct Snapshot {
-  std::vector<ActorClassMetrics> classes;  // by name
+  std::vector<ActorClassMetrics> classes;       // by name
+  std::vector<ActorClassMetrics> named_actors;  // metered actors, by (class, actor name)
   std::vector<WorkerMetrics> workers;
   std::vector<DeadLetterMetrics> dead_letters;  // by (target class, message type)
   std::uint32_t sample_period = 0;  // 1 message in this many is timed; 0: metrics off

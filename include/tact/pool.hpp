@@ -21,6 +21,19 @@
 //   broadcast        tell() sends a copy to every member; ask() is refused
 //                    (use ask_all)
 //
+// The factory may take the member's index (A(std::size_t)): a member and its
+// restarts are built with the same index (its place in members()), so state
+// kept outside the actor — a shard's store — survives a restart:
+//   tact::Pool shards(rt, {.size = 4, .routing = tact::Routing::consistent_hash},
+//                     [stores](std::size_t i) { return Shard(stores[i]); }, key);
+//
+// routes() (consistent_hash): a snapshot of the members with the pool's
+// routing, for a caller that routes many items at once, e.g. a batcher that
+// groups ops by member and sends each member one message:
+//   auto routes = shards.routes();
+//   std::size_t i = routes.index_for(key);   // the member tell/ask would pick for this key
+//   routes[i].tell(batch_for_member_i);
+//
 // Members are children of a tact::Supervisor the pool owns (one_for_one, with
 // PoolOptions::supervision's limits): a member whose handler throws is rebuilt
 // from the factory in its own cell, keeping its place, its mailbox and what is
@@ -78,6 +91,7 @@ struct NoPoolKey {};
 // Hash Algorithm", 2014), after a splitmix64 finalizer: std::hash of an integer
 // is the integer itself in libstdc++.
 inline std::size_t jump_consistent_hash(std::uint64_t key, std::size_t buckets) noexcept {
+  if (buckets <= 1) return 0;  // what the loop below returns, without its work
   key += 0x9e3779b97f4a7c15ULL;
   key = (key ^ (key >> 30)) * 0xbf58476d1ce4e5b9ULL;
   key = (key ^ (key >> 27)) * 0x94d049bb133111ebULL;
@@ -103,6 +117,24 @@ struct pool_key_function_cannot_take {
                 "in the instantiation line above)");
 };
 
+// What a pool's factory builds: A() or A(std::size_t member_index).
+template <class Factory, bool kIndexed = !std::is_invocable_v<Factory&>>
+struct PoolFactoryResult {
+  using type = std::invoke_result_t<Factory&>;
+};
+template <class Factory>
+struct PoolFactoryResult<Factory, true> {
+  using type = std::invoke_result_t<Factory&, std::size_t>;
+};
+template <class Factory>
+using pool_factory_result_t = typename PoolFactoryResult<Factory>::type;
+
+// The member that `key` maps to, of n: as Pool::tell routes a message whose key it is.
+template <class Key>
+std::size_t pool_member_for_key(const Key& key, std::size_t n) {
+  return jump_consistent_hash(static_cast<std::uint64_t>(std::hash<Key>{}(key)), n);
+}
+
 template <class A>
 struct PoolMember {
   ActorRef<A> ref;
@@ -113,14 +145,14 @@ template <class A>
 struct PoolShared {
   Routing routing;
   ActorRef<Supervisor> supervisor;
-  std::function<A()> factory;
+  std::function<A(std::size_t)> factory;  // called with the member's index
   SharedSnapshot<std::vector<PoolMember<A>>> members;
   SpinLock resizing;  // held across a resize (plain threads only: see Pool::resize)
   bool stopped = false;  // under the members' write lock (update): stop() ran
   // relaxed: a turn counter, only spreads the choice; nothing is published.
   mutable Atomic<std::uint64_t> turn{0};
 
-  PoolShared(Routing r, ActorRef<Supervisor> sup, std::function<A()> f)
+  PoolShared(Routing r, ActorRef<Supervisor> sup, std::function<A(std::size_t)> f)
       : routing(r), supervisor(std::move(sup)), factory(std::move(f)) {}
   PoolShared(const PoolShared&) = delete;
   PoolShared& operator=(const PoolShared&) = delete;
@@ -135,21 +167,28 @@ template <class A, class KeyFn = detail::NoPoolKey>
 class Pool {
  public:
   // Spawns the supervisor and `options.size` members built by `factory` (called
-  // again for each restart). Throws tact::Error if the factory throws, if
-  // consistent_hash routing has no key function, or after shutdown;
-  // tact::WouldBlockWorker from a handler.
+  // again for each restart; given the member's index if it takes one). Throws
+  // tact::Error if the factory throws, if consistent_hash routing has no key
+  // function, or after shutdown; tact::WouldBlockWorker from a handler.
   template <class Factory>
   Pool(Runtime& rt, PoolOptions options, Factory factory, KeyFn key = {})
       : key_(std::move(key)) {
-    static_assert(std::is_same_v<std::invoke_result_t<Factory&>, A>,
+    static_assert(std::is_invocable_v<Factory&> || std::is_invocable_v<Factory&, std::size_t>,
+                  "tact::Pool<A>: the factory is called as factory() or factory(std::size_t member_index)");
+    static_assert(std::is_same_v<detail::pool_factory_result_t<Factory>, A>,
                   "tact::Pool<A>: the factory must return an A (by value)");
     if (options.routing == Routing::consistent_hash && std::is_same_v<KeyFn, detail::NoPoolKey>) {
       throw Error("tact: a consistent_hash Pool needs a key function: Pool(rt, options, factory, key)");
     }
     SupervisorSpec spec = options.supervision;
     spec.strategy = Restart::one_for_one;
-    shared_ = std::make_shared<Shared>(options.routing, rt.spawn<Supervisor>(spec),
-                                       std::function<A()>(std::move(factory)));
+    std::function<A(std::size_t)> indexed;
+    if constexpr (std::is_invocable_v<Factory&>) {
+      indexed = [f = std::move(factory)](std::size_t) mutable { return f(); };
+    } else {
+      indexed = std::move(factory);
+    }
+    shared_ = std::make_shared<Shared>(options.routing, rt.spawn<Supervisor>(spec), std::move(indexed));
     resize(options.size != 0 ? options.size : rt.worker_count());
   }
 
@@ -245,7 +284,11 @@ class Pool {
     std::exception_ptr error;
     try {
       while (have + added.size() < n) {
-        ActorRef<A> child = shared_->supervisor.ask(StartChild<A>{shared_->factory}).get();
+        // Its index, for its first build and every restart.
+        std::function<A()> build = [factory = shared_->factory, index = have + added.size()] {
+          return factory(index);
+        };
+        ActorRef<A> child = shared_->supervisor.ask(StartChild<A>{std::move(build)}).get();
         if (!child) throw Error("tact: a Pool member's factory threw (or the runtime is shutting down)");
         added.push_back(Member{std::move(child), std::make_shared<detail::MemberLoad>()});
       }
@@ -276,6 +319,39 @@ class Pool {
   }
   std::size_t size() const { return shared_->members.read()->size(); }
 
+  // A snapshot of the members with the pool's consistent hash (routes()).
+  class Routes {
+   public:
+    std::size_t size() const noexcept { return members_->size(); }
+    bool empty() const noexcept { return members_->empty(); }
+    // The member at `index` (< size()).
+    const ActorRef<A>& operator[](std::size_t index) const noexcept { return (*members_)[index].ref; }
+    // The index of the member `key` maps to: the one tell/ask pick, with this
+    // snapshot's members, for a message whose key (the key function's result)
+    // is `key`. Throws tact::Error if the snapshot is empty (the pool stopped).
+    template <class Key>
+    std::size_t index_for(const Key& key) const {
+      if (members_->empty()) throw Error("tact: Pool::Routes::index_for on a stopped pool (no member)");
+      return detail::pool_member_for_key(key, members_->size());
+    }
+
+   private:
+    friend class Pool;
+    using Members = std::vector<detail::PoolMember<A>>;
+    explicit Routes(std::shared_ptr<const Members> members) : members_(std::move(members)) {}
+    std::shared_ptr<const Members> members_;
+  };
+
+  // Any thread, consistent_hash pools (throws tact::Error otherwise): the
+  // members now and where each key goes among them. A snapshot: a resize
+  // meanwhile shows in the next one (and moves ~1/n of the keys).
+  Routes routes() const {
+    if (shared_->routing != Routing::consistent_hash) {
+      throw Error("tact: Pool::routes() is for a consistent_hash pool");
+    }
+    return Routes(shared_->members.read());
+  }
+
   // Any thread. Stops every member and the supervisor at once, through the
   // control lane (what is still queued for a member becomes dead letters);
   // later sends return false / ActorStopped.
@@ -301,7 +377,7 @@ class Pool {
     const std::size_t n = members.size();
     switch (shared_->routing) {
       case Routing::consistent_hash:
-        return members[detail::jump_consistent_hash(key_hash(msg), n)];
+        return members[key_member(msg, n)];
       case Routing::least_loaded: {
         // Scans from the turn's member so that equal loads spread in turn.
         const std::size_t start = next_turn() % n;
@@ -329,7 +405,7 @@ class Pool {
   }
 
   template <class Msg>
-  std::uint64_t key_hash(const Msg& msg) const {
+  std::size_t key_member(const Msg& msg, std::size_t n) const {
     if constexpr (std::is_same_v<KeyFn, detail::NoPoolKey>) {
       return 0;  // unreachable: the constructor refuses consistent_hash without a key
     } else if constexpr (!std::is_invocable_v<const KeyFn&, const Msg&>) {
@@ -337,7 +413,7 @@ class Pool {
       return 0;
     } else {
       using Key = std::remove_cvref_t<std::invoke_result_t<const KeyFn&, const Msg&>>;
-      return static_cast<std::uint64_t>(std::hash<Key>{}(key_(msg)));
+      return detail::pool_member_for_key<Key>(key_(msg), n);
     }
   }
 
@@ -408,10 +484,11 @@ class Pool {
   KeyFn key_;
 };
 
-// tact::Pool pool(rt, options, [] { return Worker(); }[, key]): A is what the factory returns.
+// tact::Pool pool(rt, options, [] { return Worker(); }[, key]): A is what the
+// factory returns (it may take the member's index).
 template <class Factory>
-Pool(Runtime&, PoolOptions, Factory) -> Pool<std::invoke_result_t<Factory&>>;
+Pool(Runtime&, PoolOptions, Factory) -> Pool<detail::pool_factory_result_t<Factory>>;
 template <class Factory, class KeyFn>
-Pool(Runtime&, PoolOptions, Factory, KeyFn) -> Pool<std::invoke_result_t<Factory&>, KeyFn>;
+Pool(Runtime&, PoolOptions, Factory, KeyFn) -> Pool<detail::pool_factory_result_t<Factory>, KeyFn>;
 
 }  // namespace tact

@@ -59,6 +59,19 @@ class Runtime {
     return detail::spawn_actor<A>(core_, std::forward<Args>(args)...);
   }
 
+  // Any thread. As spawn, and the actor's metrics (messages, handler time,
+  // mailbox wait, depth, restarts...) are also kept under `actor_name`, beside
+  // its class's: rt.metrics().named_actors, the tact_named_actor_* series,
+  // a row in tact-top (docs/metrics.md, "Metered actors"). For the few actors
+  // worth watching one by one (a hot shard, a singleton), not for thousands:
+  // each name costs ~9 KB per worker, kept for the runtime's life so that its
+  // counters never go backwards; an actor spawned again under the same name
+  // continues the series. Throws tact::Error on an empty name.
+  template <class A, class... Args>
+  ActorRef<A> spawn_metered(std::string_view actor_name, Args&&... args) {
+    return detail::spawn_metered_actor<A>(core_, actor_name, std::forward<Args>(args)...);
+  }
+
   // Any thread. As spawn, but the actor runs on a thread of its own (a
   // "detached" actor), so its handlers may block — a synchronous client
   // library, a blocking read — without stalling the workers; there,

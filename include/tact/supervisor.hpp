@@ -35,6 +35,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -63,12 +64,16 @@ struct SupervisorSpec {
 // Ask a Supervisor to start a child; the reply is its ActorRef<A> (empty if the
 // factory threw the first time).
 //   sup.ask(tact::StartChild{[] { return Worker(42); }})   // A deduced: Worker
+//   sup.ask(tact::StartChild{[] { return Shard(7); }, "shard-7"})  // metered (Runtime::spawn_metered)
 template <class A>
 struct StartChild {
   std::function<A()> factory;  // called for the first object and for every restart
+  std::string metered_name{};  // non-empty: the child is metered under this name
 };
 template <class F>
 StartChild(F) -> StartChild<std::invoke_result_t<F&>>;
+template <class F, class S>
+StartChild(F, S) -> StartChild<std::invoke_result_t<F&>>;
 
 // Ask a Supervisor for its figures.
 struct GetSupervisorStats {};
@@ -115,7 +120,8 @@ class Supervisor {
     const ActorAddress self = ctx.self().address();
     ActorRef<A> child;
     try {
-      child = detail::spawn_child<A>(detail::AddressAccess::cell(self), std::move(start.factory));
+      child = detail::spawn_child<A>(detail::AddressAccess::cell(self), std::move(start.factory),
+                                     start.metered_name);
     } catch (...) {
       return child;
     }

@@ -305,7 +305,7 @@ void handler_stop(CellBase* base) noexcept {
 void handler_fail(CellBase* base, std::exception_ptr error) noexcept {
   Cell* cell = Cell::from(base);
   if (!cell->requests.stop || cell->stop_reason != StopReason::kFailed) {
-    cell->runtime()->count_failure(cell->vtable->name, error);
+    cell->runtime()->count_failure(cell->vtable, error);
     try {
       extras_or_make(cell).failure = std::move(error);
     } catch (...) {
@@ -404,7 +404,7 @@ RuntimeCore* cell_runtime(CellBase* base) noexcept { return Cell::from(base)->ru
 
 void cell_count_dead_letter(CellBase* base, std::string_view message_type) noexcept {
   Cell* cell = Cell::from(base);
-  cell->runtime()->count_dead_letter(cell->vtable->name, message_type);
+  cell->runtime()->count_dead_letter(cell->vtable, message_type);
 }
 
 void cell_count_expired(CellBase* cell) noexcept { runtime_count_expired(Cell::from(cell)->runtime()); }

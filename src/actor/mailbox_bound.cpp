@@ -59,7 +59,7 @@ void wake_room_waiters(MailboxBound& b) noexcept {
 
 void cell_count_refused(CellBase* base) noexcept {
   Cell* cell = Cell::from(base);
-  cell->runtime()->count_refused(cell->vtable->name);
+  cell->runtime()->count_refused(cell->vtable);
 }
 
 void cell_wait_for_room(CellBase* base, Waker& waker) {

@@ -111,33 +111,34 @@ void RuntimeCore::unregister_live(Cell* cell, StopReason reason) {
   if (reason == StopReason::kFailed) bump(shard.failed);
 }
 
-void RuntimeCore::count_dead_letter(std::string_view actor_class, std::string_view message_type) noexcept {
+void RuntimeCore::count_dead_letter(const ActorVTable* vtable, std::string_view message_type) noexcept {
   dead_letters_.fetch_add(1, relaxed);  // relaxed: a statistic
   const Config& config = scheduler_.config();
   if (!config.metrics && !config.on_dead_letter) return;
+  const std::string_view actor_class = vtable->name;
   try {
-    if (config.metrics) scheduler_.metrics().count_dead_letter(actor_class, message_type);
+    if (config.metrics) scheduler_.metrics().count_dead_letter(actor_class, vtable->actor_name, message_type);
     if (config.on_dead_letter) config.on_dead_letter(actor_class, message_type);
   } catch (...) {
     // Out of memory, or a hook that threw: the message is counted all the same.
   }
 }
 
-void RuntimeCore::count_refused(std::string_view actor_class) noexcept {
+void RuntimeCore::count_refused(const ActorVTable* vtable) noexcept {
   refused_.fetch_add(1, relaxed);  // relaxed: a statistic
   if (!scheduler_.config().metrics) return;
   try {
-    scheduler_.metrics().count_refused(actor_class);
+    scheduler_.metrics().count_refused(vtable->name, vtable->actor_name);
   } catch (...) {
     // Out of memory: counted in stats() only.
   }
 }
 
-void RuntimeCore::count_failure(std::string_view actor_class, const std::exception_ptr& error) noexcept {
+void RuntimeCore::count_failure(const ActorVTable* vtable, const std::exception_ptr& error) noexcept {
   const Config& config = scheduler_.config();
   try {
-    if (config.metrics) scheduler_.metrics().count_failure(actor_class);
-    if (config.on_failure) config.on_failure(actor_class, error);
+    if (config.metrics) scheduler_.metrics().count_failure(vtable->name, vtable->actor_name);
+    if (config.on_failure) config.on_failure(vtable->name, error);
   } catch (...) {
     // Out of memory, or a hook that threw: the actor fails all the same.
   }
@@ -146,38 +147,61 @@ void RuntimeCore::count_failure(std::string_view actor_class, const std::excepti
 metrics::Snapshot RuntimeCore::metrics() const {
   metrics::Snapshot snapshot = scheduler_.metrics().snapshot(tick_rate());
   if (!scheduler_.config().metrics) return snapshot;
-  // Live actors and bounded mailboxes' depths, class by class, walking the registry.
+  // Live actors and bounded mailboxes' depths, class by class (and metered
+  // actor by metered actor), walking the registry.
   struct Live {
     std::uint64_t actors = 0, depth = 0, largest = 0;
+    bool any_queued = false;  // some mailbox not idle: a sampled depth may still hold
+    void add(std::uint64_t queued, bool idle) {
+      ++actors;
+      depth += queued;
+      if (queued > largest) largest = queued;
+      any_queued = any_queued || !idle;
+    }
   };
-  std::map<std::string_view, Live, std::less<>> live;
+  using Series = std::pair<std::string_view, std::string_view>;  // (class, metered actor or empty)
+  std::map<Series, Live> live;
   for (const Shard& shard : shards_) {
     std::lock_guard<::tact::detail::Mutex> lock(const_cast<Shard&>(shard).mutex);
     for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
-      Live& entry = live[cell->vtable->name];
-      ++entry.actors;
-      if (cell->bounded) {
-        // relaxed: a statistic. A bounded cell's extras exist from its spawn.
-        const std::uint64_t queued = extras_known(cell).bound.queued.load(relaxed);
-        entry.depth += queued;
-        if (queued > entry.largest) entry.largest = queued;
+      // relaxed: a statistic. A bounded cell's extras exist from its spawn.
+      const std::uint64_t queued = cell->bounded ? extras_known(cell).bound.queued.load(relaxed) : 0;
+      const bool idle = cell->mailbox.idle_hint();
+      live[{cell->vtable->name, {}}].add(queued, idle);
+      if (!cell->vtable->actor_name.empty()) {
+        live[{cell->vtable->name, cell->vtable->actor_name}].add(queued, idle);
       }
     }
   }
-  for (auto& [name, entry] : live) {
-    auto found = std::find_if(snapshot.classes.begin(), snapshot.classes.end(),
-                              [name = name](const metrics::ActorClassMetrics& c) { return c.name == name; });
-    if (found == snapshot.classes.end()) {
-      snapshot.classes.push_back({});
-      found = snapshot.classes.end() - 1;
-      found->name = std::string(name);
+  for (auto& [series, entry] : live) {
+    auto& list = series.second.empty() ? snapshot.classes : snapshot.named_actors;
+    auto found = std::find_if(list.begin(), list.end(), [&series = series](const metrics::ActorClassMetrics& c) {
+      return c.name == series.first && c.actor == series.second;
+    });
+    if (found == list.end()) {
+      list.push_back({});
+      found = list.end() - 1;
+      found->name = std::string(series.first);
+      found->actor = std::string(series.second);
     }
     found->live_actors = entry.actors;
     found->mailbox_depth = entry.depth;
     found->mailbox_depth_max = entry.largest;
+    found->mailbox_depth_high_water = std::max(found->mailbox_depth_high_water, entry.largest);
   }
-  std::sort(snapshot.classes.begin(), snapshot.classes.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  // A sampled depth is the latest timed message's: stale once every mailbox
+  // of the series is idle (or its actors are gone), when it is 0 for sure.
+  for (auto* list : {&snapshot.classes, &snapshot.named_actors}) {
+    for (metrics::ActorClassMetrics& c : *list) {
+      auto found = live.find(Series(c.name, c.actor));
+      if (found == live.end() || !found->second.any_queued) c.mailbox_depth_sampled = 0;
+    }
+  }
+  const auto by_series = [](const auto& a, const auto& b) {
+    return a.name != b.name ? a.name < b.name : a.actor < b.actor;
+  };
+  std::sort(snapshot.classes.begin(), snapshot.classes.end(), by_series);
+  std::sort(snapshot.named_actors.begin(), snapshot.named_actors.end(), by_series);
   return snapshot;
 }
 

@@ -42,6 +42,7 @@
 
 #include "actor/blocking_pool.hpp"
 #include "actor/cell.hpp"
+#include "actor/metered_tables.hpp"
 #include "actor/names/name_registry.hpp"
 #include "actor/shutdown_hooks.hpp"
 #include "scheduler/scheduler.hpp"
@@ -98,6 +99,8 @@ class RuntimeCore {
   RuntimeStats stats() const noexcept;
   // rt.register_name (src/actor/names/); a detached actor's core uses its home's.
   NameRegistry& names() noexcept { return home_ != nullptr ? home_->names() : names_; }
+  // rt.spawn_metered's tables (a detached actor's core uses its home's).
+  MeteredTables& metered_tables() noexcept { return home_ != nullptr ? home_->metered_tables() : metered_; }
   ShutdownHooks& shutdown_hooks() noexcept { return hooks_; }  // rt.on_shutdown (a home's)
 
   // -- detached actors (src/actor/detached.cpp) ------------------------------------------------
@@ -114,9 +117,10 @@ class RuntimeCore {
   // counted by the registry shards, under their locks.
   // Rare events are also counted by class (and message type) in the metrics,
   // which hand them to the hooks (Config::on_dead_letter, on_failure).
-  void count_dead_letter(std::string_view actor_class, std::string_view message_type) noexcept;
-  void count_refused(std::string_view actor_class) noexcept;
-  void count_failure(std::string_view actor_class, const std::exception_ptr& error) noexcept;
+  // By the actor's table: its class, and a metered actor's name too.
+  void count_dead_letter(const ActorVTable* vtable, std::string_view message_type) noexcept;
+  void count_refused(const ActorVTable* vtable) noexcept;
+  void count_failure(const ActorVTable* vtable, const std::exception_ptr& error) noexcept;
   // rt.metrics(): the scheduler's counters, plus live actors and mailbox depths.
   metrics::Snapshot metrics() const;
   void count_expired() noexcept { expired_.fetch_add(1, relaxed); }
@@ -166,6 +170,7 @@ class RuntimeCore {
   Atomic<std::uint64_t> expired_{0};
   std::array<Shard, kShards> shards_;
   NameRegistry names_;
+  MeteredTables metered_;
   ShutdownHooks hooks_;
   ::tact::detail::Mutex shutdown_mutex_;
   bool shut_down_ = false;  // guarded by shutdown_mutex_

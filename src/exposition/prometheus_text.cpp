@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tact/metrics.hpp"
 #include "tact/runtime.hpp"
@@ -77,13 +78,20 @@ class Writer {
   std::string out_;
 };
 
-std::string class_label(const ActorClassMetrics& c) { return "class=\"" + escaped(c.name) + "\""; }
+// A class's series: class="..."; a metered actor's: class="...",actor="...".
+std::string class_label(const ActorClassMetrics& c) {
+  std::string label = "class=\"" + escaped(c.name) + "\"";
+  if (!c.actor.empty()) label += ",actor=\"" + escaped(c.actor) + "\"";
+  return label;
+}
 
-void histogram(Writer& w, std::string_view name, std::string_view help, const Snapshot& s,
+using Series = std::vector<ActorClassMetrics>;
+
+void histogram(Writer& w, const std::string& name, std::string_view help, const Series& series,
                const Histogram ActorClassMetrics::*member) {
   w.family(name, "histogram", help);
-  const std::string bucket = std::string(name) + "_bucket";
-  for (const ActorClassMetrics& c : s.classes) {
+  const std::string bucket = name + "_bucket";
+  for (const ActorClassMetrics& c : series) {
     const Histogram& h = c.*member;
     const std::string labels = class_label(c);
     std::uint64_t cumulative = 0;
@@ -101,10 +109,10 @@ void histogram(Writer& w, std::string_view name, std::string_view help, const Sn
   }
 }
 
-void quantiles(Writer& w, std::string_view name, std::string_view help, const Snapshot& s,
+void quantiles(Writer& w, const std::string& name, std::string_view help, const Series& series,
                const Histogram ActorClassMetrics::*member) {
   w.family(name, "summary", help);
-  for (const ActorClassMetrics& c : s.classes) {
+  for (const ActorClassMetrics& c : series) {
     const Histogram& h = c.*member;
     const std::string labels = class_label(c);
     if (h.count > 0) {
@@ -117,10 +125,45 @@ void quantiles(Writer& w, std::string_view name, std::string_view help, const Sn
   }
 }
 
-void per_class(Writer& w, std::string_view name, std::string_view type, std::string_view help,
-               const Snapshot& s, std::uint64_t ActorClassMetrics::*member) {
+void per_class(Writer& w, const std::string& name, std::string_view type, std::string_view help,
+               const Series& series, std::uint64_t ActorClassMetrics::*member) {
   w.family(name, type, help);
-  for (const ActorClassMetrics& c : s.classes) w.sample(name, class_label(c), number(c.*member));
+  for (const ActorClassMetrics& c : series) w.sample(name, class_label(c), number(c.*member));
+}
+
+// The actor series: per class (prefix tact_actor_), or per metered actor
+// (tact_named_actor_: families of their own, since a metered actor is also
+// counted in its class, and a sum over one family must not count it twice).
+void actor_series(Writer& w, const std::string& p, const Series& s) {
+  per_class(w, p + "messages_total", "counter", "Messages handled.", s, &ActorClassMetrics::messages);
+  per_class(w, p + "turns_total", "counter", "Turns run (up to Config::budget messages each).", s,
+            &ActorClassMetrics::turns);
+  histogram(w, p + "handler_seconds", "Handler run time (1 message in sample_period timed).", s,
+            &ActorClassMetrics::handler_ns);
+  histogram(w, p + "mailbox_wait_seconds", "Send to handler start (1 message in sample_period timed).", s,
+            &ActorClassMetrics::mailbox_wait_ns);
+  quantiles(w, p + "handler_quantiles_seconds", "Handler run time quantiles (within 1/32).", s,
+            &ActorClassMetrics::handler_ns);
+  quantiles(w, p + "mailbox_wait_quantiles_seconds", "Mailbox wait quantiles (within 1/32).", s,
+            &ActorClassMetrics::mailbox_wait_ns);
+  per_class(w, p + "live", "gauge", "Actors alive now.", s, &ActorClassMetrics::live_actors);
+  per_class(w, p + "mailbox_depth", "gauge", "Messages queued in bounded mailboxes now.", s,
+            &ActorClassMetrics::mailbox_depth);
+  per_class(w, p + "mailbox_depth_largest", "gauge", "The fullest bounded mailbox's depth now.", s,
+            &ActorClassMetrics::mailbox_depth_max);
+  per_class(w, p + "mailbox_depth_sampled", "gauge",
+            "Messages queued behind a timed message (sampled, any mailbox; 0 once idle; at most 1024).", s,
+            &ActorClassMetrics::mailbox_depth_sampled);
+  per_class(w, p + "mailbox_depth_high_water", "gauge", "The most messages seen queued (sampled; at most 1024).",
+            s, &ActorClassMetrics::mailbox_depth_high_water);
+  per_class(w, p + "refused_total", "counter", "User messages refused by a full bounded mailbox.", s,
+            &ActorClassMetrics::refused);
+  per_class(w, p + "failures_total", "counter", "Handlers that threw (the actor failed).", s,
+            &ActorClassMetrics::failures);
+  per_class(w, p + "restarts_total", "counter", "Supervised restarts.", s, &ActorClassMetrics::restarts);
+  per_class(w, p + "mutes_total", "counter", "Times paused by backpressure.", s, &ActorClassMetrics::mutes);
+  per_class(w, p + "dead_letters_total", "counter", "Messages that reached a stopped actor.", s,
+            &ActorClassMetrics::dead_letters);
 }
 
 void per_worker(Writer& w, std::string_view name, std::string_view type, std::string_view help,
@@ -141,30 +184,8 @@ void per_worker(Writer& w, std::string_view name, std::string_view type, std::st
 
 std::string prometheus_text(const Snapshot& s) {
   Writer w;
-  per_class(w, "tact_actor_messages_total", "counter", "Messages handled, by actor class.", s,
-            &ActorClassMetrics::messages);
-  per_class(w, "tact_actor_turns_total", "counter", "Turns run (up to Config::budget messages each).", s,
-            &ActorClassMetrics::turns);
-  histogram(w, "tact_actor_handler_seconds", "Handler run time (1 message in sample_period timed).", s,
-            &ActorClassMetrics::handler_ns);
-  histogram(w, "tact_actor_mailbox_wait_seconds", "Send to handler start (1 message in sample_period timed).",
-            s, &ActorClassMetrics::mailbox_wait_ns);
-  quantiles(w, "tact_actor_handler_quantiles_seconds", "Handler run time quantiles (within 1/32).", s,
-            &ActorClassMetrics::handler_ns);
-  quantiles(w, "tact_actor_mailbox_wait_quantiles_seconds", "Mailbox wait quantiles (within 1/32).", s,
-            &ActorClassMetrics::mailbox_wait_ns);
-  per_class(w, "tact_actor_live", "gauge", "Actors alive now.", s, &ActorClassMetrics::live_actors);
-  per_class(w, "tact_actor_mailbox_depth", "gauge", "Messages queued in bounded mailboxes now.", s,
-            &ActorClassMetrics::mailbox_depth);
-  per_class(w, "tact_actor_mailbox_depth_largest", "gauge", "The fullest bounded mailbox's depth now.", s,
-            &ActorClassMetrics::mailbox_depth_max);
-  per_class(w, "tact_actor_refused_total", "counter", "User messages refused by a full bounded mailbox.", s,
-            &ActorClassMetrics::refused);
-  per_class(w, "tact_actor_failures_total", "counter", "Handlers that threw (the actor failed).", s,
-            &ActorClassMetrics::failures);
-  per_class(w, "tact_actor_restarts_total", "counter", "Supervised restarts.", s, &ActorClassMetrics::restarts);
-  per_class(w, "tact_actor_mutes_total", "counter", "Times its actors were paused by backpressure.", s,
-            &ActorClassMetrics::mutes);
+  actor_series(w, "tact_actor_", s.classes);
+  if (!s.named_actors.empty()) actor_series(w, "tact_named_actor_", s.named_actors);
   w.family("tact_dead_letters_total", "counter", "Messages that reached a stopped actor.");
   for (const DeadLetterMetrics& d : s.dead_letters) {
     w.sample("tact_dead_letters_total",

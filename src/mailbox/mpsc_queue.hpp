@@ -104,6 +104,11 @@ class BasicMpscQueue {
   // Consumer only (or quiescent). True when no message is queued (a half-done
   // push counts as queued).
   bool empty() const noexcept;
+  // Any thread, a hint (metrics): the consumer has given up its rights and no
+  // push has come since (I1), so nothing is queued.
+  bool idle_hint() const noexcept {
+    return (head_.load(relaxed) & kEmptyBit) != 0;  // relaxed: a statistic, nothing read through it
+  }
 
   // Consumer only: a run of pop()s that keeps the consumer's cursor (tail_) in a
   // local and stores it back once, in commit() or the destructor. For the compact

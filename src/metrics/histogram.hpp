@@ -33,6 +33,9 @@ inline void stat_add(StatCounter& counter, std::uint64_t n) noexcept {
 inline std::uint64_t stat_read(const StatCounter& counter) noexcept {
   return counter.load(std::memory_order_relaxed);  // relaxed: as stat_add
 }
+inline void stat_set(StatCounter& counter, std::uint64_t value) noexcept {
+  counter.store(value, std::memory_order_relaxed);  // relaxed: as stat_add
+}
 
 inline constexpr unsigned kHistogramSubBits = 4;  // 16 buckets per power of two
 inline constexpr std::size_t kHistogramBuckets = 528;

@@ -57,19 +57,41 @@ void MetricsHub::remove_thread(const ThreadMetrics* thread) {
   threads_.erase(entry);
 }
 
-std::uint64_t MetricsHub::add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c) {
-  auto found = sums.find(c.name);
-  if (found == sums.end()) found = sums.emplace(std::string(c.name), ClassSum{}).first;
-  ClassSum& sum = found->second;
-  sum.messages += stat_read(c.messages);
-  const std::uint64_t turns = stat_read(c.turns);
-  sum.turns += turns;
-  sum.mutes += stat_read(c.mutes);
-  add_buckets(sum.wait, c.mailbox_wait);
-  add_buckets(sum.handler, c.handler_time);
-  sum.wait_sum += stat_read(c.mailbox_wait.sum);
-  sum.handler_sum += stat_read(c.handler_time.sum);
-  return turns;
+std::uint64_t MetricsHub::add_class(std::map<SeriesKey, ClassSum>& sums, const ClassMetrics& c) {
+  // Read once, so that the class and the metered actor show the same values.
+  ClassSum read;
+  read.messages = stat_read(c.messages);
+  read.turns = stat_read(c.turns);
+  read.mutes = stat_read(c.mutes);
+  add_buckets(read.wait, c.mailbox_wait);
+  add_buckets(read.handler, c.handler_time);
+  read.wait_sum = stat_read(c.mailbox_wait.sum);
+  read.handler_sum = stat_read(c.handler_time.sum);
+  read.depth_sampled_at = stat_read(c.depth_sampled_at);
+  read.depth_sampled = stat_read(c.depth_sampled);
+  read.depth_high_water = stat_read(c.depth_high_water);
+  auto add_to = [&sums, &read](SeriesKey key) {
+    ClassSum& sum = sums[std::move(key)];
+    sum.messages += read.messages;
+    sum.turns += read.turns;
+    sum.mutes += read.mutes;
+    sum.wait.resize(kHistogramBuckets);
+    sum.handler.resize(kHistogramBuckets);
+    for (std::size_t i = 0; i < kHistogramBuckets; ++i) {
+      sum.wait[i] += read.wait[i];
+      sum.handler[i] += read.handler[i];
+    }
+    sum.wait_sum += read.wait_sum;
+    sum.handler_sum += read.handler_sum;
+    if (read.depth_sampled_at > sum.depth_sampled_at) {
+      sum.depth_sampled_at = read.depth_sampled_at;
+      sum.depth_sampled = read.depth_sampled;
+    }
+    sum.depth_high_water = std::max(sum.depth_high_water, read.depth_high_water);
+  };
+  add_to({std::string(c.name), std::string()});
+  if (!c.actor.empty()) add_to({std::string(c.name), std::string(c.actor)});
+  return read.turns;
 }
 
 metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
@@ -90,34 +112,26 @@ metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::s
   return w;
 }
 
-void MetricsHub::count_dead_letter(std::string_view target_class, std::string_view message_type) {
+void MetricsHub::count_rare(std::string_view actor_class, std::string_view actor, std::uint64_t Rare::*field) {
+  std::lock_guard<Mutex> lock(mutex_);
+  ++(rare_[{std::string(actor_class), std::string()}].*field);
+  if (!actor.empty()) ++(rare_[{std::string(actor_class), std::string(actor)}].*field);
+}
+
+void MetricsHub::count_dead_letter(std::string_view target_class, std::string_view actor,
+                                   std::string_view message_type) {
+  count_rare(target_class, actor, &Rare::dead_letters);
   std::lock_guard<Mutex> lock(mutex_);
   ++dead_letters_[{std::string(target_class), std::string(message_type)}];
-  auto found = rare_.find(target_class);
-  if (found == rare_.end()) found = rare_.emplace(std::string(target_class), Rare{}).first;
-  ++found->second.dead_letters;
 }
-
-namespace {
-template <class Map>
-typename Map::mapped_type& entry_of(Map& map, std::string_view key) {
-  auto found = map.find(key);
-  if (found == map.end()) found = map.emplace(std::string(key), typename Map::mapped_type{}).first;
-  return found->second;
+void MetricsHub::count_refused(std::string_view actor_class, std::string_view actor) {
+  count_rare(actor_class, actor, &Rare::refused);
 }
-}  // namespace
-
-void MetricsHub::count_refused(std::string_view actor_class) {
-  std::lock_guard<Mutex> lock(mutex_);
-  ++entry_of(rare_, actor_class).refused;
+void MetricsHub::count_failure(std::string_view actor_class, std::string_view actor) {
+  count_rare(actor_class, actor, &Rare::failures);
 }
-void MetricsHub::count_failure(std::string_view actor_class) {
-  std::lock_guard<Mutex> lock(mutex_);
-  ++entry_of(rare_, actor_class).failures;
-}
-void MetricsHub::count_restart(std::string_view actor_class) {
-  std::lock_guard<Mutex> lock(mutex_);
-  ++entry_of(rare_, actor_class).restarts;
+void MetricsHub::count_restart(std::string_view actor_class, std::string_view actor) {
+  count_rare(actor_class, actor, &Rare::restarts);
 }
 void MetricsHub::count_slow_handler() {
   std::lock_guard<Mutex> lock(mutex_);
@@ -129,7 +143,7 @@ metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
   if (!enabled_) return out;
   out.sample_period = kSamplePeriod;
   std::lock_guard<Mutex> lock(mutex_);
-  std::map<std::string, ClassSum, std::less<>> sums = gone_classes_;
+  std::map<SeriesKey, ClassSum> sums = gone_classes_;
   metrics::WorkerMetrics guests = gone_guests_;
   bool any_guest = guests.turns > 0 || guests.injector_takes > 0;
   for (const ThreadEntry& entry : threads_) {
@@ -150,22 +164,25 @@ metrics::Snapshot MetricsHub::snapshot(double ticks_per_ns) const {
     guests.index = out.workers.size();
     out.workers.push_back(guests);
   }
-  for (const auto& [name, rare] : rare_) (void)sums[name];  // classes known only by a rare event
-  for (auto& [name, sum] : sums) {
+  for (const auto& [key, rare] : rare_) (void)sums[key];  // series known only by a rare event
+  for (auto& [key, sum] : sums) {
     metrics::ActorClassMetrics c;
-    c.name = name;
+    c.name = key.first;
+    c.actor = key.second;
     c.messages = sum.messages;
     c.turns = sum.turns;
     c.mutes = sum.mutes;
     c.handler_ns = to_histogram(sum.handler, sum.handler_sum, ticks_per_ns);
     c.mailbox_wait_ns = to_histogram(sum.wait, sum.wait_sum, ticks_per_ns);
-    if (auto rare = rare_.find(name); rare != rare_.end()) {
+    c.mailbox_depth_sampled = sum.depth_sampled;  // (0 once idle: the runtime's to decide)
+    c.mailbox_depth_high_water = sum.depth_high_water;
+    if (auto rare = rare_.find(key); rare != rare_.end()) {
       c.dead_letters = rare->second.dead_letters;
       c.refused = rare->second.refused;
       c.failures = rare->second.failures;
       c.restarts = rare->second.restarts;
     }
-    out.classes.push_back(std::move(c));
+    (c.actor.empty() ? out.classes : out.named_actors).push_back(std::move(c));
   }
   for (const auto& [key, count] : dead_letters_) out.dead_letters.push_back({key.first, key.second, count});
   out.slow_handlers = slow_handlers_;

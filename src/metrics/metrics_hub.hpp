@@ -32,11 +32,12 @@ class MetricsHub {
   void add_thread(const ThreadMetrics* thread, std::size_t index, bool guest);
   void remove_thread(const ThreadMetrics* thread);
 
-  // Rare events, by the actor class's name (ActorVTable::name). Any thread.
-  void count_dead_letter(std::string_view target_class, std::string_view message_type);
-  void count_refused(std::string_view actor_class);
-  void count_failure(std::string_view actor_class);
-  void count_restart(std::string_view actor_class);
+  // Rare events, by the actor class's name (ActorVTable::name), and for a
+  // metered actor by its name too (ActorVTable::actor_name; empty: none). Any thread.
+  void count_dead_letter(std::string_view target_class, std::string_view actor, std::string_view message_type);
+  void count_refused(std::string_view actor_class, std::string_view actor);
+  void count_failure(std::string_view actor_class, std::string_view actor);
+  void count_restart(std::string_view actor_class, std::string_view actor);
   void count_slow_handler();
 
   // Any thread: fn(const ThreadMetrics&, index) for each worker (not the guests).
@@ -64,24 +65,30 @@ class MetricsHub {
     std::size_t index;
     bool guest;
   };
-  // The sums of one class over threads, in ticks, before conversion.
+  // A series: (class, metered actor's name), the name empty for the class's own.
+  using SeriesKey = std::pair<std::string, std::string>;
+  // The sums of one series over threads, in ticks, before conversion.
   struct ClassSum {
     std::uint64_t messages = 0, turns = 0, mutes = 0;
     std::vector<std::uint64_t> wait, handler;
     std::uint64_t wait_sum = 0, handler_sum = 0;
+    std::uint64_t depth_sampled = 0, depth_sampled_at = 0, depth_high_water = 0;  // the latest sample wins
   };
+  // Adds `c` to its class's sums (and a metered actor's to its own too).
   // Returns the turns it read, so that a worker's turns are the sum of the
   // very values its classes show (a flush may land between two reads).
-  static std::uint64_t add_class(std::map<std::string, ClassSum, std::less<>>& sums, const ClassMetrics& c);
+  static std::uint64_t add_class(std::map<SeriesKey, ClassSum>& sums, const ClassMetrics& c);
+  // ++(rare_[class].*field), and the metered actor's too.
+  void count_rare(std::string_view actor_class, std::string_view actor, std::uint64_t Rare::*field);
   static metrics::WorkerMetrics worker_of(const ThreadMetrics& thread, std::size_t index, bool guest,
                                           std::uint64_t turns);
 
   const bool enabled_;
   mutable Mutex mutex_;
   std::vector<ThreadEntry> threads_;                     // guarded by mutex_
-  std::map<std::string, ClassSum, std::less<>> gone_classes_;  // of removed threads; guarded
+  std::map<SeriesKey, ClassSum> gone_classes_;            // of removed threads; guarded
   metrics::WorkerMetrics gone_guests_{};                  // guests that left, summed; guarded
-  std::map<std::string, Rare, std::less<>> rare_;         // guarded
+  std::map<SeriesKey, Rare> rare_;                        // guarded
   std::map<std::pair<std::string, std::string>, std::uint64_t> dead_letters_;  // guarded
   std::uint64_t slow_handlers_ = 0;                       // guarded
 };

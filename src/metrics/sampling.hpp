@@ -20,5 +20,15 @@ namespace tact::detail {
 // samples/s.
 inline constexpr std::uint32_t kSamplePeriod = 128;
 
+// A timed message also measures its mailbox's depth: it counts the messages
+// queued behind it when its handler starts, following their links (the
+// runner's to follow: they are not handed out yet). Up to this many: a deeper
+// mailbox reads as this deep.
+inline constexpr std::uint64_t kDepthWalkLimit = 1024;
+// And not at every timed message: at most once per this interval per class
+// (or metered actor) per worker, so that a deep mailbox (fanin's) does not pay
+// a long walk every 128 messages; four a second is plenty for a scrape.
+inline constexpr std::uint64_t kDepthWalkIntervalNs = 250'000'000;
+
 
 }  // namespace tact::detail

@@ -9,7 +9,7 @@ ClassMetrics* ThreadMetrics::find_or_add(const ActorVTable* vtable) {
   if (found != index_.end()) {
     slot = found->second;
   } else {
-    auto made = std::make_unique<ClassMetrics>(key, vtable->name);
+    auto made = std::make_unique<ClassMetrics>(key, vtable->name, vtable->actor_name);
     slot = made.get();
     {
       std::lock_guard<Mutex> lock(classes_mutex_);

@@ -27,17 +27,24 @@
 
 namespace tact::detail {
 
-// One actor class's counters on one thread (or, in the hub, of threads gone).
+// One actor class's counters on one thread (or, in the hub, of threads gone);
+// or one metered actor's (Runtime::spawn_metered: its own table, so its own slot).
 struct ClassMetrics {
-  ClassMetrics(const void* k, std::string_view n) noexcept : key(k), name(n) {}
-  const void* const key;  // the class's ActorVTable
+  ClassMetrics(const void* k, std::string_view n, std::string_view a) noexcept : key(k), name(n), actor(a) {}
+  const void* const key;  // the class's ActorVTable, or a metered actor's copy
   const std::string_view name;
+  const std::string_view actor;  // a metered actor's name; empty for a class
   StatCounter messages{0};
   StatCounter turns{0};
   StatCounter mutes{0};  // its actors paused by backpressure (backpressure.hpp)
   // Sampled (sampling.hpp): enqueue to handler start, and the handler itself.
   LogLinearHistogram mailbox_wait;
   LogLinearHistogram handler_time;
+  // Sampled too: the messages queued behind a timed one when its handler
+  // started (at most kDepthWalkLimit), and when; the most seen.
+  StatCounter depth_sampled{0};
+  StatCounter depth_sampled_at{0};  // ticks; 0: never
+  StatCounter depth_high_water{0};
 };
 
 // Where a worker's time goes (WorkerMetrics in tact/metrics.hpp).

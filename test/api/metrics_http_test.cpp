@@ -108,9 +108,15 @@ TEST(MetricsHttp, ARealPrometheusScrapesIt) {
   Watchdog watchdog("ARealPrometheusScrapesIt", 90s);
   tact::Runtime rt(tact::test::workers(2));
   auto pinger = rt.spawn<Pinger>();
+  auto metered = rt.spawn_metered<Pinger>("pinger-1");  // a named series too
   for (int i = 0; i < 500; ++i) pinger.tell(Ping{});
+  for (int i = 0; i < 40; ++i) metered.tell(Ping{});
   pinger.ask(Ping{}).get();
-  ASSERT_TRUE(eventually([&] { return rt.metrics().classes.at(0).messages == 501; }));
+  metered.ask(Ping{}).get();
+  ASSERT_TRUE(eventually([&] {
+    const auto s = rt.metrics();
+    return s.classes.at(0).messages == 542 && s.named_actors.size() == 1 && s.named_actors[0].messages == 41;
+  }));
   tact::metrics::HttpEndpoint endpoint(rt);
 
   char templ[] = "/tmp/tact_prometheus_XXXXXX";
@@ -121,7 +127,7 @@ TEST(MetricsHttp, ARealPrometheusScrapesIt) {
                                         << "    static_configs:\n      - targets: ['127.0.0.1:" << endpoint.port()
                                         << "']\n";
   const std::uint16_t web_port = tact::test::free_loopback_port();
-  std::string messages, up, workers_busy, quantile;
+  std::string messages, up, workers_busy, quantile, named;
   {
     PrometheusProcess prometheus(dir, web_port);
     ASSERT_TRUE(prometheus.started());
@@ -141,9 +147,11 @@ TEST(MetricsHttp, ARealPrometheusScrapesIt) {
                              .second.c_str());
     workers_busy = query_value(web_port, "count(tact_worker_busy_seconds_total)");
     quantile = query_value(web_port, "tact_actor_mailbox_wait_quantiles_seconds{class=\"scrape.pinger\",quantile=\"0.99\"} > 0");
+    named = query_value(web_port, "tact_named_actor_messages_total{class=\"scrape.pinger\",actor=\"pinger-1\"}");
   }
   std::filesystem::remove_all(dir);
-  EXPECT_EQ(messages, "501");
+  EXPECT_EQ(messages, "542");  // the metered actor's messages are its class's too
+  EXPECT_EQ(named, "41");
   EXPECT_EQ(up, "1");
   EXPECT_EQ(workers_busy, "2");
   EXPECT_FALSE(quantile.empty());  // 1 in 128 of the 501 sends sampled: the series exists, > 0

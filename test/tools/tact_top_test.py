@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tact-top driven in tmux against a running runtime (test/tools/top_target.cpp):
-the busiest class (top.busy, ~100x the quiet one) must be the first row, and the
-'n' key must re-sort by name. Bounded: every wait has a deadline; the target and
+the busiest class (top.busy, ~100x the quiet one) must be the first row, the
+metered actor shard-7 a row of its own (above the quiet class), and the 'n' key
+must re-sort by name. Bounded: every wait has a deadline; the target and
 the tmux session are stopped by PID/name at the end.
 
 Usage: tact_top_test.py TOP_TARGET_BINARY TACT_TOP_SCRIPT
@@ -27,12 +28,15 @@ try:
 
     deadline = time.monotonic() + 30
     screen, order = rows()
-    while time.monotonic() < deadline and not (len(order) >= 3 and order[0] == "top.busy"):
+    while time.monotonic() < deadline and not (len(order) >= 4 and order[0] == "top.busy" and "shard-7" in order):
         time.sleep(0.5)
         screen, order = rows()
     print(screen)
     assert len(order) >= 3 and order[0] == "top.busy", f"busiest class not first: {order}"
     assert order.index("top.medium") < order.index("top.quiet"), f"rates out of order: {order}"
+    assert "shard-7" in order, f"no row for the metered actor: {order}"
+    assert order.index("shard-7") < order.index("top.quiet"), f"metered actor's rate out of order: {order}"
+    assert "shard-7 (top.medium)" in screen, screen
     subprocess.run(["tmux", "send-keys", "-t", session, "n"], check=True)
     deadline = time.monotonic() + 10
     screen, order = rows()

@@ -41,7 +41,18 @@ struct ActorVTable {
   std::size_t align;
   std::uint32_t mailbox_bound;  // the class's own bound; 0: the runtime's default
   std::string_view name;        // for metrics and hooks (type_name.hpp)
+  // A metered actor's own copy of its class's table (Runtime::spawn_metered):
+  // the worker tallies turns by table, so its metrics land in a series of their
+  // own for free, and MetricsHub adds them to the class's too. nullptr and
+  // empty in a class's own table.
+  const ActorVTable* metered_class = nullptr;
+  std::string_view actor_name = {};
 };
+
+// The class's own table, for a metered actor's copy too.
+inline const ActorVTable* class_vtable(const ActorVTable* vtable) noexcept {
+  return vtable->metered_class != nullptr ? vtable->metered_class : vtable;
+}
 
 // -- references -----------------------------------------------------------------------------
 inline void cell_retain(CellBase* cell) noexcept {

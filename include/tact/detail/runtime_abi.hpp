@@ -54,6 +54,12 @@ using StopListenerFn = void (*)(void* ctx, const StopInfo* info) noexcept;
 // Allocates a cell for one object of the table's class; throws tact::Error when
 // the runtime is shutting down. The cell holds no references yet.
 CellBase* cell_allocate(RuntimeCore* runtime, const ActorVTable* vtable);
+// Runtime::spawn_metered: the table a metered actor named `actor_name` of the
+// class `of_class` is spawned with (one per class and name, kept for the
+// runtime's life); `of_class` itself with metrics off. Throws tact::Error on an
+// empty name.
+const ActorVTable* runtime_metered_vtable(RuntimeCore* runtime, const ActorVTable* of_class,
+                                          std::string_view actor_name);
 // Where the object goes (placement new).
 void* cell_object(CellBase* cell) noexcept;
 // The object's constructor threw: free the raw cell.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <new>
+#include <string_view>
 #include <utility>
 
 #include "tact/actor_ref.hpp"
@@ -56,14 +57,17 @@ struct ActorClass {
       alignof(A),
       class_mailbox_bound<A>(),
       actor_class_name<A>(),
+      nullptr,
+      {},
   };
 };
 
+// A under `vtable`: its class's own table, or a metered actor's copy of it.
 template <class A, class... Args>
-ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args) {
+ActorRef<A> spawn_actor_with(RuntimeCore* runtime, const ActorVTable* vtable, Args&&... args) {
   static_assert(std::is_class_v<A>, "tact: an actor is a class with handle() overloads");
   static_assert(std::is_nothrow_destructible_v<A>, "tact: an actor's destructor must not throw");
-  CellBase* cell = cell_allocate(runtime, &ActorClass<A>::kVTable);
+  CellBase* cell = cell_allocate(runtime, vtable);
   try {
     ::new (cell_object(cell)) A(std::forward<Args>(args)...);
   } catch (...) {
@@ -71,6 +75,19 @@ ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args) {
     throw;
   }
   return RefAccess<A>::adopt(cell_activate(cell));
+}
+
+template <class A, class... Args>
+ActorRef<A> spawn_actor(RuntimeCore* runtime, Args&&... args) {
+  return spawn_actor_with<A>(runtime, &ActorClass<A>::kVTable, std::forward<Args>(args)...);
+}
+
+// Runtime::spawn_metered: the actor under a table of its own, so that its
+// metrics have a series of their own (runtime_metered_vtable).
+template <class A, class... Args>
+ActorRef<A> spawn_metered_actor(RuntimeCore* runtime, std::string_view actor_name, Args&&... args) {
+  return spawn_actor_with<A>(runtime, runtime_metered_vtable(runtime, &ActorClass<A>::kVTable, actor_name),
+                             std::forward<Args>(args)...);
 }
 
 // A detached actor (Runtime::spawn_detached): A in a runtime core of its own,

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <new>
+#include <string_view>
 #include <utility>
 
 #include "tact/actor_ref.hpp"
@@ -14,15 +15,19 @@
 
 namespace tact::detail {
 
-
+// `metered_name`: non-empty for a metered child (Runtime::spawn_metered).
 template <class A>
-ActorRef<A> spawn_child(CellBase* supervisor, std::function<A()> factory) {
+ActorRef<A> spawn_child(CellBase* supervisor, std::function<A()> factory, std::string_view metered_name = {}) {
   static_assert(std::is_class_v<A>, "tact: an actor is a class with handle() overloads");
   static_assert(std::is_nothrow_destructible_v<A>, "tact: an actor's destructor must not throw");
   std::function<void(void*)> build = [factory = std::move(factory)](void* where) {
     ::new (where) A(factory());
   };
-  CellBase* cell = cell_allocate(cell_runtime(supervisor), &ActorClass<A>::kVTable);
+  RuntimeCore* runtime = cell_runtime(supervisor);
+  const ActorVTable* vtable = metered_name.empty()
+                                  ? &ActorClass<A>::kVTable
+                                  : runtime_metered_vtable(runtime, &ActorClass<A>::kVTable, metered_name);
+  CellBase* cell = cell_allocate(runtime, vtable);
   try {
     build(cell_object(cell));
   } catch (...) {

@@ -37,7 +37,7 @@ CellBase* NameRegistry::find(std::string_view name, const ActorVTable* vtable) {
   auto it = names_.find(name);
   if (it == names_.end()) return nullptr;
   Cell* cell = it->second;
-  if (vtable != nullptr && cell->vtable != vtable) return nullptr;
+  if (vtable != nullptr && class_vtable(cell->vtable) != vtable) return nullptr;
   cell_retain(cell);  // alive: an entry's cell is (see the file comment)
   return cell;
 }

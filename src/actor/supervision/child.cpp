@@ -70,7 +70,7 @@ void resume_parked_child(CellBase* base, void* /*ctx*/, bool killed) noexcept {
     }
   }
   if (restart) {
-    cell.runtime()->scheduler().metrics().count_restart(cell.vtable->name);
+    cell.runtime()->scheduler().metrics().count_restart(cell.vtable->name, cell.vtable->actor_name);
     rebuild_object(cell, child);
   } else if (!killed) {
     cell.stop_reason = StopReason::kShutdown;  // its supervisor stops it

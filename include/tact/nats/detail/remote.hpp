@@ -248,7 +248,7 @@ struct RemoteClass<A, messages<Ms...>> {
   static void destroy(void* object) noexcept { static_cast<ProxyState*>(object)->~ProxyState(); }
   static constexpr tact::detail::ActorVTable kProxyVTable{
       &destroy, nullptr, nullptr, sizeof(ProxyState), alignof(ProxyState), 0,
-      tact::detail::type_name<A>()};
+      tact::detail::type_name<A>(), nullptr, {}};
 
   static ActorRef<A> make_proxy(NodeImpl* node, std::string subject) {
     CellBase* cell = tact::detail::cell_allocate(node_runtime(node), &kProxyVTable);
