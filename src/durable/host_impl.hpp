@@ -26,6 +26,10 @@ class DurableSlot {
       : journal(store, name), lease(store, name, holder) {}
   durable::Journal journal;
   durable::Lease lease;
+  // A checkpoint is being saved (durable_snapshot): one at a time, as the
+  // journal's checkpoint revision is not shared between threads.
+  std::mutex snapshot_mutex;
+  bool snapshot_saving = false;
 };
 
 class DurableHostImpl {

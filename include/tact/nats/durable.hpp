@@ -101,7 +101,9 @@ struct DurableOptions {
   // Called for each ask an incarnation here answers with a value, just before
   // the answer is sent (after its record is acknowledged): a history for
   // checking, as the fault test's checker does (docs/durable.md). Runs on the
-  // incarnation's worker: keep it short; an exception from it is ignored.
+  // thread that sends the answer (the incarnation's worker, or for a recorded
+  // command the thread that took the store's ack), for many actors at once:
+  // keep it short and thread-safe; an exception from it is ignored.
   std::function<void(const DurableAnswer&)> on_answer;
 };
 
@@ -400,32 +402,39 @@ class Incarnation {
       remember(call->request_id, answer);
       durable_answered(host_, *slot_, call->request_id, true);
       call->answer(&answer, nullptr);
-    }
-    Reply<DurableAppend> appending = durable_append(host_, slot_, std::move(record));
-    const DurableAppend outcome = co_await std::move(appending);
-    if (config_.answer_before_append) {
-      if (outcome != DurableAppend::kStored) lose(ctx, false);
+      Reply<DurableAppended> appending = durable_append(host_, slot_, std::move(record), nullptr);
+      const DurableAppended appended = co_await std::move(appending);
+      if (appended.outcome != DurableAppend::kStored) lose(ctx, false);
       co_return;
     }
-    if (outcome != DurableAppend::kStored) {
+    // Answered where the append's ack arrives, once the record is stored,
+    // without waiting for this coroutine to resume (a thread hand-off less);
+    // the next message still waits for the resumption below.
+    auto answer_stored = [host = host_, slot = slot_, call](const std::string& bytes) {
+      durable_answered(host, *slot, call->request_id, true);
+      call->answer(&bytes, nullptr);
+    };
+    Reply<DurableAppended> appending = durable_append(host_, slot_, std::move(record), std::move(answer_stored));
+    const DurableAppended appended = co_await std::move(appending);
+    if (appended.outcome != DurableAppend::kStored) {
       lose(ctx, false);
       call->answer(nullptr, std::make_exception_ptr(OwnershipLost(
-                                outcome == DurableAppend::kFenced
-                                    ? "tact::nats durable: another node took the actor over"
-                                    : "tact::nats durable: the store did not confirm the write in time")));
+                                appended.outcome == DurableAppend::kFenced
+                                    ? "tact::nats durable: another node took '" + name_ + "' over (" +
+                                          appended.cause + ")"
+                                    : "tact::nats durable: the store did not confirm the write of '" + name_ +
+                                          "' in time (ask again with the same id to learn whether it was "
+                                          "applied): " + appended.cause)));
       co_return;
     }
-    remember(call->request_id, answer);
-    durable_answered(host_, *slot_, call->request_id, true);
-    call->answer(&answer, nullptr);
+    remember(call->request_id, std::move(answer));  // answered already (answer_stored)
     if (++since_snapshot_ >= config_.snapshot_every) {
       since_snapshot_ = 0;
       msgpack::sbuffer state;
       Codec<A>::encode(state, state_);
       std::vector<std::pair<std::string, std::string>> recent(recent_.begin(), recent_.end());
       std::string bytes(state.data(), state.size());
-      Reply<bool> saving = durable_snapshot(host_, slot_, std::move(bytes), std::move(recent));
-      (void)co_await std::move(saving);
+      durable_snapshot(host_, slot_, durable_last_sequence(*slot_), std::move(bytes), std::move(recent));
     }
   }
 

@@ -38,6 +38,10 @@ struct DurableRecovered {
 };
 
 enum class DurableAppend : unsigned char { kStored, kFenced, kUncertain };
+struct DurableAppended {
+  DurableAppend outcome = DurableAppend::kUncertain;
+  std::string cause;  // not stored: why, in the store's words and what it likely means
+};
 
 struct DurableConfigView {
   std::chrono::milliseconds lease;
@@ -56,10 +60,19 @@ std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::stri
 DurableConfigView durable_config(DurableHostImpl* host) noexcept;
 // The incarnation's only: one at a time, each awaited before the next.
 Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
-Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
-                                    DurableRecord record);
-Reply<bool> durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::string state,
-                             std::vector<std::pair<std::string, std::string>> recent);
+// Appends `record`; if it is stored, `stored` (when set) gets its answer
+// before the Reply does, on the thread that learnt it (nats.c's ack thread, or
+// a storage thread after a retry): the ask is answered from there.
+Reply<DurableAppended> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
+                                      DurableRecord record, std::function<void(const std::string&)> stored);
+// Saves a checkpoint (the state after the record at `sequence`) on a storage
+// thread, without the incarnation waiting for it: the next ask is not held up
+// by it. Skipped if the slot's previous one is still being saved (an older
+// checkpoint is never wrong, only longer to replay from).
+void durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::uint64_t sequence,
+                      std::string state, std::vector<std::pair<std::string, std::string>> recent);
+// The sequence of the last record this incarnation stored (between awaits only).
+std::uint64_t durable_last_sequence(const DurableSlot& slot) noexcept;
 Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
 // Ends the lease (fire and forget); the slot may go after.
 void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
