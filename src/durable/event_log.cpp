@@ -127,6 +127,8 @@ AppendResult EventLog::append(std::string_view data, const std::string& msg_id, 
     } else {
       result.error = store_error(status, code);
     }
+    // A timeout says little; a connection that is down says why.
+    result.error.disconnected = natsConnection_Status(store_.connection()) != NATS_CONN_STATUS_CONNECTED;
     // No leader, a timeout, a lost connection: try again (same id) while there
     // is time; the answer stays kUncertain if none comes.
     if (remaining_ms(deadline) <= 0) return result;

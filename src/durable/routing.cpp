@@ -78,7 +78,8 @@ void attempt(DurableHostImpl* host, std::shared_ptr<DurableRoute> route) {
   const auto now = Clock::now();
   if (now >= route->deadline) {
     route->answered(DurableOutcome::kOwnershipLost,
-                    "tact::nats durable: '" + route->name + "' could not be reached before the ask's deadline");
+                    "tact::nats durable: '" + route->name + "' could not be reached before the ask's deadline" +
+                        (route->last_problem.empty() ? std::string() : "; last: " + route->last_problem));
     return;
   }
   auto retry = [host, route](std::chrono::milliseconds after) {
@@ -101,10 +102,14 @@ void attempt(DurableHostImpl* host, std::shared_ptr<DurableRoute> route) {
   if (status == NATS_NO_RESPONDERS) {
     // The holder's process is gone (or its host closed): its lease lapses
     // within the lease time; until then, look again now and then.
+    route->last_problem = "no responders at its holder " + holder + " (gone? its lease lapses within " +
+                          std::to_string(host->options().lease.count()) + " ms)";
     retry(std::chrono::milliseconds(100));
     return;
   }
   if (status != NATS_OK) {
+    route->last_problem = "asking its holder " + holder + ": " +
+                          durable::describe(durable::StoreError{status, 0, natsStatus_GetText(status)});
     retry(std::chrono::milliseconds(50));  // a timeout: the same request id again is safe
     return;
   }
@@ -121,6 +126,7 @@ void attempt(DurableHostImpl* host, std::shared_ptr<DurableRoute> route) {
       // That node does not run it (any more): the lease moved, or it lost it
       // mid-request. Asking again, wherever it runs now, is safe: the request
       // id makes a second try answer the first outcome.
+      route->last_problem = holder + " answered: " + payload;
       retry(std::chrono::milliseconds(50));
       return;
     }

@@ -41,7 +41,8 @@ std::string describe(const StoreError& error) {
   if (!error) return "no error";
   std::string text = error.text.empty() ? natsStatus_GetText(error.status) : error.text;
   if (error.js_code != 0) text += " (JetStream error " + std::to_string(error.js_code) + ")";
-  const std::string cause = likely_cause(error.status);
+  const std::string cause = error.disconnected ? "the connection to NATS is down (reconnecting)"
+                                               : likely_cause(error.status);
   if (!cause.empty()) text += ": " + cause;
   return text;
 }

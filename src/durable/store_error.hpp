@@ -14,6 +14,7 @@ struct StoreError {
   natsStatus status = NATS_OK;
   int js_code = 0;
   std::string text;
+  bool disconnected = false;  // the connection was down (reconnecting) when it failed
   explicit operator bool() const noexcept { return status != NATS_OK; }
 };
 // From the calling thread's last nats.c error (call it on the thread that failed).

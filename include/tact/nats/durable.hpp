@@ -213,6 +213,7 @@ struct Invocation {
     std::string command;       // its bytes
     std::chrono::steady_clock::time_point deadline;
     bool forwarded = false;    // came from another node: run here or fail, never send on
+    std::string cause;         // why the last activation it waited for failed (for its error)
     std::function<std::string(A&, Recorder<A>&)> run;  // the command; returns its answer's bytes
     std::function<void(const std::string*, std::exception_ptr)> resolve;
     std::function<void(std::shared_ptr<Call>)> redispatch;
@@ -250,8 +251,9 @@ struct Invocation {
     if (call == nullptr || call->resolved) return;
     std::shared_ptr<Call> again = std::move(call);
     if (++again->attempts > 5) {
-      again->answer(nullptr, std::make_exception_ptr(
-                                 OwnershipLost("tact::nats durable: the actor could not be activated")));
+      again->answer(nullptr, std::make_exception_ptr(OwnershipLost(
+                                 "tact::nats durable: the actor could not be activated" +
+                                 (again->cause.empty() ? std::string() : " (" + again->cause + ")"))));
       return;
     }
     auto redispatch = again->redispatch;
@@ -277,6 +279,8 @@ struct DurableRegistry {
   std::size_t alive = 0;
   bool closing = false;
   std::unordered_set<std::string> served;  // classes other nodes may send here
+  // By name: why its last activation here failed (a dropped ask's error says it).
+  std::unordered_map<std::string, std::string> refusals;
 };
 
 }  // namespace detail
@@ -337,6 +341,7 @@ class Incarnation {
       refusal_ = recovered.held_elsewhere
                      ? "tact::nats durable: '" + name_ + "' is run by another node"
                      : "tact::nats durable: '" + name_ + "' could not be activated: " + recovered.error;
+      note_refusal();
       ctx.stop();  // what is queued is dispatched again (Invocation), a few times
       co_return;
     }
@@ -352,11 +357,16 @@ class Incarnation {
       }
     } catch (const std::exception& e) {
       refusal_ = std::string("tact::nats durable: '") + name_ + "' has a history it cannot read: " + e.what();
+      note_refusal();
       durable_release(host_, slot_);
       ctx.stop();
       co_return;
     }
     active_ = true;
+    {
+      std::lock_guard<std::mutex> lock(registry_->mutex);
+      registry_->refusals.erase(name_);
+    }
     last_used_ = std::chrono::steady_clock::now();
     ctx.send_every(config_.lease / 3, ctx.self(), Tick{});
   }
@@ -457,6 +467,10 @@ class Incarnation {
     refusal_ = "tact::nats durable: this node no longer runs '" + name_ + "'";
     ctx.stop();
   }
+  void note_refusal() {
+    std::lock_guard<std::mutex> lock(registry_->mutex);
+    registry_->refusals[name_] = refusal_;
+  }
   void remember(const std::string& id, std::string answer) {
     recent_index_[id] = answer;
     recent_.emplace_back(id, std::move(answer));
@@ -548,6 +562,9 @@ class DurableHost {
       if (registry_->closing) {
         call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
         return;
+      }
+      if (call->attempts > 0) {  // dispatched again: its last activation failed; keep why
+        if (auto it = registry_->refusals.find(name); it != registry_->refusals.end()) call->cause = it->second;
       }
       ref = running_locked<A>(name);
       if (!ref && call->forwarded) ref = start_locked<A>(name);  // sent here to run here: never sent on

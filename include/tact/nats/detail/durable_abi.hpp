@@ -103,6 +103,7 @@ struct DurableRoute {
   std::chrono::steady_clock::time_point deadline;
   std::function<void()> run_here;
   std::function<void(DurableOutcome, std::string)> answered;
+  std::string last_problem;  // why the last attempt did not answer (for the deadline's error)
 };
 void durable_route(DurableHostImpl* host, DurableRoute route);
 
