@@ -258,6 +258,7 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
   for (int r = 0; r < s.nats_kills; ++r) {
     const int server = r % cluster.size();
     std::atomic<bool> stop{false};
+    std::atomic<Clock::time_point> killed_at{Clock::now() + std::chrono::hours(1)};
     std::vector<Clock::time_point> answers;
     std::thread asker([&] {
       // stop: set once by the main thread; relaxed, it only ends the loop.
@@ -269,8 +270,12 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
             answers.push_back(Clock::now());
             break;
           } catch (const tact::Error& e) {
+            if (verbose) {
+              std::fprintf(stderr, "  nats kill: %+.0f ms after the kill: %s: %s\n",
+                           std::chrono::duration<double, std::milli>(Clock::now() - killed_at.load()).count(),
+                           id.c_str(), e.what());
+            }
             if (stop.load(std::memory_order_relaxed)) return;
-            if (verbose) std::fprintf(stderr, "  nats kill: %s: %s\n", id.c_str(), e.what());
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
           }
         }
@@ -278,6 +283,7 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
     });
     std::this_thread::sleep_for(std::chrono::seconds(2));
     const auto killed = Clock::now();
+    killed_at.store(killed);  // for the verbose log's times only
     cluster.kill(server);
     std::this_thread::sleep_for(std::chrono::seconds(15));
     stop.store(true, std::memory_order_relaxed);  // pairs with the asker's relaxed loads

@@ -58,16 +58,21 @@ DurableHostImpl::DurableHostImpl(const DurableOptions& options)
       holder_(options.node + "/" + random_token()),
       storage_(options.threads),
       routing_(2) {
+  if (!options_.hosts_actors) return;  // a client: nothing is sent here
+  auto take = [](natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+    static_cast<DurableHostImpl*>(self)->take_request(msg);
+  };
   const std::string subject = inbox_of(holder_);
-  natsStatus status = natsConnection_Subscribe(
-      &subscription_, store_.connection(), subject.c_str(),
-      [](natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
-        static_cast<DurableHostImpl*>(self)->take_request(msg);
-      },
-      this);
+  natsStatus status = natsConnection_Subscribe(&subscription_, store_.connection(), subject.c_str(), take, this);
+  const std::string any = any_host_subject();
+  if (status == NATS_OK) {
+    status = natsConnection_QueueSubscribe(&any_subscription_, store_.connection(), any.c_str(), "tact-durable-hosts",
+                                           take, this);
+  }
   if (status != NATS_OK) {
-    throw tact::Error(std::string("tact::nats durable: subscribing to ") + subject + " failed: " +
-                      natsStatus_GetText(status));
+    natsSubscription_Destroy(subscription_);
+    throw tact::Error(std::string("tact::nats durable: subscribing to ") + subject + " and " + any +
+                      " failed: " + natsStatus_GetText(status));
   }
 }
 
@@ -76,10 +81,15 @@ DurableHostImpl::~DurableHostImpl() {
   // still here for what they schedule).
   store_.publisher().close();
   // No callback runs once this returns; then the queues finish their work.
-  natsSubscription_Unsubscribe(subscription_);
-  natsSubscription_WaitForDrainCompletion(subscription_, 0);
-  natsSubscription_Destroy(subscription_);
+  for (natsSubscription* subscription : {subscription_, any_subscription_}) {
+    if (subscription == nullptr) continue;
+    natsSubscription_Unsubscribe(subscription);
+    natsSubscription_WaitForDrainCompletion(subscription, 0);
+    natsSubscription_Destroy(subscription);
+  }
 }
+
+std::string DurableHostImpl::any_host_subject() const { return "tact." + options_.cluster + ".durable.any"; }
 
 std::string DurableHostImpl::inbox_of(const std::string& holder) const {
   return "tact." + options_.cluster + ".durable.to." + durable::JetStream::key_of(holder);
@@ -241,6 +251,8 @@ void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std:
 }
 
 std::string durable_new_request_id(DurableHostImpl* host) { return host->new_request_id(); }
+
+bool durable_hosts_actors(DurableHostImpl* host) noexcept { return host->options().hosts_actors; }
 
 }  // namespace tact::nats::detail
 

@@ -3,6 +3,10 @@
 // came here runs here and is never sent on (so a stale hint cannot bounce a
 // request between nodes).
 //
+// A client-only host (DurableOptions::hosts_actors = false) sends an actor
+// that nobody runs to tact.<cluster>.durable.any instead, where every host
+// that runs actors listens in one queue group: one of them activates it.
+//
 // Wire (msgpack, version 1; docs/durable.md), to tact.<cluster>.durable.to.<holder>:
 //   request: [1, class: str, name: str, request_id: str, command_type: str, command: bin]
 //   answer:  [1, outcome: uint (0 value, 1 handler failed, 2 ownership lost, 3 bad request),
@@ -86,24 +90,34 @@ void attempt(DurableHostImpl* host, std::shared_ptr<DurableRoute> route) {
     host->routing().run_at(Clock::now() + after, [host, route]() { attempt(host, route); });
   };
   durable::Lease probe(host->store(), route->name, host->holder());
-  const std::string holder = probe.holder();
-  if (holder.empty() || holder == host->holder()) {
+  std::string holder = probe.holder();
+  std::string to;
+  if (!holder.empty() && holder != host->holder()) {
+    to = host->inbox_of(holder);
+  } else if (host->options().hosts_actors) {
     route->run_here();  // nobody runs it, or we do: activate it here
     return;
+  } else {
+    // A client-only host: nobody runs it; one of the hosts will.
+    holder = "any node that hosts actors";
+    to = host->any_host_subject();
   }
   const std::string request = encode_request(*route);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(route->deadline - now);
   const auto wait = std::min(left, host->options().append_timeout * 2);
   natsMsg* raw = nullptr;
-  natsStatus status = natsConnection_Request(&raw, host->store().connection(), host->inbox_of(holder).c_str(),
+  natsStatus status = natsConnection_Request(&raw, host->store().connection(), to.c_str(),
                                              request.data(), static_cast<int>(request.size()),
                                              static_cast<std::int64_t>(std::max<long long>(1, wait.count())));
   std::unique_ptr<natsMsg, MsgDeleter> reply(raw);
   if (status == NATS_NO_RESPONDERS) {
     // The holder's process is gone (or its host closed): its lease lapses
     // within the lease time; until then, look again now and then.
-    route->last_problem = "no responders at its holder " + holder + " (gone? its lease lapses within " +
-                          std::to_string(host->options().lease.count()) + " ms)";
+    route->last_problem = to == host->any_host_subject()
+                              ? "no node hosts durable actors of cluster '" + host->options().cluster +
+                                    "' (no responders on " + to + ")"
+                              : "no responders at its holder " + holder + " (gone? its lease lapses within " +
+                                    std::to_string(host->options().lease.count()) + " ms)";
     retry(std::chrono::milliseconds(100));
     return;
   }

@@ -98,6 +98,11 @@ struct DurableOptions {
   std::uint32_t snapshot_every = 100;              // records between checkpoints
   std::uint32_t recent_requests = 1000;            // request ids remembered for retries
   int threads = 4;                                 // the host's storage threads
+  // false: a client-only host. It asks durable actors and runs none: it takes
+  // no lease and activates nothing. An ask goes to the node that holds the
+  // actor's lease or, when nobody does, to any node that hosts actors of the
+  // cluster (a NATS queue group), which activates it there.
+  bool hosts_actors = true;
   // Called for each ask an incarnation here answers with a value, just before
   // the answer is sent (after its record is acknowledged): a history for
   // checking, as the fault test's checker does (docs/durable.md). Runs on the
@@ -542,8 +547,12 @@ class DurableHost {
   }
 
   // Lets other nodes run A's actors here without this node asking any.
+  // Throws tact::Error on a client-only host (DurableOptions::hosts_actors).
   template <class A>
   void serve() {
+    if (!detail::durable_hosts_actors(impl_.get())) {
+      throw Error("tact::nats::DurableHost::serve: a client-only host (hosts_actors = false) runs no actors");
+    }
     serve_class<A>();
   }
 
@@ -634,6 +643,7 @@ class DurableHost {
   // Lets other nodes send A's commands here (get<A> does it too).
   template <class A>
   void serve_class() {
+    if (!detail::durable_hosts_actors(impl_.get())) return;  // a client: nothing comes here
     {
       std::lock_guard<std::mutex> lock(registry_->mutex);
       if (!registry_->served.insert(MessageName<A>::value()).second) return;

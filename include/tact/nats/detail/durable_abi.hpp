@@ -82,6 +82,8 @@ bool durable_lease_held(const DurableSlot& slot) noexcept;
 // answers `request_id` now (between awaits only).
 void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std::string& request_id,
                       bool recorded) noexcept;
+// False on a client-only host (DurableOptions::hosts_actors): it runs no actors.
+bool durable_hosts_actors(DurableHostImpl* host) noexcept;
 // A fresh request id (unique across nodes and restarts).
 std::string durable_new_request_id(DurableHostImpl* host);
 
@@ -89,11 +91,12 @@ std::string durable_new_request_id(DurableHostImpl* host);
 // Outcomes of a request on the wire (docs/durable.md).
 enum class DurableOutcome : unsigned char { kValue = 0, kHandlerFailed = 1, kOwnershipLost = 2, kBadRequest = 3 };
 
-// An ask that found no incarnation here: where to run it. On a storage
+// An ask that found no incarnation here: where to run it. On a routing
 // thread: if the lease says another node runs the actor, the request goes
 // there (`answered` gets its outcome; that node never forwards it again);
 // otherwise, or once the other node is gone, `run_here` is called to activate
-// it here. `answered` gets kOwnershipLost with a text at the deadline.
+// it here, or on a client-only host the request goes to any node that hosts
+// actors. `answered` gets kOwnershipLost with a text at the deadline.
 struct DurableRoute {
   std::string class_name;
   std::string name;
