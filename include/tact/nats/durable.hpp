@@ -210,6 +210,16 @@ std::function<std::string(A&, Recorder<A>&)> bind_wire_command(const std::string
   return bound;
 }
 
+// An ask's error, made before it is sent: the exception object built here
+// is gone when this returns. Built in the expression that sends it, it would
+// be destroyed after the asker woke, dropping its share of the message's
+// string (copy-on-write in libstdc++'s std::runtime_error) while the asker
+// reads it: safe, but ThreadSanitizer cannot see libstdc++'s atomics.
+template <class E, class Arg>
+std::exception_ptr ask_error(Arg&& arg) {
+  return std::make_exception_ptr(E(std::forward<Arg>(arg)));
+}
+
 template <class A>
 struct Invocation {
   struct Call {
@@ -236,8 +246,8 @@ struct Invocation {
     // OwnershipLost, which says to ask again with the same id.
     ~Call() {
       if (!resolved && resolve) {
-        resolve(nullptr, std::make_exception_ptr(OwnershipLost(
-                             "tact::nats durable: the request was dropped; ask again with the same id")));
+        resolve(nullptr, ask_error<OwnershipLost>(
+                             "tact::nats durable: the request was dropped; ask again with the same id"));
       }
     }
   };
@@ -256,9 +266,9 @@ struct Invocation {
     if (call == nullptr || call->resolved) return;
     std::shared_ptr<Call> again = std::move(call);
     if (++again->attempts > 5) {
-      again->answer(nullptr, std::make_exception_ptr(OwnershipLost(
+      again->answer(nullptr, ask_error<OwnershipLost>(
                                  "tact::nats durable: the actor could not be activated" +
-                                 (again->cause.empty() ? std::string() : " (" + again->cause + ")"))));
+                                 (again->cause.empty() ? std::string() : " (" + again->cause + ")")));
       return;
     }
     auto redispatch = again->redispatch;
@@ -379,7 +389,7 @@ class Incarnation {
   Task<void> handle(Invocation<A> invocation, Context<Incarnation>& ctx) {
     auto call = std::move(invocation.call);
     if (!active_) {
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(refusal_)));
+      call->answer(nullptr, ask_error<OwnershipLost>(refusal_));
       co_return;
     }
     last_used_ = std::chrono::steady_clock::now();
@@ -390,7 +400,7 @@ class Incarnation {
     }
     if (!durable_lease_held(*slot_)) {
       lose(ctx, false);
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the lease ran out")));
+      call->answer(nullptr, ask_error<OwnershipLost>("tact::nats durable: the lease ran out"));
       co_return;
     }
     std::vector<std::string> events;
@@ -402,7 +412,7 @@ class Incarnation {
       // Events already applied cannot be taken back: drop this incarnation
       // (the next ask rebuilds it from the log, without them).
       if (!events.empty()) lose(ctx, true);
-      call->answer(nullptr, std::make_exception_ptr(HandlerFailed(std::current_exception())));
+      call->answer(nullptr, ask_error<HandlerFailed>(std::current_exception()));
       co_return;
     }
     if (events.empty()) {  // nothing to persist: a read
@@ -433,13 +443,13 @@ class Incarnation {
     const DurableAppended appended = co_await std::move(appending);
     if (appended.outcome != DurableAppend::kStored) {
       lose(ctx, false);
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(
+      call->answer(nullptr, ask_error<OwnershipLost>(
                                 appended.outcome == DurableAppend::kFenced
                                     ? "tact::nats durable: another node took '" + name_ + "' over (" +
                                           appended.cause + ")"
                                     : "tact::nats durable: the store did not confirm the write of '" + name_ +
                                           "' in time (ask again with the same id to learn whether it was "
-                                          "applied): " + appended.cause)));
+                                          "applied): " + appended.cause));
       co_return;
     }
     remember(call->request_id, std::move(answer));  // answered already (answer_stored)
@@ -569,7 +579,7 @@ class DurableHost {
     {
       std::lock_guard<std::mutex> lock(registry_->mutex);
       if (registry_->closing) {
-        call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
+        call->answer(nullptr, detail::ask_error<OwnershipLost>("tact::nats durable: the host is closing"));
         return;
       }
       if (call->attempts > 0) {  // dispatched again: its last activation failed; keep why
@@ -595,7 +605,7 @@ class DurableHost {
       {
         std::lock_guard<std::mutex> lock(registry_->mutex);
         if (registry_->closing) {
-          call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
+          call->answer(nullptr, detail::ask_error<OwnershipLost>("tact::nats durable: the host is closing"));
           return;
         }
         here = running_locked<A>(name);
@@ -609,15 +619,15 @@ class DurableHost {
           call->answer(&payload, nullptr);
           return;
         case detail::DurableOutcome::kHandlerFailed:
-          call->answer(nullptr, std::make_exception_ptr(HandlerFailed(std::make_exception_ptr(RemoteError(payload)))));
+          call->answer(nullptr, detail::ask_error<HandlerFailed>(std::make_exception_ptr(RemoteError(payload))));
           return;
         case detail::DurableOutcome::kBadRequest:
-          call->answer(nullptr, std::make_exception_ptr(BadMessage(payload)));
+          call->answer(nullptr, detail::ask_error<BadMessage>(payload));
           return;
         case detail::DurableOutcome::kOwnershipLost:
           break;
       }
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(payload)));
+      call->answer(nullptr, detail::ask_error<OwnershipLost>(payload));
     };
     detail::durable_route(impl_.get(), std::move(route));
   }
