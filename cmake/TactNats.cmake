@@ -20,7 +20,7 @@ if(TACT_BUILD_NATS)
   add_library(tact_nats STATIC src/nats/node.cpp src/nats/outbox.cpp src/nats/tell_batch.cpp src/nats/wire.cpp
     src/durable/jetstream.cpp src/durable/event_log.cpp src/durable/lease.cpp
     src/durable/journal.cpp src/durable/host.cpp src/durable/routing.cpp
-    src/durable/work_queue.cpp)
+    src/durable/work_queue.cpp src/durable/async_publisher.cpp src/durable/store_error.cpp)
   add_library(tact::nats ALIAS tact_nats)
   set_target_properties(tact_nats PROPERTIES EXPORT_NAME nats)
   target_include_directories(tact_nats

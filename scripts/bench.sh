@@ -287,7 +287,7 @@ stage_durable() {
   if [[ -n "${BUILT[tact-durable-actor-bench]:-}" ]]; then
     note "durable actors: asks, throughput, activation, fail-over (${aargs[*]})"
     if "$actors" "${aargs[@]}" >>"$RESULTS/durable.txt" 2>&1; then
-      grep -E '^(\||durable ask /)' "$RESULTS/durable.txt" >"$RESULTS/durable.md"
+      grep -E '^(\||durable ask /|fail-over median /)' "$RESULTS/durable.txt" >"$RESULTS/durable.md"
       cat "$RESULTS/durable.md"
     else
       FAILED+=("tact-durable-actor-bench=failed (results/durable.txt)")

@@ -13,6 +13,7 @@
 //
 //   tact-durable-actor-bench [--lease-ms 3000] [--rounds 3] [--asks 1000]
 //                            [--seconds 5] [--failovers 10] [--nats-kills 3]
+//                            [--only ask,throughput,activation,failover,nats-kill]
 #include <nats/nats.h>
 #include <unistd.h>
 
@@ -71,6 +72,12 @@ struct Settings {
   int seconds = 5;
   int failovers = 10;
   int nats_kills = 3;
+  std::string only;  // comma-separated parts to run; empty: all
+  bool runs(const char* part) const {
+    if (only.empty()) return true;
+    const std::string list = "," + only + ",";
+    return list.find("," + std::string(part) + ",") != std::string::npos;
+  }
 };
 
 tact::nats::DurableOptions options_for(const tact::test::JetStreamCluster& cluster, const Settings& s,
@@ -251,6 +258,7 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
   for (int r = 0; r < s.nats_kills; ++r) {
     const int server = r % cluster.size();
     std::atomic<bool> stop{false};
+    std::atomic<Clock::time_point> killed_at{Clock::now() + std::chrono::hours(1)};
     std::vector<Clock::time_point> answers;
     std::thread asker([&] {
       // stop: set once by the main thread; relaxed, it only ends the loop.
@@ -262,8 +270,12 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
             answers.push_back(Clock::now());
             break;
           } catch (const tact::Error& e) {
+            if (verbose) {
+              std::fprintf(stderr, "  nats kill: %+.0f ms after the kill: %s: %s\n",
+                           std::chrono::duration<double, std::milli>(Clock::now() - killed_at.load()).count(),
+                           id.c_str(), e.what());
+            }
             if (stop.load(std::memory_order_relaxed)) return;
-            if (verbose) std::fprintf(stderr, "  nats kill: %s: %s\n", id.c_str(), e.what());
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
           }
         }
@@ -271,6 +283,7 @@ std::vector<double> nats_kill(tact::test::JetStreamCluster& cluster, tact::nats:
     });
     std::this_thread::sleep_for(std::chrono::seconds(2));
     const auto killed = Clock::now();
+    killed_at.store(killed);  // for the verbose log's times only
     cluster.kill(server);
     std::this_thread::sleep_for(std::chrono::seconds(15));
     stop.store(true, std::memory_order_relaxed);  // pairs with the asker's relaxed loads
@@ -324,10 +337,13 @@ int main(int argc, char** argv) {
       s.failovers = next();
     } else if (a == "--nats-kills") {
       s.nats_kills = next();
+    } else if (a == "--only" && i + 1 < argc) {
+      s.only = argv[++i];
     } else {
       std::fprintf(stderr,
                    "usage: tact-durable-actor-bench [--lease-ms MS] [--rounds N] [--asks N] [--seconds S]\n"
-                   "                                [--failovers N] [--nats-kills N]\n");
+                   "                                [--failovers N] [--nats-kills N]\n"
+                   "                                [--only ask,throughput,activation,failover,nats-kill]\n");
       return 2;
     }
   }
@@ -341,12 +357,12 @@ int main(int argc, char** argv) {
   std::printf("tact-durable-actor-bench: 3 servers, R3, file storage, lease %d ms\n", s.lease_ms);
 
   std::vector<double> ask_p50, ask_p99, raw_p50, raw_p99;
-  ask_latency(cluster, *host, s, ask_p50, ask_p99, raw_p50, raw_p99);
-  const double one = throughput(*host, 1, s, "one/");
-  const double hundred = throughput(*host, 100, s, "hundred/");
-  const std::vector<double> activation_ms = activation(rt, cluster, s);
-  const std::vector<double> failover_ms = failover(cluster, *host, s);
-  const std::vector<double> nats_ms = nats_kill(cluster, *host, s);
+  if (s.runs("ask")) ask_latency(cluster, *host, s, ask_p50, ask_p99, raw_p50, raw_p99);
+  const double one = s.runs("throughput") ? throughput(*host, 1, s, "one/") : 0;
+  const double hundred = s.runs("throughput") ? throughput(*host, 100, s, "hundred/") : 0;
+  const std::vector<double> activation_ms = s.runs("activation") ? activation(rt, cluster, s) : std::vector<double>{};
+  const std::vector<double> failover_ms = s.runs("failover") ? failover(cluster, *host, s) : std::vector<double>{};
+  const std::vector<double> nats_ms = s.runs("nats-kill") ? nats_kill(cluster, *host, s) : std::vector<double>{};
 
   std::printf("\n| figure | median | min - max |\n|---|---|---|\n");
   row("durable ask p50 (one event, R3)", ask_p50, "us");
@@ -356,10 +372,14 @@ int main(int argc, char** argv) {
   row("cold activation (snapshot + 1,000 events)", activation_ms, "ms");
   row("fail-over after SIGKILL of the owner", failover_ms, "ms");
   row("longest gap after a NATS server SIGKILL", nats_ms, "ms");
-  std::printf("| %-42s | %10.0f ev/s | |\n", "throughput, 1 actor (16 threads)", one);
-  std::printf("| %-42s | %10.0f ev/s | |\n", "throughput, 100 actors (16 threads)", hundred);
-  std::printf("durable ask / raw publish: p50 %.2fx, p99 %.2fx; fail-over median / lease %.2fx\n",
-              spread(ask_p50).median / spread(raw_p50).median, spread(ask_p99).median / spread(raw_p99).median,
-              failover_ms.empty() ? 0.0 : spread(failover_ms).median / s.lease_ms);
+  if (s.runs("throughput")) {
+    std::printf("| %-42s | %10.0f ev/s | |\n", "throughput, 1 actor (16 threads)", one);
+    std::printf("| %-42s | %10.0f ev/s | |\n", "throughput, 100 actors (16 threads)", hundred);
+  }
+  if (!ask_p50.empty()) {
+    std::printf("durable ask / raw publish: p50 %.2fx, p99 %.2fx\n", spread(ask_p50).median / spread(raw_p50).median,
+                spread(ask_p99).median / spread(raw_p99).median);
+  }
+  if (!failover_ms.empty()) std::printf("fail-over median / lease %.2fx\n", spread(failover_ms).median / s.lease_ms);
   return 0;
 }

@@ -1,6 +1,8 @@
 #include "durable/event_log.hpp"
 
+#include <algorithm>
 #include <thread>
+#include <utility>
 
 namespace tact::nats::durable {
 
@@ -46,21 +48,56 @@ LastEvent EventLog::last() const {
   return last;
 }
 
+namespace {
+// One try's message: the data, its id, and the fence. The expectation is set
+// here rather than through jsPubOptions: nats.c leaves it out when it is 0,
+// and "no event yet" must be fenced too.
+Msg fenced_message(const std::string& subject, std::string_view data, const std::string& msg_id,
+                   const std::string& expected) {
+  natsMsg* raw = nullptr;
+  if (natsMsg_Create(&raw, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())) != NATS_OK) {
+    return nullptr;
+  }
+  Msg msg(raw);
+  natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", msg_id.c_str());
+  natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Subject-Sequence", expected.c_str());
+  return msg;
+}
+}  // namespace
+
+void EventLog::append_async(std::string_view data, const std::string& msg_id, std::uint64_t expected,
+                            std::chrono::steady_clock::time_point deadline,
+                            std::function<void(const AppendResult&)> done) const {
+  Msg msg = fenced_message(subject_, data, msg_id, std::to_string(expected));
+  if (msg == nullptr) {
+    AppendResult result;
+    result.error = store_error(NATS_NO_MEMORY, static_cast<jsErrCode>(0));
+    done(result);
+    return;
+  }
+  store_.publisher().publish(msg.release(), std::max(1, std::min(remaining_ms(deadline), 2000)),
+                             [done = std::move(done)](const PublishAck& ack) {
+                               AppendResult result;
+                               if (ack.stored) {
+                                 result.outcome = Appended::kStored;
+                                 result.sequence = ack.sequence;  // a duplicate's ack names the stored copy
+                               } else {
+                                 result.error = ack.error;
+                               }
+                               done(result);
+                             });
+}
+
 AppendResult EventLog::append(std::string_view data, const std::string& msg_id, std::uint64_t expected,
                               std::chrono::steady_clock::time_point deadline) const {
   AppendResult result;
   const std::string expected_text = std::to_string(expected);
   for (int attempt = 0;; ++attempt) {
-    natsMsg* raw = nullptr;
-    if (natsMsg_Create(&raw, subject_.c_str(), nullptr, data.data(), static_cast<int>(data.size())) != NATS_OK) {
+    Msg msg = fenced_message(subject_, data, msg_id, expected_text);
+    if (msg == nullptr) {
       result.error = store_error(NATS_NO_MEMORY, static_cast<jsErrCode>(0));
       return result;
     }
-    Msg msg(raw);
-    // Set here rather than through jsPubOptions: nats.c leaves the expectation
-    // out when it is 0, and "no event yet" must be fenced too.
-    natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", msg_id.c_str());
-    natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Subject-Sequence", expected_text.c_str());
     jsPubOptions options;
     jsPubOptions_Init(&options);
     options.MaxWait = std::max(1, std::min(remaining_ms(deadline), 2000));
@@ -90,6 +127,8 @@ AppendResult EventLog::append(std::string_view data, const std::string& msg_id, 
     } else {
       result.error = store_error(status, code);
     }
+    // A timeout says little; a connection that is down says why.
+    result.error.disconnected = natsConnection_Status(store_.connection()) != NATS_CONN_STATUS_CONNECTED;
     // No leader, a timeout, a lost connection: try again (same id) while there
     // is time; the answer stays kUncertain if none comes.
     if (remaining_ms(deadline) <= 0) return result;

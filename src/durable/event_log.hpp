@@ -55,6 +55,15 @@ class EventLog {
   AppendResult append(std::string_view data, const std::string& msg_id, std::uint64_t expected,
                       std::chrono::steady_clock::time_point deadline) const;
 
+  // As append(), without waiting: sends one try and returns; `done` gets its
+  // outcome on nats.c's ack thread (async_publisher.hpp). Only kStored is
+  // final: kUncertain (a refusal, a timeout, no leader; error says which) is
+  // settled by append() with the same id and expectation, which retries and
+  // reads the last event back on 10071.
+  void append_async(std::string_view data, const std::string& msg_id, std::uint64_t expected,
+                    std::chrono::steady_clock::time_point deadline,
+                    std::function<void(const AppendResult&)> done) const;
+
   // Reads the events with sequence in (after, until], in order. `each` gets
   // (sequence, bytes, msg_id). Fails (error set) if they do not all arrive
   // before `deadline`.

@@ -58,25 +58,38 @@ DurableHostImpl::DurableHostImpl(const DurableOptions& options)
       holder_(options.node + "/" + random_token()),
       storage_(options.threads),
       routing_(2) {
+  if (!options_.hosts_actors) return;  // a client: nothing is sent here
+  auto take = [](natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+    static_cast<DurableHostImpl*>(self)->take_request(msg);
+  };
   const std::string subject = inbox_of(holder_);
-  natsStatus status = natsConnection_Subscribe(
-      &subscription_, store_.connection(), subject.c_str(),
-      [](natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
-        static_cast<DurableHostImpl*>(self)->take_request(msg);
-      },
-      this);
+  natsStatus status = natsConnection_Subscribe(&subscription_, store_.connection(), subject.c_str(), take, this);
+  const std::string any = any_host_subject();
+  if (status == NATS_OK) {
+    status = natsConnection_QueueSubscribe(&any_subscription_, store_.connection(), any.c_str(), "tact-durable-hosts",
+                                           take, this);
+  }
   if (status != NATS_OK) {
-    throw tact::Error(std::string("tact::nats durable: subscribing to ") + subject + " failed: " +
-                      natsStatus_GetText(status));
+    natsSubscription_Destroy(subscription_);
+    throw tact::Error(std::string("tact::nats durable: subscribing to ") + subject + " and " + any +
+                      " failed: " + natsStatus_GetText(status));
   }
 }
 
 DurableHostImpl::~DurableHostImpl() {
+  // Appends still waiting for their acks end now (the storage threads are
+  // still here for what they schedule).
+  store_.publisher().close();
   // No callback runs once this returns; then the queues finish their work.
-  natsSubscription_Unsubscribe(subscription_);
-  natsSubscription_WaitForDrainCompletion(subscription_, 0);
-  natsSubscription_Destroy(subscription_);
+  for (natsSubscription* subscription : {subscription_, any_subscription_}) {
+    if (subscription == nullptr) continue;
+    natsSubscription_Unsubscribe(subscription);
+    natsSubscription_WaitForDrainCompletion(subscription, 0);
+    natsSubscription_Destroy(subscription);
+  }
 }
+
+std::string DurableHostImpl::any_host_subject() const { return "tact." + options_.cluster + ".durable.any"; }
 
 std::string DurableHostImpl::inbox_of(const std::string& holder) const {
   return "tact." + options_.cluster + ".durable.to." + durable::JetStream::key_of(holder);
@@ -136,32 +149,80 @@ Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<
   });
 }
 
-Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
-                                    DurableRecord record) {
-  return on_storage_thread<DurableAppend>(host, [host, slot, record = std::move(record)]() {
+namespace {
+DurableAppended outcome_of(const durable::AppendResult& result) {
+  switch (result.outcome) {
+    case durable::Appended::kStored:
+      return {DurableAppend::kStored, {}};
+    case durable::Appended::kFenced:
+      return {DurableAppend::kFenced, "another node appended to its log since"};
+    case durable::Appended::kUncertain:
+      break;
+  }
+  return {DurableAppend::kUncertain, describe(result.error)};
+}
+
+// One append on its way: answered (stored) first, then the incarnation.
+struct PendingAppend {
+  DurableHostImpl* host;
+  std::shared_ptr<DurableSlot> slot;
+  DurableRecord record;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void(const std::string&)> stored;
+  Promise<DurableAppended> promise;
+  void finish(DurableAppended outcome) {
+    if (outcome.outcome == DurableAppend::kStored && stored) stored(record.answer);
+    promise.set_value(std::move(outcome));
+  }
+};
+}  // namespace
+
+Reply<DurableAppended> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, DurableRecord record,
+                                    std::function<void(const std::string&)> stored) {
+  if (host->answer_before_append()) {
     // The deliberate fault writes behind: the answer went out already, and
     // the record waits a while, as a write-back cache would make it.
-    if (host->answer_before_append()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    durable::AppendResult result = slot->journal.append(record, append_deadline(host));
-    switch (result.outcome) {
-      case durable::Appended::kStored:
-        return DurableAppend::kStored;
-      case durable::Appended::kFenced:
-        return DurableAppend::kFenced;
-      case durable::Appended::kUncertain:
-        break;
+    return on_storage_thread<DurableAppended>(host, [host, slot, record = std::move(record)]() {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return outcome_of(slot->journal.append(record, append_deadline(host)));
+    });
+  }
+  auto [promise, reply] = Promise<DurableAppended>::make();
+  auto pending = std::make_shared<PendingAppend>(PendingAppend{host, std::move(slot), std::move(record),
+                                                               append_deadline(host), std::move(stored),
+                                                               std::move(promise)});
+  // One try sent from this (the incarnation's) thread, its ack taken on
+  // nats.c's: no storage thread on the common path.
+  pending->slot->journal.append_async(pending->record, pending->deadline, [pending](const durable::AppendResult& first) {
+    if (first.outcome == durable::Appended::kStored || first.error.status == NATS_CONNECTION_CLOSED) {
+      pending->finish(outcome_of(first));  // stored, or the host is closing
+      return;
     }
-    return DurableAppend::kUncertain;
+    // Refused, timed out, or no leader: settled by the blocking append (the
+    // same id and fence, retried; a 10071 read back from the leader).
+    pending->host->storage().run([pending]() {
+      pending->finish(outcome_of(pending->slot->journal.append(pending->record, pending->deadline)));
+    });
+  });
+  return std::move(reply);
+}
+
+void durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::uint64_t sequence,
+                      std::string state, std::vector<std::pair<std::string, std::string>> recent) {
+  {
+    std::lock_guard<std::mutex> lock(slot->snapshot_mutex);
+    if (slot->snapshot_saving) return;  // the one before is still on its way
+    slot->snapshot_saving = true;
+  }
+  host->storage().run([slot, sequence, state = std::move(state), recent = std::move(recent)]() mutable {
+    durable::Snapshot snapshot{sequence, std::move(state), std::move(recent)};
+    (void)slot->journal.save_snapshot(snapshot);  // false: a newer one is there, or the store failed
+    std::lock_guard<std::mutex> lock(slot->snapshot_mutex);
+    slot->snapshot_saving = false;
   });
 }
 
-Reply<bool> durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::string state,
-                             std::vector<std::pair<std::string, std::string>> recent) {
-  return on_storage_thread<bool>(host, [slot, state = std::move(state), recent = std::move(recent)]() mutable {
-    durable::Snapshot snapshot{slot->journal.last_sequence(), std::move(state), std::move(recent)};
-    return slot->journal.save_snapshot(snapshot);
-  });
-}
+std::uint64_t durable_last_sequence(const DurableSlot& slot) noexcept { return slot.journal.last_sequence(); }
 
 Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
   return on_storage_thread<bool>(host, [slot]() { return slot->lease.renew(); });
@@ -190,6 +251,8 @@ void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std:
 }
 
 std::string durable_new_request_id(DurableHostImpl* host) { return host->new_request_id(); }
+
+bool durable_hosts_actors(DurableHostImpl* host) noexcept { return host->options().hosts_actors; }
 
 }  // namespace tact::nats::detail
 

@@ -26,6 +26,10 @@ class DurableSlot {
       : journal(store, name), lease(store, name, holder) {}
   durable::Journal journal;
   durable::Lease lease;
+  // A checkpoint is being saved (durable_snapshot): one at a time, as the
+  // journal's checkpoint revision is not shared between threads.
+  std::mutex snapshot_mutex;
+  bool snapshot_saving = false;
 };
 
 class DurableHostImpl {
@@ -45,6 +49,10 @@ class DurableHostImpl {
   }
   // The subject a holder's host takes requests on.
   std::string inbox_of(const std::string& holder) const;
+  // The subject every host that runs actors takes requests on, in one queue
+  // group: a client-only host sends an actor nobody runs there, and one of
+  // them activates it.
+  std::string any_host_subject() const;
 
   // TACT_DURABLE_FAULT=answer-before-append in the environment: the
   // deliberate fault the fault test's checker must catch (docs/durable.md).
@@ -64,7 +72,8 @@ class DurableHostImpl {
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex inbound_mutex_;
   std::map<std::string, DurableInbound> inbound_;  // by class name
-  natsSubscription* subscription_ = nullptr;
+  natsSubscription* subscription_ = nullptr;      // inbox_of(holder_); none on a client-only host
+  natsSubscription* any_subscription_ = nullptr;  // any_host_subject(); none on a client-only host
   // Declared last: destroyed first, so no job outlives what it uses.
   durable::WorkQueue storage_;
   durable::WorkQueue routing_;

@@ -6,23 +6,10 @@
 
 namespace tact::nats::durable {
 
-StoreError store_error(natsStatus status, jsErrCode code) {
-  StoreError error;
-  error.status = status;
-  error.js_code = static_cast<int>(code);
-  if (status != NATS_OK) {
-    const char* last = nats_GetLastError(nullptr);
-    error.text = std::string(natsStatus_GetText(status)) + (last != nullptr && *last != '\0' ? std::string(": ") + last : "");
-  }
-  return error;
-}
-
 namespace {
 
 [[noreturn]] void fail(std::string_view what, natsStatus status, jsErrCode code = static_cast<jsErrCode>(0)) {
-  StoreError error = store_error(status, code);
-  throw tact::Error("tact::nats durable: " + std::string(what) + " failed: " + error.text +
-                    (error.js_code != 0 ? " (JetStream error " + std::to_string(error.js_code) + ")" : ""));
+  throw tact::Error("tact::nats durable: " + std::string(what) + " failed: " + describe(store_error(status, code)));
 }
 
 std::int64_t nanoseconds(std::chrono::milliseconds ms) {
@@ -65,6 +52,11 @@ JetStream::JetStream(StoreConfig config) : config_(std::move(config)) {
   natsOptions_SetTimeout(options, 2000);
   natsOptions_SetPingInterval(options, 1000);
   natsOptions_SetMaxPingsOut(options, 2);
+  // Publishes leave at once, from the publishing thread: otherwise nats.c's
+  // flusher thread sends them after waiting 1 ms for more (conn.c, _flusher),
+  // which an append sent without waiting for its ack (async_publisher.hpp)
+  // would pay in full. Requests (js_Publish, KV calls) flush at once anyway.
+  natsOptions_SetSendAsap(options, true);
   natsStatus status = natsConnection_Connect(&connection_, options);
   natsOptions_Destroy(options);
   if (status != NATS_OK) fail("connecting", status);
@@ -98,7 +90,9 @@ JetStream::JetStream(StoreConfig config) : config_(std::move(config)) {
     leases_ = open_bucket(js_, "TACT_" + config_.cluster + "_LEASES", config_.replicas, config_.lease);
     snapshots_ = open_bucket(js_, "TACT_" + config_.cluster + "_SNAPSHOTS", config_.replicas,
                              std::chrono::milliseconds(0));
+    publisher_ = std::make_unique<AsyncPublisher>(connection_);
   } catch (...) {
+    if (snapshots_ != nullptr) kvStore_Destroy(snapshots_);
     if (leases_ != nullptr) kvStore_Destroy(leases_);
     jsCtx_Destroy(js_);
     natsConnection_Destroy(connection_);
@@ -107,6 +101,7 @@ JetStream::JetStream(StoreConfig config) : config_(std::move(config)) {
 }
 
 JetStream::~JetStream() {
+  publisher_.reset();  // its pending appends end first
   kvStore_Destroy(snapshots_);
   kvStore_Destroy(leases_);
   jsCtx_Destroy(js_);

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "durable/async_publisher.hpp"
+#include "durable/store_error.hpp"
+
 namespace tact::nats::durable {
 
 // Where the durable tier's state lives, and how much to replicate it.
@@ -23,16 +26,6 @@ struct StoreConfig {
   // JetStream's de-duplication window for Nats-Msg-Id (event_log.hpp).
   std::chrono::milliseconds dedup_window{120000};
 };
-
-// An error from JetStream or the connection, with nats.c's text and the
-// JetStream error code (0 when there is none).
-struct StoreError {
-  natsStatus status = NATS_OK;
-  int js_code = 0;
-  std::string text;
-  explicit operator bool() const noexcept { return status != NATS_OK; }
-};
-StoreError store_error(natsStatus status, jsErrCode code);
 
 class JetStream {
  public:
@@ -48,6 +41,8 @@ class JetStream {
   jsCtx* context() const noexcept { return js_; }
   kvStore* leases() const noexcept { return leases_; }
   kvStore* snapshots() const noexcept { return snapshots_; }
+  // Appends that do not wait for their ack (event_log.hpp's append_async).
+  AsyncPublisher& publisher() const noexcept { return *publisher_; }
   const std::string& events_stream() const noexcept { return events_stream_; }
   // The subject of one durable actor's events. `name` may hold any bytes:
   // it is hex-encoded, so no '.', '*' or '>' of a user's name reaches NATS.
@@ -63,6 +58,7 @@ class JetStream {
   jsCtx* js_ = nullptr;
   kvStore* leases_ = nullptr;
   kvStore* snapshots_ = nullptr;
+  std::unique_ptr<AsyncPublisher> publisher_;
 };
 
 }  // namespace tact::nats::durable

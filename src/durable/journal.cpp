@@ -160,6 +160,15 @@ AppendResult Journal::append(const Record& record, Clock::time_point deadline) {
   return result;
 }
 
+void Journal::append_async(const Record& record, Clock::time_point deadline,
+                           std::function<void(const AppendResult&)> done) {
+  log_.append_async(encode_record(record), key_ + ":" + record.request_id, last_sequence_, deadline,
+                    [this, done = std::move(done)](const AppendResult& result) {
+                      if (result.outcome == Appended::kStored) last_sequence_ = result.sequence;
+                      done(result);
+                    });
+}
+
 bool Journal::save_snapshot(const Snapshot& snapshot) {
   const std::string bytes = encode_snapshot(snapshot);
   // The revision we know may be behind: kvStore_Get may be answered by a

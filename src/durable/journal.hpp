@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,13 @@ class Journal {
 
   // Appends one record, fenced on the last sequence this journal knows.
   AppendResult append(const Record& record, Clock::time_point deadline);
+
+  // As append(), without waiting (EventLog::append_async): `done` gets the
+  // outcome on nats.c's ack thread. kStored is final (last_sequence() moved
+  // on before `done` runs); kUncertain is settled by append() of the same
+  // record. One at a time: the next append only after `done`.
+  void append_async(const Record& record, Clock::time_point deadline,
+                    std::function<void(const AppendResult&)> done);
 
   // Writes a checkpoint, revision-checked, and only over an older one: a
   // checkpoint never goes back. False: a newer one is stored (this owner may be

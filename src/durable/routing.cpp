@@ -3,6 +3,10 @@
 // came here runs here and is never sent on (so a stale hint cannot bounce a
 // request between nodes).
 //
+// A client-only host (DurableOptions::hosts_actors = false) sends an actor
+// that nobody runs to tact.<cluster>.durable.any instead, where every host
+// that runs actors listens in one queue group: one of them activates it.
+//
 // Wire (msgpack, version 1; docs/durable.md), to tact.<cluster>.durable.to.<holder>:
 //   request: [1, class: str, name: str, request_id: str, command_type: str, command: bin]
 //   answer:  [1, outcome: uint (0 value, 1 handler failed, 2 ownership lost, 3 bad request),
@@ -78,33 +82,55 @@ void attempt(DurableHostImpl* host, std::shared_ptr<DurableRoute> route) {
   const auto now = Clock::now();
   if (now >= route->deadline) {
     route->answered(DurableOutcome::kOwnershipLost,
-                    "tact::nats durable: '" + route->name + "' could not be reached before the ask's deadline");
+                    "tact::nats durable: '" + route->name + "' could not be reached before the ask's deadline" +
+                        (route->last_problem.empty() ? std::string() : "; last: " + route->last_problem));
     return;
   }
   auto retry = [host, route](std::chrono::milliseconds after) {
     host->routing().run_at(Clock::now() + after, [host, route]() { attempt(host, route); });
   };
   durable::Lease probe(host->store(), route->name, host->holder());
-  const std::string holder = probe.holder();
-  if (holder.empty() || holder == host->holder()) {
+  std::string holder = probe.holder();
+  std::string to;
+  if (!holder.empty() && holder != host->holder()) {
+    to = host->inbox_of(holder);
+  } else if (host->options().hosts_actors) {
     route->run_here();  // nobody runs it, or we do: activate it here
     return;
+  } else {
+    // A client-only host: nobody runs it; one of the hosts will.
+    holder = "any node that hosts actors";
+    to = host->any_host_subject();
   }
   const std::string request = encode_request(*route);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(route->deadline - now);
-  const auto wait = std::min(left, host->options().append_timeout * 2);
+  // At most a lease: a request that reached the holder's connection just as
+  // its process was SIGKILLed (before the server saw the socket close) gets no
+  // "no responders", only silence. Then the next attempt finds the lease
+  // lapsing (and asks here) or renewed (and asks again: the same request id
+  // is answered once). Two append timeouts (10 s) cost a 3 s lease's fail-over
+  // 10 s, now and then, in the fail-over test and the bench.
+  const auto wait = std::min({left, host->options().append_timeout * 2,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(host->options().lease)});
   natsMsg* raw = nullptr;
-  natsStatus status = natsConnection_Request(&raw, host->store().connection(), host->inbox_of(holder).c_str(),
+  natsStatus status = natsConnection_Request(&raw, host->store().connection(), to.c_str(),
                                              request.data(), static_cast<int>(request.size()),
                                              static_cast<std::int64_t>(std::max<long long>(1, wait.count())));
   std::unique_ptr<natsMsg, MsgDeleter> reply(raw);
   if (status == NATS_NO_RESPONDERS) {
     // The holder's process is gone (or its host closed): its lease lapses
     // within the lease time; until then, look again now and then.
+    route->last_problem = to == host->any_host_subject()
+                              ? "no node hosts durable actors of cluster '" + host->options().cluster +
+                                    "' (no responders on " + to + ")"
+                              : "no responders at its holder " + holder + " (gone? its lease lapses within " +
+                                    std::to_string(host->options().lease.count()) + " ms)";
     retry(std::chrono::milliseconds(100));
     return;
   }
   if (status != NATS_OK) {
+    route->last_problem = "asking its holder " + holder + ": " +
+                          durable::describe(durable::StoreError{status, 0, natsStatus_GetText(status)});
     retry(std::chrono::milliseconds(50));  // a timeout: the same request id again is safe
     return;
   }
@@ -121,6 +147,7 @@ void attempt(DurableHostImpl* host, std::shared_ptr<DurableRoute> route) {
       // That node does not run it (any more): the lease moved, or it lost it
       // mid-request. Asking again, wherever it runs now, is safe: the request
       // id makes a second try answer the first outcome.
+      route->last_problem = holder + " answered: " + payload;
       retry(std::chrono::milliseconds(50));
       return;
     }

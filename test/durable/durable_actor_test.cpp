@@ -138,6 +138,42 @@ TEST_F(DurableActorTest, AnAskAtAnotherHostReachesTheOneThatRunsIt) {
   EXPECT_EQ(b.get<Account>("account/one").ask(Balance{}).get(), 15);
 }
 
+TEST_F(DurableActorTest, AClientOnlyHostAsksAndRunsNothing) {
+  tact::test::Watchdog dog("client only", std::chrono::seconds(90));
+  tact::nats::DurableHost server(rt, options("server"));
+  server.serve<Account>();
+  auto o = options("client");
+  o.hosts_actors = false;
+  tact::nats::DurableHost client(rt, o);
+  // Nobody runs it: the client sends it to the hosts' queue group, and the
+  // server activates it there.
+  auto account = client.get<Account>("account/client");
+  EXPECT_EQ(account.ask(Deposit{4}, "c-1").get(), 4);
+  EXPECT_EQ(account.ask(Deposit{4}, "c-1").get(), 4);  // a retry: answered once
+  EXPECT_EQ(account.ask(Deposit{1}).get(), 5);         // now by the lease's holder
+  EXPECT_EQ(client.running(), 0u);
+  EXPECT_EQ(server.running(), 1u);
+  EXPECT_EQ(server.get<Account>("account/client").ask(Balance{}).get(), 5);
+  EXPECT_THROW(client.serve<Account>(), tact::Error);
+}
+
+TEST_F(DurableActorTest, AClientOnlyHostWithNoHostsSaysSo) {
+  tact::test::Watchdog dog("client alone", std::chrono::seconds(60));
+  auto o = options("lonely-client");
+  o.cluster = "nohosts";  // nobody hosts actors of this cluster
+  o.hosts_actors = false;
+  o.ask_timeout = std::chrono::milliseconds(1000);
+  tact::nats::DurableHost client(rt, o);
+  try {
+    (void)client.get<Account>("account/alone").ask(Deposit{1}).get();
+    ADD_FAILURE() << "answered with no host";
+  } catch (const tact::nats::OwnershipLost& e) {
+    EXPECT_NE(std::string(e.what()).find("no node hosts durable actors of cluster 'nohosts'"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(client.running(), 0u);
+}
+
 TEST_F(DurableActorTest, WhenTheOwnerGoesTheNextAskTakesTheActorOver) {
   tact::test::Watchdog dog("take over", std::chrono::seconds(90));
   tact::nats::DurableHost b(rt, options("b"));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -27,8 +28,22 @@ int main(int argc, char** argv) {
   options.node = argv[3];
   options.servers.clear();
   for (int i = 5; i < argc; ++i) options.servers.emplace_back(argv[i]);
-  tact::nats::DurableHost host(rt, options);
-  (void)host.get<Account>(argv[4]).ask(Deposit{1}).get();
+  // A cluster just started may have no JetStream leader yet, or none for the
+  // stream this creates: keep trying (as bank_node does), within the test's wait.
+  std::unique_ptr<tact::nats::DurableHost> host;
+  for (const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(25);;) {
+    try {
+      if (!host) host = std::make_unique<tact::nats::DurableHost>(rt, options);
+      (void)host->get<Account>(argv[4]).ask(Deposit{1}, "durable_node:first").get();
+      break;
+    } catch (const tact::Error& e) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        std::fprintf(stderr, "durable_node: giving up: %s\n", e.what());
+        return 1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
   std::printf("ready\n");
   std::fflush(stdout);
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -98,10 +98,17 @@ struct DurableOptions {
   std::uint32_t snapshot_every = 100;              // records between checkpoints
   std::uint32_t recent_requests = 1000;            // request ids remembered for retries
   int threads = 4;                                 // the host's storage threads
+  // false: a client-only host. It asks durable actors and runs none: it takes
+  // no lease and activates nothing. An ask goes to the node that holds the
+  // actor's lease or, when nobody does, to any node that hosts actors of the
+  // cluster (a NATS queue group), which activates it there.
+  bool hosts_actors = true;
   // Called for each ask an incarnation here answers with a value, just before
   // the answer is sent (after its record is acknowledged): a history for
   // checking, as the fault test's checker does (docs/durable.md). Runs on the
-  // incarnation's worker: keep it short; an exception from it is ignored.
+  // thread that sends the answer (the incarnation's worker, or for a recorded
+  // command the thread that took the store's ack), for many actors at once:
+  // keep it short and thread-safe; an exception from it is ignored.
   std::function<void(const DurableAnswer&)> on_answer;
 };
 
@@ -203,6 +210,16 @@ std::function<std::string(A&, Recorder<A>&)> bind_wire_command(const std::string
   return bound;
 }
 
+// An ask's error, made before it is sent: the exception object built here
+// is gone when this returns. Built in the expression that sends it, it would
+// be destroyed after the asker woke, dropping its share of the message's
+// string (copy-on-write in libstdc++'s std::runtime_error) while the asker
+// reads it: safe, but ThreadSanitizer cannot see libstdc++'s atomics.
+template <class E, class Arg>
+std::exception_ptr ask_error(Arg&& arg) {
+  return std::make_exception_ptr(E(std::forward<Arg>(arg)));
+}
+
 template <class A>
 struct Invocation {
   struct Call {
@@ -211,6 +228,7 @@ struct Invocation {
     std::string command;       // its bytes
     std::chrono::steady_clock::time_point deadline;
     bool forwarded = false;    // came from another node: run here or fail, never send on
+    std::string cause;         // why the last activation it waited for failed (for its error)
     std::function<std::string(A&, Recorder<A>&)> run;  // the command; returns its answer's bytes
     std::function<void(const std::string*, std::exception_ptr)> resolve;
     std::function<void(std::shared_ptr<Call>)> redispatch;
@@ -228,8 +246,8 @@ struct Invocation {
     // OwnershipLost, which says to ask again with the same id.
     ~Call() {
       if (!resolved && resolve) {
-        resolve(nullptr, std::make_exception_ptr(OwnershipLost(
-                             "tact::nats durable: the request was dropped; ask again with the same id")));
+        resolve(nullptr, ask_error<OwnershipLost>(
+                             "tact::nats durable: the request was dropped; ask again with the same id"));
       }
     }
   };
@@ -248,8 +266,9 @@ struct Invocation {
     if (call == nullptr || call->resolved) return;
     std::shared_ptr<Call> again = std::move(call);
     if (++again->attempts > 5) {
-      again->answer(nullptr, std::make_exception_ptr(
-                                 OwnershipLost("tact::nats durable: the actor could not be activated")));
+      again->answer(nullptr, ask_error<OwnershipLost>(
+                                 "tact::nats durable: the actor could not be activated" +
+                                 (again->cause.empty() ? std::string() : " (" + again->cause + ")")));
       return;
     }
     auto redispatch = again->redispatch;
@@ -275,6 +294,8 @@ struct DurableRegistry {
   std::size_t alive = 0;
   bool closing = false;
   std::unordered_set<std::string> served;  // classes other nodes may send here
+  // By name: why its last activation here failed (a dropped ask's error says it).
+  std::unordered_map<std::string, std::string> refusals;
 };
 
 }  // namespace detail
@@ -335,6 +356,7 @@ class Incarnation {
       refusal_ = recovered.held_elsewhere
                      ? "tact::nats durable: '" + name_ + "' is run by another node"
                      : "tact::nats durable: '" + name_ + "' could not be activated: " + recovered.error;
+      note_refusal();
       ctx.stop();  // what is queued is dispatched again (Invocation), a few times
       co_return;
     }
@@ -350,11 +372,16 @@ class Incarnation {
       }
     } catch (const std::exception& e) {
       refusal_ = std::string("tact::nats durable: '") + name_ + "' has a history it cannot read: " + e.what();
+      note_refusal();
       durable_release(host_, slot_);
       ctx.stop();
       co_return;
     }
     active_ = true;
+    {
+      std::lock_guard<std::mutex> lock(registry_->mutex);
+      registry_->refusals.erase(name_);
+    }
     last_used_ = std::chrono::steady_clock::now();
     ctx.send_every(config_.lease / 3, ctx.self(), Tick{});
   }
@@ -362,7 +389,7 @@ class Incarnation {
   Task<void> handle(Invocation<A> invocation, Context<Incarnation>& ctx) {
     auto call = std::move(invocation.call);
     if (!active_) {
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(refusal_)));
+      call->answer(nullptr, ask_error<OwnershipLost>(refusal_));
       co_return;
     }
     last_used_ = std::chrono::steady_clock::now();
@@ -373,7 +400,7 @@ class Incarnation {
     }
     if (!durable_lease_held(*slot_)) {
       lose(ctx, false);
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the lease ran out")));
+      call->answer(nullptr, ask_error<OwnershipLost>("tact::nats durable: the lease ran out"));
       co_return;
     }
     std::vector<std::string> events;
@@ -385,7 +412,7 @@ class Incarnation {
       // Events already applied cannot be taken back: drop this incarnation
       // (the next ask rebuilds it from the log, without them).
       if (!events.empty()) lose(ctx, true);
-      call->answer(nullptr, std::make_exception_ptr(HandlerFailed(std::current_exception())));
+      call->answer(nullptr, ask_error<HandlerFailed>(std::current_exception()));
       co_return;
     }
     if (events.empty()) {  // nothing to persist: a read
@@ -400,32 +427,39 @@ class Incarnation {
       remember(call->request_id, answer);
       durable_answered(host_, *slot_, call->request_id, true);
       call->answer(&answer, nullptr);
-    }
-    Reply<DurableAppend> appending = durable_append(host_, slot_, std::move(record));
-    const DurableAppend outcome = co_await std::move(appending);
-    if (config_.answer_before_append) {
-      if (outcome != DurableAppend::kStored) lose(ctx, false);
+      Reply<DurableAppended> appending = durable_append(host_, slot_, std::move(record), nullptr);
+      const DurableAppended appended = co_await std::move(appending);
+      if (appended.outcome != DurableAppend::kStored) lose(ctx, false);
       co_return;
     }
-    if (outcome != DurableAppend::kStored) {
+    // Answered where the append's ack arrives, once the record is stored,
+    // without waiting for this coroutine to resume (a thread hand-off less);
+    // the next message still waits for the resumption below.
+    auto answer_stored = [host = host_, slot = slot_, call](const std::string& bytes) {
+      durable_answered(host, *slot, call->request_id, true);
+      call->answer(&bytes, nullptr);
+    };
+    Reply<DurableAppended> appending = durable_append(host_, slot_, std::move(record), std::move(answer_stored));
+    const DurableAppended appended = co_await std::move(appending);
+    if (appended.outcome != DurableAppend::kStored) {
       lose(ctx, false);
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(
-                                outcome == DurableAppend::kFenced
-                                    ? "tact::nats durable: another node took the actor over"
-                                    : "tact::nats durable: the store did not confirm the write in time")));
+      call->answer(nullptr, ask_error<OwnershipLost>(
+                                appended.outcome == DurableAppend::kFenced
+                                    ? "tact::nats durable: another node took '" + name_ + "' over (" +
+                                          appended.cause + ")"
+                                    : "tact::nats durable: the store did not confirm the write of '" + name_ +
+                                          "' in time (ask again with the same id to learn whether it was "
+                                          "applied): " + appended.cause));
       co_return;
     }
-    remember(call->request_id, answer);
-    durable_answered(host_, *slot_, call->request_id, true);
-    call->answer(&answer, nullptr);
+    remember(call->request_id, std::move(answer));  // answered already (answer_stored)
     if (++since_snapshot_ >= config_.snapshot_every) {
       since_snapshot_ = 0;
       msgpack::sbuffer state;
       Codec<A>::encode(state, state_);
       std::vector<std::pair<std::string, std::string>> recent(recent_.begin(), recent_.end());
       std::string bytes(state.data(), state.size());
-      Reply<bool> saving = durable_snapshot(host_, slot_, std::move(bytes), std::move(recent));
-      (void)co_await std::move(saving);
+      durable_snapshot(host_, slot_, durable_last_sequence(*slot_), std::move(bytes), std::move(recent));
     }
   }
 
@@ -447,6 +481,10 @@ class Incarnation {
     active_ = false;
     refusal_ = "tact::nats durable: this node no longer runs '" + name_ + "'";
     ctx.stop();
+  }
+  void note_refusal() {
+    std::lock_guard<std::mutex> lock(registry_->mutex);
+    registry_->refusals[name_] = refusal_;
   }
   void remember(const std::string& id, std::string answer) {
     recent_index_[id] = answer;
@@ -519,8 +557,12 @@ class DurableHost {
   }
 
   // Lets other nodes run A's actors here without this node asking any.
+  // Throws tact::Error on a client-only host (DurableOptions::hosts_actors).
   template <class A>
   void serve() {
+    if (!detail::durable_hosts_actors(impl_.get())) {
+      throw Error("tact::nats::DurableHost::serve: a client-only host (hosts_actors = false) runs no actors");
+    }
     serve_class<A>();
   }
 
@@ -537,8 +579,11 @@ class DurableHost {
     {
       std::lock_guard<std::mutex> lock(registry_->mutex);
       if (registry_->closing) {
-        call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
+        call->answer(nullptr, detail::ask_error<OwnershipLost>("tact::nats durable: the host is closing"));
         return;
+      }
+      if (call->attempts > 0) {  // dispatched again: its last activation failed; keep why
+        if (auto it = registry_->refusals.find(name); it != registry_->refusals.end()) call->cause = it->second;
       }
       ref = running_locked<A>(name);
       if (!ref && call->forwarded) ref = start_locked<A>(name);  // sent here to run here: never sent on
@@ -560,7 +605,7 @@ class DurableHost {
       {
         std::lock_guard<std::mutex> lock(registry_->mutex);
         if (registry_->closing) {
-          call->answer(nullptr, std::make_exception_ptr(OwnershipLost("tact::nats durable: the host is closing")));
+          call->answer(nullptr, detail::ask_error<OwnershipLost>("tact::nats durable: the host is closing"));
           return;
         }
         here = running_locked<A>(name);
@@ -574,15 +619,15 @@ class DurableHost {
           call->answer(&payload, nullptr);
           return;
         case detail::DurableOutcome::kHandlerFailed:
-          call->answer(nullptr, std::make_exception_ptr(HandlerFailed(std::make_exception_ptr(RemoteError(payload)))));
+          call->answer(nullptr, detail::ask_error<HandlerFailed>(std::make_exception_ptr(RemoteError(payload))));
           return;
         case detail::DurableOutcome::kBadRequest:
-          call->answer(nullptr, std::make_exception_ptr(BadMessage(payload)));
+          call->answer(nullptr, detail::ask_error<BadMessage>(payload));
           return;
         case detail::DurableOutcome::kOwnershipLost:
           break;
       }
-      call->answer(nullptr, std::make_exception_ptr(OwnershipLost(payload)));
+      call->answer(nullptr, detail::ask_error<OwnershipLost>(payload));
     };
     detail::durable_route(impl_.get(), std::move(route));
   }
@@ -608,6 +653,7 @@ class DurableHost {
   // Lets other nodes send A's commands here (get<A> does it too).
   template <class A>
   void serve_class() {
+    if (!detail::durable_hosts_actors(impl_.get())) return;  // a client: nothing comes here
     {
       std::lock_guard<std::mutex> lock(registry_->mutex);
       if (!registry_->served.insert(MessageName<A>::value()).second) return;

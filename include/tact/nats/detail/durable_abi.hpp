@@ -38,6 +38,10 @@ struct DurableRecovered {
 };
 
 enum class DurableAppend : unsigned char { kStored, kFenced, kUncertain };
+struct DurableAppended {
+  DurableAppend outcome = DurableAppend::kUncertain;
+  std::string cause;  // not stored: why, in the store's words and what it likely means
+};
 
 struct DurableConfigView {
   std::chrono::milliseconds lease;
@@ -56,10 +60,19 @@ std::shared_ptr<DurableSlot> durable_slot(DurableHostImpl* host, const std::stri
 DurableConfigView durable_config(DurableHostImpl* host) noexcept;
 // The incarnation's only: one at a time, each awaited before the next.
 Reply<DurableRecovered> durable_activate(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
-Reply<DurableAppend> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
-                                    DurableRecord record);
-Reply<bool> durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::string state,
-                             std::vector<std::pair<std::string, std::string>> recent);
+// Appends `record`; if it is stored, `stored` (when set) gets its answer
+// before the Reply does, on the thread that learnt it (nats.c's ack thread, or
+// a storage thread after a retry): the ask is answered from there.
+Reply<DurableAppended> durable_append(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot,
+                                      DurableRecord record, std::function<void(const std::string&)> stored);
+// Saves a checkpoint (the state after the record at `sequence`) on a storage
+// thread, without the incarnation waiting for it: the next ask is not held up
+// by it. Skipped if the slot's previous one is still being saved (an older
+// checkpoint is never wrong, only longer to replay from).
+void durable_snapshot(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot, std::uint64_t sequence,
+                      std::string state, std::vector<std::pair<std::string, std::string>> recent);
+// The sequence of the last record this incarnation stored (between awaits only).
+std::uint64_t durable_last_sequence(const DurableSlot& slot) noexcept;
 Reply<bool> durable_renew(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
 // Ends the lease (fire and forget); the slot may go after.
 void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
@@ -69,6 +82,8 @@ bool durable_lease_held(const DurableSlot& slot) noexcept;
 // answers `request_id` now (between awaits only).
 void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std::string& request_id,
                       bool recorded) noexcept;
+// False on a client-only host (DurableOptions::hosts_actors): it runs no actors.
+bool durable_hosts_actors(DurableHostImpl* host) noexcept;
 // A fresh request id (unique across nodes and restarts).
 std::string durable_new_request_id(DurableHostImpl* host);
 
@@ -76,11 +91,12 @@ std::string durable_new_request_id(DurableHostImpl* host);
 // Outcomes of a request on the wire (docs/durable.md).
 enum class DurableOutcome : unsigned char { kValue = 0, kHandlerFailed = 1, kOwnershipLost = 2, kBadRequest = 3 };
 
-// An ask that found no incarnation here: where to run it. On a storage
+// An ask that found no incarnation here: where to run it. On a routing
 // thread: if the lease says another node runs the actor, the request goes
 // there (`answered` gets its outcome; that node never forwards it again);
 // otherwise, or once the other node is gone, `run_here` is called to activate
-// it here. `answered` gets kOwnershipLost with a text at the deadline.
+// it here, or on a client-only host the request goes to any node that hosts
+// actors. `answered` gets kOwnershipLost with a text at the deadline.
 struct DurableRoute {
   std::string class_name;
   std::string name;
@@ -90,6 +106,7 @@ struct DurableRoute {
   std::chrono::steady_clock::time_point deadline;
   std::function<void()> run_here;
   std::function<void(DurableOutcome, std::string)> answered;
+  std::string last_problem;  // why the last attempt did not answer (for the deadline's error)
 };
 void durable_route(DurableHostImpl* host, DurableRoute route);
 
