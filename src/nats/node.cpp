@@ -242,17 +242,6 @@ void NodeImpl::on_closed(natsConnection* /*conn*/, void* closure) {
 
 // ---- outgoing ------------------------------------------------------------------------------
 
-namespace {
-// <prefix>.<type> in a buffer of this thread's (no allocation once warm).
-const char* subject_of(const std::string& prefix, const std::string& type) {
-  thread_local std::string subject;
-  subject.assign(prefix);
-  subject += '.';
-  subject += type;
-  return subject.c_str();
-}
-}  // namespace
-
 void NodeImpl::ask(Outbox& box, const std::string& type, const char* data,
                    std::size_t size, std::chrono::steady_clock::time_point deadline,
                    PendingReply reply) noexcept {

@@ -16,6 +16,7 @@
 
 #include "nats/node_impl.hpp"
 #include "nats/tell_batch.hpp"
+#include "nats/wire.hpp"
 
 namespace tact::nats::detail {
 namespace {
@@ -23,15 +24,6 @@ namespace {
 void bump_by(tact::detail::Atomic<std::uint64_t>& counter, std::uint64_t n) noexcept {
   // relaxed: a statistic; nothing is published through it.
   counter.fetch_add(n, tact::detail::relaxed);
-}
-
-// <prefix>.<type> in a buffer of this thread's (no allocation once warm).
-const char* subject_of(const std::string& prefix, std::string_view type) {
-  thread_local std::string subject;
-  subject.assign(prefix);
-  subject += '.';
-  subject += type;
-  return subject.c_str();
 }
 
 }  // namespace

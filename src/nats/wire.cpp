@@ -4,6 +4,14 @@
 
 namespace tact::nats::detail {
 
+const char* subject_of(std::string_view prefix, std::string_view type) {
+  thread_local std::string subject;
+  subject.assign(prefix);
+  subject += '.';
+  subject += type;
+  return subject.c_str();
+}
+
 const char* error_kind_name(ErrorKind kind) noexcept {
   switch (kind) {
     case ErrorKind::kStopped:

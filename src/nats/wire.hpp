@@ -22,6 +22,10 @@ inline constexpr const char* kErrorHeader = "Tact-Error";
 // An ask's deadline, for the replier: milliseconds since the Unix epoch, decimal.
 inline constexpr const char* kDeadlineHeader = "Tact-Deadline";
 
+// An actor's subject for a message type, <prefix>.<type>, in a buffer of the
+// calling thread's (no allocation once warm): valid until its next call.
+const char* subject_of(std::string_view prefix, std::string_view type);
+
 // The Tact-Error header's value for a kind, and back (unknown: kBadMessage).
 const char* error_kind_name(ErrorKind kind) noexcept;
 ErrorKind error_kind_from(std::string_view name) noexcept;

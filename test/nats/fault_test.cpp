@@ -13,6 +13,7 @@
 #include "nats/nats_server.hpp"
 #include "nats/test_actors.hpp"
 #include "support/down_log.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
@@ -21,12 +22,6 @@ using namespace std::chrono_literals;
 using tact::test::NatsServer;
 using tact::test::Watchdog;
 using Clock = std::chrono::steady_clock;
-
-tact::Config two_workers() {
-  tact::Config config;
-  config.workers = 2;
-  return config;
-}
 
 // Asks until one succeeds (interest may take a moment to reach every server).
 bool eventually_answers(const tact::ActorRef<Counter>& ref, std::chrono::milliseconds within) {
@@ -45,7 +40,7 @@ bool eventually_answers(const tact::ActorRef<Counter>& ref, std::chrono::millise
 TEST(Faults, ASigkilledNodesAsksResolveNodeDownAndNeverHang) {
   Watchdog dog("SigkilledNode", 90s);
   NatsServer server;
-  tact::Runtime rt(two_workers());
+  tact::Runtime rt(tact::test::workers(2));
   tact::nats::NodeOptions options;
   options.servers = {server.url()};
   options.name = "asker";
@@ -113,7 +108,7 @@ TEST(Faults, ANameAnotherNodeStillExposesKeepsItsAsksDeadline) {
   // NodeDown (the other node may be answering them): they keep their deadline.
   Watchdog dog("SharedNameNodeKilled", 60s);
   NatsServer server;
-  tact::Runtime rt(two_workers());
+  tact::Runtime rt(tact::test::workers(2));
   tact::nats::NodeOptions options;
   options.servers = {server.url()};
   options.name = "asker";
@@ -144,10 +139,10 @@ TEST(Faults, AClusterLosesAServerAndTheNodesCarryOn) {
   const int c1 = tact::test::free_loopback_port(), c2 = tact::test::free_loopback_port(),
             c3 = tact::test::free_loopback_port();
   std::vector<std::unique_ptr<NatsServer>> servers;
-  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c1, {c2, c3}, "s1"}));
-  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c2, {c1, c3}, "s2"}));
-  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c3, {c1, c2}, "s3"}));
-  tact::Runtime rt(two_workers());
+  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c1, {c2, c3}, "s1", {}}));
+  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c2, {c1, c3}, "s2", {}}));
+  servers.push_back(std::make_unique<NatsServer>(NatsServer::Options{0, c3, {c1, c2}, "s3", {}}));
+  tact::Runtime rt(tact::test::workers(2));
   // a is on s1, b on s2 (servers tried in the order given).
   tact::nats::NodeOptions a_options;
   a_options.servers = {servers[0]->url(), servers[1]->url(), servers[2]->url()};

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "nats/nats_server.hpp"
+#include "nats/node_options.hpp"
 #include "nats/test_actors.hpp"
 #include "support/down_log.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 #include "tact/nats/nats.hpp"
 #include "tact/tact.hpp"
@@ -65,25 +67,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using tact::test::NatsServer;
+using tact::test::options_for;
 using tact::test::Watchdog;
-
-tact::nats::NodeOptions options_for(const NatsServer& server, std::string name) {
-  tact::nats::NodeOptions options;
-  options.servers = {server.url()};
-  options.name = std::move(name);
-  return options;
-}
-
-tact::Config two_workers() {
-  tact::Config config;
-  config.workers = 2;
-  return config;
-}
 
 class Remote : public ::testing::Test {
  protected:
   NatsServer server;
-  tact::Runtime rt{two_workers()};
+  tact::Runtime rt{tact::test::workers(2)};
 };
 
 TEST_F(Remote, TellAndAskThroughALookedUpRef) {
@@ -343,11 +333,11 @@ TEST_F(Remote, ClosingANodeResolvesItsOutstandingAsks) {
 TEST_F(Remote, TheRuntimesShutdownClosesItsNodes) {
   Watchdog dog("ShutdownClosesNodes", 60s);
   // The host's runtime: its shutdown withdraws the exposed names.
-  auto host_rt = std::make_unique<tact::Runtime>(two_workers());
+  auto host_rt = std::make_unique<tact::Runtime>(tact::test::workers(2));
   tact::nats::Node a(*host_rt, options_for(server, "a"));
   ASSERT_TRUE(a.expose("counter", host_rt->spawn<Counter>()));
   // The asker's runtime: its shutdown resolves the outstanding asks NodeDown.
-  auto asker_rt = std::make_unique<tact::Runtime>(two_workers());
+  auto asker_rt = std::make_unique<tact::Runtime>(tact::test::workers(2));
   tact::nats::Node b(*asker_rt, options_for(server, "b"));
   auto counter = b.lookup<Counter>("counter");
   EXPECT_EQ(counter.ask(Inc{1}).get(), 1);
@@ -374,7 +364,7 @@ TEST_F(Remote, TheRuntimesShutdownClosesItsNodes) {
 }
 
 TEST_F(Remote, ANodeCannotJoinARuntimeThatIsShuttingDown) {
-  tact::Runtime stopped(two_workers());
+  tact::Runtime stopped(tact::test::workers(2));
   stopped.shutdown();
   EXPECT_THROW(tact::nats::Node(stopped, options_for(server, "late")), tact::Error);
 }

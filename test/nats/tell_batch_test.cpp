@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "nats/nats_server.hpp"
+#include "nats/node_options.hpp"
 #include "nats/test_actors.hpp"
+#include "support/runtime_helpers.hpp"
 #include "support/watchdog.hpp"
 #include "tact/nats/nats.hpp"
 #include "tact/tact.hpp"
@@ -42,20 +44,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using tact::test::NatsServer;
+using tact::test::options_for;
 using tact::test::Watchdog;
-
-tact::nats::NodeOptions options_for(const NatsServer& server, std::string name) {
-  tact::nats::NodeOptions options;
-  options.servers = {server.url()};
-  options.name = std::move(name);
-  return options;
-}
-
-tact::Config two_workers() {
-  tact::Config config;
-  config.workers = 2;
-  return config;
-}
 
 // The entries of a batch body, read by hand as another language would: a
 // msgpack str (the type) then a msgpack bin (the message), in the forms tact
@@ -132,7 +122,7 @@ struct Spy {
 class TellBatch : public ::testing::Test {
  protected:
   NatsServer server;
-  tact::Runtime rt{two_workers()};
+  tact::Runtime rt{tact::test::workers(2)};
 };
 
 TEST_F(TellBatch, ManyTellsGoAsFewMessagesInOrder) {
