@@ -204,7 +204,10 @@ TEST(Metrics, SampledHandlerTimesAreTheHandlersOwn) {
   // A sleep of 200 us lasts at least that; the bucket error is 1/32.
   EXPECT_GE(slow.quantile(0.5), 200e3 * (1 - 1.0 / 32));
   EXPECT_LT(slow.quantile(0.5), 50e6);
-  EXPECT_LT(fast.quantile(0.99), 200e3);  // returning an int: far below the sleeps
+  // Returning an int: far below the sleeps. The median of the 10 samples, not
+  // the top one: a single handler preempted on a loaded machine (TSan, a busy
+  // VM) can outlast a 200 us sleep.
+  EXPECT_LT(fast.quantile(0.5), 200e3);
   // The Naps queued behind each other: the later ones waited for the earlier.
   EXPECT_GT(find_class(s, "test.counter")->mailbox_wait_ns.quantile(0.99), 1e6);
 }
