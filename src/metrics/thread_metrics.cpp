@@ -38,7 +38,7 @@ void ThreadMetrics::count_spin(const SpinTiming& timing) noexcept {
   if (timing.first_batch.count() > 0) {
     // A running average over the last ~8 first batches (no yield in them: the
     // pure spin outlasts a batch).
-    const double per_look = static_cast<double>(timing.first_batch.count()) / 64;
+    const double per_look = static_cast<double>(timing.first_batch.count()) / kSpinChecksEvery;
     ns_per_look_ = ns_per_look_ == 0 ? per_look : ns_per_look_ + (per_look - ns_per_look_) / 8;
   }
   const double spun = static_cast<double>(timing.measured.count()) + timing.looks_after * ns_per_look_;

@@ -46,28 +46,30 @@ inline constexpr std::chrono::microseconds kReplySpin{50};
 // co-located: p50 ~13 us (a sched_yield costs ~1.9 us here).
 inline constexpr std::chrono::microseconds kPureSpin{2};
 
+// How many looks spin_for makes between two clock reads.
+#if defined(TACT_SIM)
+inline constexpr int kSpinChecksEvery = 1;  // every virtual clock read moves time on a tick
+#else
+inline constexpr int kSpinChecksEvery = 64;
+#endif
+
 // What a spin_for took, told from the clock reads it makes anyway, for a
 // caller that accounts for its time (a worker's metrics) without reading the
 // clock again on the way out of the spin (where it would delay the task found).
 struct SpinTiming {
   std::chrono::nanoseconds measured{0};     // from its first clock read to its last
-  std::chrono::nanoseconds first_batch{0};  // its first kChecksEvery looks, if it got that far
+  std::chrono::nanoseconds first_batch{0};  // its first kSpinChecksEvery looks, if it got that far
   std::uint32_t looks_after = 0;            // the looks after its last clock read
 };
 
 // Waits actively until `done()` is true, `budget` has passed, or `deadline` is
 // reached; returns done()'s last value. Spins with cpu_relax for kPureSpin, then
-// yields the core between checks. Reads the clock only every kChecksEvery
+// yields the core between checks. Reads the clock only every kSpinChecksEvery
 // iterations: steady_clock::now() costs ~20 ns. With `timing`, says what the
 // spin took (a done() true at once: nothing, no clock read).
 template <class Done>
 bool spin_for(std::chrono::nanoseconds budget, std::chrono::steady_clock::time_point deadline,
               Done&& done, SpinTiming* timing = nullptr) noexcept {
-#if defined(TACT_SIM)
-  constexpr int kChecksEvery = 1;  // every virtual clock read moves time on a tick
-#else
-  constexpr int kChecksEvery = 64;
-#endif
   if (done()) return true;
   const auto start = ::tact::detail::steady_now();
   const auto stop = (deadline - start > budget) ? start + budget : deadline;
@@ -79,7 +81,7 @@ bool spin_for(std::chrono::nanoseconds budget, std::chrono::steady_clock::time_p
     timing->looks_after = looks_after;
   };
   for (;;) {
-    for (int i = 0; i < kChecksEvery; ++i) {
+    for (int i = 0; i < kSpinChecksEvery; ++i) {
       cpu_relax();
       if (done()) {
         report(static_cast<std::uint32_t>(i + 1));
