@@ -682,3 +682,39 @@ TEST(ControlLane, DownsRacingWithTellsArriveOnce) {
 }
 
 }  // namespace
+
+// ref.stopped() resolves only after every watcher's Down is queued, even when it
+// is asked while the stopping actor is still telling its watchers: mail sent
+// after it resolves comes after the Down. The stop is tried at many offsets
+// from the call, with many watchers to tell, so some calls land mid-telling.
+TEST(ControlLane, StoppedResolvesAfterEveryDownIsQueued) {
+  Watchdog watchdog("ControlLane.StoppedResolvesAfterEveryDownIsQueued", std::chrono::seconds(120));
+  tact::Runtime rt(one_message_turns());
+  constexpr int kWatchers = 32;
+  constexpr int kRounds = 300;
+  int out_of_order = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    Gate gate;
+    gate.open.store(true);
+    std::vector<Journal> journals(kWatchers);
+    std::vector<tact::ActorRef<Watcher>> watchers;
+    auto quiet = rt.spawn<Quiet>();
+    for (auto& journal : journals) {
+      watchers.push_back(rt.spawn<Watcher>(&gate, &journal));
+      watchers.back().ask(WatchIt{quiet}).get();
+    }
+    quiet.tell(Fail{});
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(round % 60);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    ASSERT_TRUE(quiet.stopped().get_for(10s).reason == tact::ExitReason::failed);
+    for (auto& watcher : watchers) watcher.tell(Work{0, round});
+    for (std::size_t i = 0; i < journals.size(); ++i) {
+      ASSERT_TRUE(eventually([&] { return journals[i].snapshot().size() == 2; }));
+      if (journals[i].snapshot().front() != 'D') ++out_of_order;
+    }
+    for (auto& watcher : watchers) watcher.stop();
+    for (auto& watcher : watchers) (void)watcher.stopped().get_for(10s);
+  }
+  EXPECT_EQ(out_of_order, 0) << "Work sent after stopped() resolved came before the Down";
+}

@@ -76,7 +76,6 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     ties.final_reason = info.reason;
     ties.final_error = info.error;
     to_notify.swap(ties.ties);
-    listeners.swap(ties.listeners);
     names.swap(ties.names);
   }
   cell.runtime()->names().drop_names(cell, names);
@@ -87,7 +86,13 @@ void close_ties(Cell& cell, Ties& ties) noexcept {
     tie.notify(tie.peer, info);
     cell_release(tie.peer);
   }
-  // Last: whoever waits on ref.stopped() finds the Downs and Exits sent.
+  // Last: whoever waits on ref.stopped() finds the Downs and Exits sent. A
+  // listener added while the ties were being told waited in the list for this.
+  {
+    std::lock_guard<::tact::detail::Mutex> lock(ties.mutex);
+    ties.told = true;
+    listeners.swap(ties.listeners);
+  }
   for (const Ties::Listener& listener : listeners) listener.fn(listener.ctx, &info);
 }
 
@@ -131,14 +136,17 @@ void cell_on_stop(CellBase* target_base, StopListenerFn fn, void* ctx) {
   StopInfo info{&target, ExitReason::normal, nullptr};
   {
     std::unique_lock<::tact::detail::Mutex> lock(ties.mutex);
-    if (!ties.closed) {
-      if (!stopped_after_fence(target)) {  // as in tie_add
+    if (!ties.told) {
+      if (!ties.closed && stopped_after_fence(target)) {  // as in tie_add
+        lock.unlock();
+        close_ties(target, ties);  // it tells the listeners list, not this one: not added
+        lock.lock();
+      }
+      // Open, or another thread is telling the ties: it tells the listeners after.
+      if (!ties.told) {
         ties.listeners.push_back(Ties::Listener{fn, ctx});
         return;
       }
-      lock.unlock();
-      close_ties(target, ties);  // it tells the listeners list, not this one: not added
-      lock.lock();
     }
     info.reason = ties.final_reason;
     info.error = ties.final_error;

@@ -13,7 +13,8 @@
 //     notified at once with the recorded reason (a name is refused). The actor
 //     stopped but the section still open -> close it first, then as closed.
 // So a watcher is told exactly once, whether it came before, during or after the
-// stop.
+// stop. Listeners (ref.stopped()) are told after every tie: one that comes while
+// the closer is telling the ties waits in the list until the closer is *told*.
 //
 // Why a late visitor may have to close the section itself: the stopping runner
 // sets the stopped bit and later reads the extras pointer; a visitor allocates the
@@ -44,6 +45,7 @@ struct Ties {
 
   ::tact::detail::Mutex mutex;
   bool closed = false;
+  bool told = false;  // closed, every tie notified and the listeners taken
   ExitReason final_reason = ExitReason::normal;  // once closed
   std::exception_ptr final_error;                 // once closed
   std::vector<Tie> ties;
