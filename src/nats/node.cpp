@@ -86,7 +86,7 @@ void NodeImpl::connect() {
   inbox_prefix_ += '.';
   natsInbox_Destroy(inbox);
   node_id_ = inbox_prefix_.substr(7, inbox_prefix_.size() - 8);  // _INBOX.<nuid>.
-  const std::string subject = inbox_prefix_ + "*";
+  const std::string subject = inbox_prefix_ + ">";  // <id>.td<ms>
   inbox_.node = this;
   s = natsConnection_Subscribe(&inbox_.sub, conn_, subject.c_str(), &NodeImpl::on_reply, this);
   if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(inbox_.sub, &NodeImpl::on_complete, &inbox_);
@@ -275,24 +275,22 @@ void NodeImpl::ask(Outbox& box, const std::string& type, const char* data,
   }
   // After the tells batched for the same actor: a sender's order holds.
   flush(box);
-  thread_local std::string reply_to;
-  reply_to.assign(inbox_prefix_);
-  reply_to += std::to_string(id);
-  // The deadline travels with the ask (header Tact-Deadline, on the system
-  // clock: it crosses processes), so that the replier drops what comes too late.
+  // The deadline travels with the ask, so that the replier drops what comes too
+  // late: the reply subject's last token, <inbox>.<id>.td<ms>, on the system clock
+  // (it crosses processes). Not a header: a header needs a natsMsg, whose
+  // destruction wakes nats.c's collector thread once more per ask.
   const auto wall = std::chrono::system_clock::now() +
                     std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - std::chrono::steady_clock::now());
-  natsMsg* msg = nullptr;
-  natsStatus s = natsMsg_Create(&msg, subject_of(prefix, type), reply_to.c_str(), data, static_cast<int>(size));
-  if (s == NATS_OK) {
-    try {
-      s = natsMsgHeader_Set(msg, kDeadlineHeader, format_deadline(wall).c_str());
-    } catch (...) {
-      s = NATS_NO_MEMORY;
-    }
+  natsStatus s = NATS_OK;
+  try {
+    thread_local std::string reply_to;
+    reply_to.assign(inbox_prefix_);
+    reply_to += std::to_string(id);
+    append_deadline_token(reply_to, wall);
+    s = natsConnection_PublishRequest(conn_, subject_of(prefix, type), reply_to.c_str(), data, static_cast<int>(size));
+  } catch (...) {
+    s = NATS_NO_MEMORY;
   }
-  if (s == NATS_OK) s = natsConnection_PublishMsg(conn_, msg);
-  natsMsg_Destroy(msg);
   if (s != NATS_OK) {
     bump(publish_errors_);
     if (std::optional<PendingReply> taken = take(id)) {
@@ -697,9 +695,14 @@ void NodeImpl::on_message(natsConnection* /*conn*/, natsSubscription* /*sub*/, n
     }
   }
   auto deadline = std::chrono::steady_clock::time_point::max();
-  const char* wall = nullptr;
-  if (reply != nullptr && natsMsgHeader_Get(msg, kDeadlineHeader, &wall) == NATS_OK && wall != nullptr) {
-    if (const auto at = parse_deadline(wall)) {
+  if (reply != nullptr) {
+    // tact's asks carry it in the reply subject; other clients may use the header.
+    std::optional<std::chrono::system_clock::time_point> at = deadline_of_reply(reply);
+    const char* wall = nullptr;
+    if (!at && natsMsgHeader_Get(msg, kDeadlineHeader, &wall) == NATS_OK && wall != nullptr) {
+      at = parse_deadline(wall);
+    }
+    if (at) {
       deadline = std::chrono::steady_clock::now() +
                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(*at - std::chrono::system_clock::now());
     }

@@ -57,7 +57,31 @@ std::optional<std::uint64_t> parse_decimal(std::string_view digits) noexcept {
 
 std::optional<std::uint64_t> parse_reply_id(std::string_view subject, std::string_view inbox_prefix) noexcept {
   if (subject.substr(0, inbox_prefix.size()) != inbox_prefix) return std::nullopt;
-  return parse_decimal(subject.substr(inbox_prefix.size()));
+  std::string_view rest = subject.substr(inbox_prefix.size());
+  const std::size_t dot = rest.find('.');
+  if (dot != std::string_view::npos) {
+    // <id>.td<ms>: the deadline token is the only one allowed after the id.
+    if (!parse_deadline_token(rest.substr(dot + 1))) return std::nullopt;
+    rest = rest.substr(0, dot);
+  }
+  return parse_decimal(rest);
+}
+
+void append_deadline_token(std::string& subject, std::chrono::system_clock::time_point deadline) {
+  subject += '.';
+  subject += kDeadlineTokenTag;
+  subject += format_deadline(deadline);
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_deadline_token(std::string_view token) noexcept {
+  if (token.substr(0, kDeadlineTokenTag.size()) != kDeadlineTokenTag) return std::nullopt;
+  return parse_deadline(token.substr(kDeadlineTokenTag.size()));
+}
+
+std::optional<std::chrono::system_clock::time_point> deadline_of_reply(std::string_view reply) noexcept {
+  const std::size_t dot = reply.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  return parse_deadline_token(reply.substr(dot + 1));
 }
 
 std::optional<WatchRequestBody> parse_watch_request(std::string_view body) noexcept {

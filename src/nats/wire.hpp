@@ -19,7 +19,10 @@
 namespace tact::nats::detail {
 
 inline constexpr const char* kErrorHeader = "Tact-Error";
-// An ask's deadline, for the replier: milliseconds since the Unix epoch, decimal.
+// An ask's deadline, for the replier: milliseconds since the Unix epoch, decimal,
+// either as the last token of its reply subject, td<ms> (tact's asks: no natsMsg
+// to build), or in this header (any client's).
+inline constexpr std::string_view kDeadlineTokenTag = "td";
 inline constexpr const char* kDeadlineHeader = "Tact-Deadline";
 
 // An actor's subject for a message type, <prefix>.<type>, in a buffer of the
@@ -30,7 +33,8 @@ const char* subject_of(std::string_view prefix, std::string_view type);
 const char* error_kind_name(ErrorKind kind) noexcept;
 ErrorKind error_kind_from(std::string_view name) noexcept;
 
-// The ask id of a reply subject <inbox prefix><id> (decimal, no sign).
+// The ask id of a reply subject <inbox prefix><id> or <inbox prefix><id>.td<ms>
+// (decimal, no sign).
 std::optional<std::uint64_t> parse_reply_id(std::string_view subject, std::string_view inbox_prefix) noexcept;
 
 // A `_watch` request's body: "<watcher nuid> <subject>".
@@ -55,5 +59,11 @@ std::vector<std::string> parse_heartbeat(std::string_view body);
 // The deadline header's value, and back. The system clock: it crosses processes.
 std::string format_deadline(std::chrono::system_clock::time_point deadline);
 std::optional<std::chrono::system_clock::time_point> parse_deadline(std::string_view value) noexcept;
+
+// The reply subject's deadline token: appends ".td<ms>"; parses one token
+// "td<ms>"; the deadline a reply subject carries in its last token, if any.
+void append_deadline_token(std::string& subject, std::chrono::system_clock::time_point deadline);
+std::optional<std::chrono::system_clock::time_point> parse_deadline_token(std::string_view token) noexcept;
+std::optional<std::chrono::system_clock::time_point> deadline_of_reply(std::string_view reply) noexcept;
 
 }  // namespace tact::nats::detail

@@ -4,7 +4,8 @@
 // (0xff: a batch of tells).
 // Checks, besides "no crash, no unbounded allocation" (ASan/UBSan, rss limit):
 //   - every decoder that accepts its input gives it back on re-encoding
-//     (a Down body, a heartbeat's names, a reply id, a deadline, an error kind);
+//     (a Down body, a heartbeat's names, a reply id, a deadline header or
+//     reply-subject token, an error kind);
 //   - a message body (tell or ask) or a reply value that decodes re-encodes to
 //     bytes that decode to the same value.
 #include <cstddef>
@@ -106,10 +107,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   switch (which % 12) {
-    case 0: {  // a reply's subject: <inbox prefix><id>
+    case 0: {  // a reply's subject: <inbox prefix><id>, or <inbox prefix><id>.td<ms>
       const std::string_view prefix = "_INBOX.abc.";
       if (const auto id = parse_reply_id(input, prefix)) {
-        check(parse_reply_id(std::string(prefix) + std::to_string(*id), prefix) == id);
+        std::string again = std::string(prefix) + std::to_string(*id);
+        check(parse_reply_id(again, prefix) == id);
+        const auto at = deadline_of_reply(input);
+        // Only the deadline token may follow the id.
+        check(at.has_value() == (input.substr(prefix.size()).find('.') != std::string_view::npos));
+        if (at) {
+          append_deadline_token(again, *at);
+          check(parse_reply_id(again, prefix) == id && deadline_of_reply(again) == at);
+        }
       }
       break;
     }
@@ -141,9 +150,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(lines == without_newlines);
       break;
     }
-    case 4: {  // the Tact-Deadline header
+    case 4: {  // the Tact-Deadline header, and the reply subject's td<ms> token
       if (const auto at = parse_deadline(input)) {
         check(parse_deadline(format_deadline(*at)) == at);
+      }
+      if (const auto at = parse_deadline_token(input)) {
+        std::string subject = "_INBOX.abc.7";
+        append_deadline_token(subject, *at);
+        check(deadline_of_reply(subject) == at);
       }
       break;
     }

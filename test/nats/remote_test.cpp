@@ -217,6 +217,29 @@ TEST_F(Remote, APlainNatsClientCallsATactActor) {
   EXPECT_EQ(natsMsg_GetData(reply)[0], 10);  // the late Inc{5} was dropped
   natsMsg_Destroy(reply);
   EXPECT_EQ(rt.stats().requests_expired, 1u);
+  // The same deadline as the reply subject's last token, td<ms> (tact's own asks).
+  ASSERT_EQ(natsConnection_SubscribeSync(&inbox, conn, "_INBOX.plain.2.td1000"), NATS_OK);
+  ASSERT_EQ(natsConnection_PublishRequest(conn, "tact.default.actor.counter.Inc", "_INBOX.plain.2.td1000", inc, 2),
+            NATS_OK);
+  ASSERT_EQ(natsSubscription_NextMsg(&reply, inbox, 2000), NATS_OK);
+  ASSERT_EQ(natsMsgHeader_Get(reply, "Tact-Error", &kind), NATS_OK);
+  EXPECT_STREQ(kind, "timeout");
+  natsMsg_Destroy(reply);
+  natsSubscription_Destroy(inbox);
+  // A deadline far ahead: handled.
+  ASSERT_EQ(natsConnection_SubscribeSync(&inbox, conn, "_INBOX.plain.3.td9000000000000"), NATS_OK);
+  ASSERT_EQ(natsConnection_PublishRequest(conn, "tact.default.actor.counter.Inc", "_INBOX.plain.3.td9000000000000",
+                                          inc, 2),
+            NATS_OK);
+  ASSERT_EQ(natsSubscription_NextMsg(&reply, inbox, 2000), NATS_OK);
+  EXPECT_EQ(natsMsgHeader_Get(reply, "Tact-Error", &kind), NATS_NOT_FOUND);
+  EXPECT_EQ(natsMsg_GetData(reply)[0], 15);
+  natsMsg_Destroy(reply);
+  natsSubscription_Destroy(inbox);
+  ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Get", nullptr, 0, 2000), NATS_OK);
+  EXPECT_EQ(natsMsg_GetData(reply)[0], 15);
+  natsMsg_Destroy(reply);
+  EXPECT_EQ(rt.stats().requests_expired, 2u);
   // A handler failure: header Tact-Error: failed, the text in the body.
   const char fail[] = {'\x91', '\xa2', 'n', 'o'};  // ["no"]
   ASSERT_EQ(natsConnection_Request(&reply, conn, "tact.default.actor.counter.Fail", fail, 4, 2000), NATS_OK);

@@ -46,8 +46,8 @@ struct PendingReply {
 
 // An exposed actor: its subscription's callback hands each message here, on
 // the NATS delivery thread. `type` is the subject's last token; `reply` is
-// null for a tell; `deadline` is the asker's (header Tact-Deadline), max() if
-// the ask came without one.
+// null for a tell; `deadline` is the asker's (its reply subject's td<ms> token,
+// or the header Tact-Deadline), max() if the ask came without one.
 class Exposure {
  public:
   virtual ~Exposure() = default;
