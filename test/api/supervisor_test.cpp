@@ -79,8 +79,8 @@ tact::SupervisorSpec one_for_one(int max_restarts = 10) {
 }
 
 TEST(Supervisor, ARestartedChildKeepsItsAddressWithAFreshObject) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
   tact::ActorRef<Worker> w = start(sup, 0, &probe);
   EXPECT_EQ(w.ask(Count{}).get(), 1);
@@ -97,8 +97,8 @@ TEST(Supervisor, ARestartedChildKeepsItsAddressWithAFreshObject) {
 }
 
 TEST(Supervisor, MessagesQueuedBehindTheFailureOrSentDuringTheRestartReachTheNewObject) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   tact::SupervisorSpec spec = one_for_one();
   spec.backoff = {50ms, 50ms};
   auto sup = rt.spawn<tact::Supervisor>(spec);
@@ -113,8 +113,8 @@ TEST(Supervisor, MessagesQueuedBehindTheFailureOrSentDuringTheRestartReachTheNew
 }
 
 TEST(Supervisor, BackoffDelaysTheRestart) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   tact::SupervisorSpec spec = one_for_one();
   spec.backoff = {150ms, 1s};
   auto sup = rt.spawn<tact::Supervisor>(spec);
@@ -131,8 +131,8 @@ TEST(Supervisor, BackoffDelaysTheRestart) {
 }
 
 TEST(Supervisor, BackoffDoublesForRepeatedFailures) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   tact::SupervisorSpec spec = one_for_one();
   spec.backoff = {40ms, 1s};
   auto sup = rt.spawn<tact::Supervisor>(spec);
@@ -149,8 +149,8 @@ TEST(Supervisor, BackoffDoublesForRepeatedFailures) {
 // Three children; the middle one fails. Which were rebuilt?
 std::array<int, 3> generations_after_middle_fails(tact::Restart strategy,
                                                   std::uint64_t expected_restarts) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto sup = rt.spawn<tact::Supervisor>(
       tact::SupervisorSpec{.strategy = strategy, .max_restarts = 10});
   std::array<tact::ActorRef<Worker>, 3> w{start(sup, 0, &probe), start(sup, 1, &probe),
@@ -178,8 +178,8 @@ TEST(Supervisor, RestForOneRestartsTheFailedChildAndThoseStartedAfterIt) {
 }
 
 TEST(Supervisor, PassingTheIntensityEscalatesTheSupervisorFailsAndItsChildrenStop) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   DownLog log;
   auto watcher = rt.spawn<DownRecorder>(&log);
   auto sup = rt.spawn<tact::Supervisor>(
@@ -212,8 +212,8 @@ TEST(Supervisor, PassingTheIntensityEscalatesTheSupervisorFailsAndItsChildrenSto
 }
 
 TEST(Supervisor, AChildThatStopsNormallyIsNotRestartedAndIsForgotten) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
   auto w = start(sup, 0, &probe);
   w.ask(StopNow{}).get();
@@ -223,8 +223,8 @@ TEST(Supervisor, AChildThatStopsNormallyIsNotRestartedAndIsForgotten) {
 }
 
 TEST(Supervisor, AFailingOnStartIsRestartedToo) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
   auto w = start(sup, 0, &probe, /*fail_first_start=*/true);
   EXPECT_EQ(w.ask(Get{}).get(), 2);
@@ -232,8 +232,8 @@ TEST(Supervisor, AFailingOnStartIsRestartedToo) {
 }
 
 TEST(Supervisor, AFactoryThatThrowsOnRestartCountsAsAFailure) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   DownLog log;
   auto watcher = rt.spawn<DownRecorder>(&log);
   auto sup = rt.spawn<tact::Supervisor>(
@@ -253,8 +253,8 @@ TEST(Supervisor, AFactoryThatThrowsOnRestartCountsAsAFailure) {
 }
 
 TEST(Supervisor, AFactoryThatThrowsAtTheStartGivesAnEmptyRefAndTheSupervisorCarriesOn) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
   tact::ActorRef<Worker> none = sup.ask(tact::StartChild{[]() -> Worker {
                                       throw std::runtime_error("no");
@@ -266,8 +266,8 @@ TEST(Supervisor, AFactoryThatThrowsAtTheStartGivesAnEmptyRefAndTheSupervisorCarr
 }
 
 TEST(Supervisor, ARestartKeepsRegistryNamesAndWatchersSeeNoDown) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   DownLog log;
   auto watcher = rt.spawn<DownRecorder>(&log);
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
@@ -286,8 +286,8 @@ TEST(Supervisor, ARestartKeepsRegistryNamesAndWatchersSeeNoDown) {
 }
 
 TEST(Supervisor, AnEscalatingChildSupervisorIsRestartedByItsParentAtTheSameAddress) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto parent = rt.spawn<tact::Supervisor>(one_for_one());
   tact::SupervisorSpec strict{.strategy = tact::Restart::one_for_one, .max_restarts = 0};
   tact::ActorRef<tact::Supervisor> child_sup =
@@ -301,8 +301,8 @@ TEST(Supervisor, AnEscalatingChildSupervisorIsRestartedByItsParentAtTheSameAddre
 }
 
 TEST(Supervisor, KillingAChildWaitingForItsRestartStopsItForGood) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   DownLog log;
   auto watcher = rt.spawn<DownRecorder>(&log);
   tact::SupervisorSpec spec = one_for_one();
@@ -322,8 +322,8 @@ TEST(Supervisor, KillingAChildWaitingForItsRestartStopsItForGood) {
 }
 
 TEST(Supervisor, StoppingAChildFromOutsideIsAStopForGood) {
+  Probe probe;  // outlives rt: the children's on_stop at shutdown writes to it
   tact::Runtime rt(workers(2));
-  Probe probe;
   auto sup = rt.spawn<tact::Supervisor>(one_for_one());
   auto w = start(sup, 0, &probe);
   w.stop();

@@ -91,10 +91,11 @@ TEST(TimerService, EarlierDeadlineWakesTheSleepingThread) {
 }
 
 TEST(TimerService, TimersFireInDeadlineOrder) {
-  TimerService service;
-  Probe warm_up;  // starts the thread first: that can take long on a loaded machine
-  TimerHandle w = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &warm_up);
+  Probe warm_up;  // outlives the service, whose shutdown disposes of its timer
   std::vector<Probe> probes(5);
+  TimerService service;
+  // Starts the thread first: that can take long on a loaded machine.
+  TimerHandle w = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &warm_up);
   const auto base = Clock::now() + 20ms;
   std::vector<TimerHandle> handles;
   for (int i = 4; i >= 0; --i) {
