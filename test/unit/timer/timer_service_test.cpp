@@ -52,9 +52,9 @@ struct Probe {
 };
 
 TEST(TimerService, NoThreadUntilTheFirstTimer) {
+  Probe probe;  // declared first: it outlives the service's thread
   TimerService service;
   EXPECT_FALSE(service.thread_started());
-  Probe probe;
   TimerHandle h = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &probe);
   EXPECT_TRUE(service.thread_started());
   service.shutdown();
@@ -79,8 +79,8 @@ TEST(TimerService, OneShotFiresOnceNotEarlyThenDisposes) {
 
 TEST(TimerService, EarlierDeadlineWakesTheSleepingThread) {
   Watchdog watchdog("wake for an earlier deadline");
-  TimerService service;
   Probe late, early;
+  TimerService service;
   TimerHandle a = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &late);
   std::this_thread::sleep_for(5ms);  // the thread is asleep until +1h
   TimerHandle b = service.schedule(Clock::now() + 2ms, 0s, &Probe::kCallbacks, &early);
@@ -109,8 +109,8 @@ TEST(TimerService, TimersFireInDeadlineOrder) {
 
 TEST(TimerService, PeriodicFiresRepeatedlyWithoutDrift) {
   Watchdog watchdog("periodic timer");
-  TimerService service;
   Probe probe;
+  TimerService service;
   const auto start = Clock::now();
   TimerHandle h = service.schedule(start + 2ms, 2ms, &Probe::kCallbacks, &probe);
   ASSERT_TRUE(eventually([&] { return probe.fired >= 25; }));
@@ -127,8 +127,8 @@ TEST(TimerService, PeriodicFiresRepeatedlyWithoutDrift) {
 }
 
 TEST(TimerService, PeriodicThatFellBehindFiresOnceAndSkips) {
-  TimerService service;
   Probe probe;
+  TimerService service;
   probe.fire_takes = 30ms;  // the first firing overruns ~15 periods
   TimerHandle h = service.schedule(Clock::now(), 2ms, &Probe::kCallbacks, &probe);
   ASSERT_TRUE(eventually([&] { return probe.fired >= 2; }));
@@ -138,8 +138,8 @@ TEST(TimerService, PeriodicThatFellBehindFiresOnceAndSkips) {
 }
 
 TEST(TimerService, PeriodicStopsWhenFireReturnsFalse) {
-  TimerService service;
   Probe probe;
+  TimerService service;
   probe.keep_firing_for = 3;
   TimerHandle h = service.schedule(Clock::now(), 1ms, &Probe::kCallbacks, &probe);
   ASSERT_TRUE(eventually([&] { return probe.disposed == 1; }));
@@ -148,8 +148,8 @@ TEST(TimerService, PeriodicStopsWhenFireReturnsFalse) {
 }
 
 TEST(TimerService, CancelPendingPreventsTheFiringAndDisposesOnce) {
-  TimerService service;
   Probe probe;
+  TimerService service;
   TimerHandle h = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &probe);
   EXPECT_TRUE(h.active());
   EXPECT_TRUE(h.cancel());
@@ -163,8 +163,8 @@ TEST(TimerService, CancelPendingPreventsTheFiringAndDisposesOnce) {
 
 TEST(TimerService, CancelWaitsForAFiringInProgress) {
   Watchdog watchdog("cancel during a firing");
-  TimerService service;
   Probe probe;
+  TimerService service;
   probe.fire_takes = 20ms;
   TimerHandle h = service.schedule(Clock::now(), 1ms, &Probe::kCallbacks, &probe);
   ASSERT_TRUE(eventually([&] { return probe.in_fire.load(); }));
@@ -178,8 +178,8 @@ TEST(TimerService, CancelWaitsForAFiringInProgress) {
 
 TEST(TimerService, CancelFromInsideItsOwnFireDoesNotDeadlock) {
   Watchdog watchdog("self-cancel");
-  TimerService service;
   Probe probe;
+  TimerService service;
   TimerHandle h;
   std::atomic<bool> ready{false};
   std::atomic<int> cancel_result{-1};
@@ -195,8 +195,8 @@ TEST(TimerService, CancelFromInsideItsOwnFireDoesNotDeadlock) {
 }
 
 TEST(TimerService, CancellingAnotherTimerFromAFireIsSafe) {
-  TimerService service;
   Probe victim, killer;
+  TimerService service;
   TimerHandle v = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &victim);
   std::atomic<int> result{-1};
   killer.on_fire = [&] { result = v.cancel() ? 1 : 0; };
@@ -233,8 +233,8 @@ TEST(TimerService, ShutdownDisposesPendingTimersWithoutFiring) {
 }
 
 TEST(TimerService, HandleMisuseIsSafe) {
-  TimerService service;
   Probe probe;
+  TimerService service;
   TimerHandle h = service.schedule(Clock::now() + 1h, 0s, &Probe::kCallbacks, &probe);
   TimerHandle moved = std::move(h);
   EXPECT_FALSE(h.cancel());  // NOLINT(bugprone-use-after-move): moved-from is inert
