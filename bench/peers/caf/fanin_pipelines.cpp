@@ -125,7 +125,8 @@ void run_fanin_pipelines(const Options& opts, const FanInPipelines& shape) {
   for (auto& p : pipelines) {
     for (auto& prod : p.producers) main_actor->send(prod, produce_atom::value, shape.per_producer);
   }
-  for (std::size_t pending = n * (sent[0].size() + 1); pending > 0; --pending) {
+  const std::size_t replies = n * (static_cast<std::size_t>(shape.producers) + 1);
+  for (std::size_t pending = replies; pending > 0; --pending) {
     main_actor->receive(
         [&](reached_atom, std::int64_t pipeline, std::int64_t c) {
           seconds = clock.seconds();
