@@ -95,24 +95,28 @@ std::string pipeline_name(std::size_t i, std::size_t count) {
   return "pipeline " + std::to_string(i + 1) + " of " + std::to_string(count);
 }
 
-// What a counter says it has counted, for a failure message: its count, or why
-// there is none.
-std::string count_of(const tact::ActorRef<Counter>& counter) {
+// What a counter answered when asked its count, for a failure message: the count,
+// or why there is none.
+std::string count_of(tact::Reply<std::int64_t>& answer, Clock::time_point until) {
   try {
-    auto now = counter.ask(Count{});
-    return std::to_string(now.get_for(std::chrono::seconds(5)));
+    return std::to_string(answer.get_until(until));
   } catch (const std::exception& e) {
     return std::string("? (") + e.what() + ")";
   }
 }
 
 // A counter missed the deadline: names every pipeline still short of its share.
+// Asks every counter first, then waits for the answers together (at most 5 s in
+// all), so the message comes well before the watchdog's.
 [[noreturn]] void fail_stuck(std::string_view workload, const std::vector<Pipeline>& pipelines,
                              std::int64_t share) {
+  std::vector<tact::Reply<std::int64_t>> answers;
+  for (const auto& p : pipelines) answers.push_back(p.counter.ask(Count{}));
+  const auto until = Clock::now() + std::chrono::seconds(5);
   const std::string full = std::to_string(share);
   std::string stuck;
   for (std::size_t i = 0; i < pipelines.size(); ++i) {
-    const std::string count = count_of(pipelines[i].counter);
+    const std::string count = count_of(answers[i], until);
     if (count == full) continue;
     if (!stuck.empty()) stuck += "; ";
     stuck += pipeline_name(i, pipelines.size()) + "'s counter is stuck at " + count + " of " + full;

@@ -92,26 +92,34 @@ void run_fanin_pipelines(const Options& opts, const FanInPipelines& shape) {
           sys.spawn(producer, id, std::int64_t{k}, pipelines[i].counter, caf::actor{main_actor}));
     }
   }
-  // What a counter says it has counted, for a failure message.
-  const auto count_of = [&](const caf::actor& c) {
-    std::string now = "? (no answer)";
-    main_actor->request(c, std::chrono::seconds(5), count_atom::value)
-        .receive([&](std::int64_t v) { now = std::to_string(v); },
-                 [&](caf::error& err) { now = "? (" + caf::to_string(err) + ")"; });
-    return now;
-  };
   // A counter missed the deadline: names every pipeline still short of its share.
+  // Asks every counter first, then takes the answers (the requests share one 5 s
+  // timeout: a count waits behind the incs queued before it).
   const auto stuck = [&] {
+    using Answer =
+        decltype(main_actor->request(caf::actor{}, std::chrono::seconds(5), count_atom::value));
+    std::vector<Answer> answers;
+    for (auto& p : pipelines) {
+      answers.push_back(main_actor->request(p.counter, std::chrono::seconds(5), count_atom::value));
+    }
     const std::string full = std::to_string(share);
     std::string what;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::string count = count_of(pipelines[i].counter);
+      std::string count = "? (no answer)";
+      answers[i].receive([&](std::int64_t v) { count = std::to_string(v); },
+                         [&](caf::error& err) { count = "? (" + caf::to_string(err) + ")"; });
       if (count == full) continue;
       if (!what.empty()) what += "; ";
       what += pipeline_name(i, n) + "'s counter is stuck at " + count + " of " + full;
     }
-    if (what.empty()) what = "every counter reached its share, but its report was lost";
+    if (what.empty()) what = "every counter reached its share, but a report was lost";
     fail(shape.name, "timed out: " + what);
+  };
+  // --timeout bounds the whole wait, not each receive: the reports come one by one.
+  const auto until = Clock::now() + timeout(opts);
+  const auto time_left = [&] {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    return std::max(left, std::chrono::milliseconds(1));
   };
 
   // One (reached, pipeline, count) per counter and one (finished, pipeline,
@@ -135,7 +143,7 @@ void run_fanin_pipelines(const Options& opts, const FanInPipelines& shape) {
         [&](finished_atom, std::int64_t pipeline, std::int64_t index, std::int64_t s) {
           sent.at(static_cast<std::size_t>(pipeline)).at(static_cast<std::size_t>(index)) = s;
         },
-        caf::after(timeout(opts)) >> stuck);
+        caf::after(time_left()) >> stuck);
   }
 
   // Every counter reached exactly its share, every producer sent all of its share

@@ -125,27 +125,33 @@ fn pipeline_name(i: usize, count: usize) -> String {
     format!("pipeline {} of {}", i + 1, count)
 }
 
-/// What a counter says it has counted, for a failure message.
-fn count_of(rt: &tokio::runtime::Runtime, counter: &mpsc::UnboundedSender<CounterMsg>) -> String {
-    let (reply, now) = oneshot::channel();
-    if counter.send(CounterMsg::Count(reply)).is_err() {
-        return "? (the counter has stopped)".to_string();
-    }
-    match rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), now).await }) {
-        Ok(Ok(c)) => c.to_string(),
-        Ok(Err(_)) => "? (the counter dropped the question)".to_string(),
-        Err(_) => "? (no answer in 5 s)".to_string(),
-    }
-}
-
 /// A counter missed the deadline: names every pipeline still short of its share.
+/// Asks every counter first, then waits for the answers together (at most 5 s in
+/// all: a Count waits behind the Incs queued before it), so the message comes well
+/// before the watchdog's.
 fn fail_stuck(rt: &tokio::runtime::Runtime, name: &str, pipelines: &[Pipeline], share: i64) -> ! {
+    let answers: Vec<Option<oneshot::Receiver<i64>>> = pipelines
+        .iter()
+        .map(|p| {
+            let (reply, answer) = oneshot::channel();
+            p.counter.send(CounterMsg::Count(reply)).ok().map(|_| answer)
+        })
+        .collect();
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
     let full = share.to_string();
     let mut stuck = Vec::new();
-    for (i, p) in pipelines.iter().enumerate() {
-        let count = count_of(rt, &p.counter);
+    for (i, answer) in answers.into_iter().enumerate() {
+        let count = match answer {
+            None => "? (the counter has stopped)".to_string(),
+            Some(a) => match rt.block_on(async move { tokio::time::timeout_at(until, a).await }) {
+                Ok(Ok(c)) => c.to_string(),
+                Ok(Err(_)) => "? (the counter dropped the question)".to_string(),
+                Err(_) => "? (no answer in 5 s)".to_string(),
+            },
+        };
         if count != full {
-            stuck.push(format!("{}'s counter is stuck at {count} of {full}", pipeline_name(i, pipelines.len())));
+            let pipeline = pipeline_name(i, pipelines.len());
+            stuck.push(format!("{pipeline}'s counter is stuck at {count} of {full}"));
         }
     }
     if stuck.is_empty() {
