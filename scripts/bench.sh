@@ -18,11 +18,11 @@
 #   stage_report   scripts/bench_report.py: per family/scenario, each implementation's
 #                  time per item as median (min-max) over the repetitions and tact's
 #                  throughput ratio to each other implementation; also results/micro.md
-#   stage_workloads  the canonical workloads, ROUNDS rounds (3; --quick: 1 round at
-#                  scale 0.2), each round running tact-workloads, then every peer found
-#                  (caf-workloads: CAF 0.17; tokio-workloads: the tokio task+mpsc+oneshot
-#                  pattern), `all --workers W`, interleaved so machine drift hits all
-#                  alike; every result verified; raw lines in
+#   stage_workloads  the canonical workloads and fanin_many (`all`), ROUNDS rounds (3;
+#                  --quick: 1 round at scale 0.2), each round running tact-workloads,
+#                  then every peer found (caf-workloads: CAF 0.17; tokio-workloads: the
+#                  tokio task+mpsc+oneshot pattern), `all --workers W`, interleaved so
+#                  machine drift hits all alike; every result verified; raw lines in
 #                  results/workloads-<framework>-<round>.txt; the comparison (median
 #                  (min-max) per framework, tact's advantage over each) in
 #                  results/workloads.md, and as a chart in results/workloads.svg

@@ -18,6 +18,7 @@ HEADLINES = [
     ("ask_ext", "p50_ns", "external ask p50"),
     ("ask_ext", "p99_ns", "external ask p99"),
     ("fanin", "rate", "fan-in throughput"),
+    ("fanin_many", "rate", "8 fan-ins throughput"),
     ("ring", "rate", "ring throughput"),
     ("skynet", "ms", "skynet time"),
     ("pairs", "rate", "pairs throughput"),

@@ -105,6 +105,7 @@ void report_latency_percentiles(std::string_view workload, std::vector<std::int6
 void run_pingpong(const Options& opts);
 void run_ask_ext(const Options& opts);
 void run_fanin(const Options& opts);
+void run_fanin_many(const Options& opts);
 void run_ring(const Options& opts);
 void run_skynet(const Options& opts);
 void run_pairs(const Options& opts);

@@ -22,12 +22,14 @@ struct Workload {
   std::string_view about;
 };
 
-// The canonical workloads of WORKLOADS.md, in the order `all` runs them; each
-// program defines the run_ functions (harness.hpp).
+// The canonical workloads of WORKLOADS.md and fanin_many (fanin split into
+// independent pipelines: does the runtime run them in parallel? issue 20), in the
+// order `all` runs them; each program defines the run_ functions (harness.hpp).
 inline constexpr Workload kCanonicalWorkloads[] = {
     {"pingpong", &run_pingpong, "1,000,000 ask/reply round trips between two actors"},
     {"ask_ext", &run_ask_ext, "200,000 blocking asks from a plain thread"},
     {"fanin", &run_fanin, "4 producers tell 10,000,000 Inc to one counter"},
+    {"fanin_many", &run_fanin_many, "8 fan-ins of 4 producers, 10,000,000 Inc in all"},
     {"ring", &run_ring, "a token makes 10,000,000 hops round 503 actors"},
     {"skynet", &run_skynet, "a 10-ary tree of 1,111,111 actors sums its leaves"},
     {"pairs", &run_pairs, "1,000 pairs exchange 2,000 messages each"},

@@ -13,6 +13,8 @@
 mod ask_ext;
 mod common;
 mod fanin;
+mod fanin_many;
+mod fanin_pipelines;
 mod idle_mem;
 mod pairs;
 mod pingpong;
@@ -36,6 +38,7 @@ const WORKLOADS: &[Workload] = &[
     Workload { name: "pingpong", run: pingpong::run, about: "1,000,000 ask/reply round trips between two actors" },
     Workload { name: "ask_ext", run: ask_ext::run, about: "200,000 blocking asks from a plain thread" },
     Workload { name: "fanin", run: fanin::run, about: "4 producers tell 10,000,000 Inc to one counter" },
+    Workload { name: "fanin_many", run: fanin_many::run, about: "8 fan-ins of 4 producers, 10,000,000 Inc in all" },
     Workload { name: "ring", run: ring::run, about: "a token makes 10,000,000 hops round 503 actors" },
     Workload { name: "skynet", run: skynet::run, about: "a 10-ary tree of 1,111,111 actors sums its leaves" },
     Workload { name: "pairs", run: pairs::run, about: "1,000 pairs exchange 2,000 messages each" },
