@@ -7,7 +7,7 @@
 // Config::mute_senders (the default) producers that outrun their counter are muted
 // until it catches up, which keeps the mailboxes short (docs/backpressure.md;
 // TACT_MUTE_SENDERS=0 turns it off).
-#include "fanin_pipelines.hpp"
+#include "harness/fanin_pipelines.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common.hpp"
 
 namespace workloads {
 namespace {

@@ -4,13 +4,16 @@
 // A producer sends in chunks, as tact's does: it handles (produce, n) by sending
 // one chunk, then sending itself (produce, n - chunk). So it never holds a worker
 // for its whole share; its counter and the other producers get their turns in
-// between.
-#include "fanin_pipelines.hpp"
+// between. CAF has no back-pressure on plain sends: a counter's mailbox grows
+// when its producers outrun it.
+#include "harness/fanin_pipelines.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include "common.hpp"
 
 namespace workloads {
 namespace {
