@@ -1,5 +1,5 @@
 //! Fan-in pipelines, the shape fanin and fanin_many share (as tact's
-//! bench/workloads/fanin_pipelines.hpp): `pipelines` independent fan-ins, each of
+//! bench/harness/fanin_pipelines.hpp): `pipelines` independent fan-ins, each of
 //! `producers` producer actors telling `per_producer` Inc(1) to the pipeline's own
 //! counter actor (no replies). Done when every counter has counted its share.
 //! Figures: rate (msgs/s over all pipelines), peak_rss_mb (VmHWM of the process:
