@@ -37,9 +37,13 @@ fi
 TACT_OPTIONAL_PACKAGES=(ninja-build)
 
 # tact_pkg_installed <pkg>: true when dpkg reports the package fully installed
-# ("deinstall ... config-files" leftovers do not count).
+# ("deinstall ... config-files" leftovers do not count). Reads only the Status
+# field: piping all of `dpkg -s` into `grep -q` fails under pipefail whenever grep
+# exits before dpkg has written the rest (prometheus's entry is 6 KB; 1 in 5 checks).
 tact_pkg_installed() {
-  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+  [[ "$status" == "install ok installed" ]]
 }
 
 tact_setup() {
