@@ -1,5 +1,6 @@
 #include "memory/block_pool.hpp"
 #include "sync/mutex.hpp"
+#include "tact/detail/atomic.hpp"
 
 #include <array>
 #include <cstdint>
@@ -40,21 +41,31 @@ constexpr std::size_t kBatch = kPoolListLimit / 2;
 
 std::size_t block_size(std::size_t cls) noexcept { return (cls + 1) * kPoolGranule; }
 
-// The global side: per class, a stack of batches (chains handed between threads
-// as one unit); plus the slabs ever carved.
+// The global side: batches (chains handed between threads as one unit) per
+// class, in shards; plus the slabs ever carved.
+//
+// Why shards: a thread gives its spills to its own shard and refills from it
+// first, so a thread that frees about as much as it allocates (a pipeline kept
+// on one worker: its producers allocate the envelopes its consumer frees)
+// takes back its own blocks, still in its core's cache. With one shared stack,
+// two such workers took each other's batches: every envelope then came from the
+// other core's cache, and fanin_many on 2 workers ran at 0.5-1.1x one worker's
+// rate (docs/performance.md). A thread whose shard is empty takes another
+// shard's batch before carving a slab, so no memory is kept from anyone.
+constexpr std::size_t kTransferShards = 8;
+
 class TransferLists {
  public:
-  bool take(std::size_t cls, PoolFreeList& out) {
-    std::lock_guard<::tact::detail::Mutex> lock(mutex_[cls]);
-    if (batches_[cls].empty()) return false;
-    out = batches_[cls].back();
-    batches_[cls].pop_back();
-    return true;
+  // From `shard` first, then the others in turn.
+  bool take(std::size_t shard, std::size_t cls, PoolFreeList& out) {
+    for (std::size_t i = 0; i < kTransferShards; ++i) {
+      if (shards_[(shard + i) % kTransferShards].take(cls, out)) return true;
+    }
+    return false;
   }
 
-  void give(std::size_t cls, PoolFreeList batch) {
-    std::lock_guard<::tact::detail::Mutex> lock(mutex_[cls]);
-    batches_[cls].push_back(batch);
+  void give(std::size_t shard, std::size_t cls, PoolFreeList batch) {
+    shards_[shard % kTransferShards].give(cls, batch);
   }
 
   // A fresh slab carved into blocks of class `cls`, returned as one chain.
@@ -79,8 +90,30 @@ class TransferLists {
   }
 
  private:
-  std::array<::tact::detail::Mutex, kPoolClasses> mutex_;
-  std::array<std::vector<PoolFreeList>, kPoolClasses> batches_;
+  // Mostly one thread's: on lines of its own.
+  struct alignas(kCacheLine) Shard {
+    bool take(std::size_t cls, PoolFreeList& out) {
+      // relaxed: a hint that spares a look under an empty class's lock; the
+      // lock decides.
+      if (queued[cls].load(relaxed) == 0) return false;
+      std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
+      if (batches[cls].empty()) return false;
+      out = batches[cls].back();
+      batches[cls].pop_back();
+      queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as above
+      return true;
+    }
+    void give(std::size_t cls, PoolFreeList batch) {
+      std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
+      batches[cls].push_back(batch);
+      queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as in take
+    }
+
+    std::array<::tact::detail::Mutex, kPoolClasses> mutex;
+    std::array<std::vector<PoolFreeList>, kPoolClasses> batches;  // guarded by mutex
+    std::array<Atomic<std::uint32_t>, kPoolClasses> queued{};     // batches.size(), written under mutex
+  };
+  std::array<Shard, kTransferShards> shards_;
   ::tact::detail::Mutex slabs_mutex_;
   std::vector<std::byte*> slabs_;
 };
@@ -91,10 +124,16 @@ TransferLists& transfer_lists() {
   return *lists;
 }
 
-// An empty list of class `cls` takes a batch from the transfer list, or a slab.
+// The calling thread's transfer shard: given out in turn as threads make their
+// caches, so a runtime's few workers each get one of their own. A plain int
+// (no destructor): it outlives the cache, for frees at thread exit.
+__thread std::uint32_t t_pool_shard = 0;
+Atomic<std::uint32_t> g_next_shard{0};
+
+// An empty list of class `cls` takes a batch from the transfer lists, or a slab.
 void refill(PoolFreeList& list, std::size_t cls) {
   PoolFreeList batch{};
-  if (!transfer_lists().take(cls, batch)) batch = transfer_lists().carve(cls);
+  if (!transfer_lists().take(t_pool_shard, cls, batch)) batch = transfer_lists().carve(cls);
   list = batch;
 }
 
@@ -109,7 +148,7 @@ void spill(PoolFreeList& list, std::size_t cls) noexcept {
   last_kept->next = nullptr;
   list.count = kBatch;
   try {
-    transfer_lists().give(cls, rest);
+    transfer_lists().give(t_pool_shard, cls, rest);
   } catch (...) {
     // The vector could not grow: keep the blocks rather than lose them.
     last_kept->next = rest.head;
@@ -129,7 +168,7 @@ struct ThreadCacheHolder {
     t_pool_cache = nullptr;
     t_cache_destroyed = true;
     for (std::size_t cls = 0; cls < kPoolClasses; ++cls) {
-      if (cache.lists[cls].count != 0) transfer_lists().give(cls, cache.lists[cls]);
+      if (cache.lists[cls].count != 0) transfer_lists().give(t_pool_shard, cls, cache.lists[cls]);
     }
   }
 };
@@ -137,6 +176,8 @@ struct ThreadCacheHolder {
 // The calling thread's cache, made on first use; nullptr once it is gone.
 PoolThreadCache* thread_cache() {
   if (t_pool_cache == nullptr && !t_cache_destroyed) {
+    // relaxed: any distinct-enough number will do.
+    t_pool_shard = g_next_shard.fetch_add(1, relaxed) % kTransferShards;
     thread_local ThreadCacheHolder holder;
     t_pool_cache = &holder.cache;
   }
@@ -160,7 +201,7 @@ void* pool_allocate_slow(std::size_t bytes) {
   PoolFreeList batch = transfer_lists().carve(cls);
   void* block = batch.head;
   batch.head = batch.head->next;
-  if (--batch.count != 0) transfer_lists().give(cls, batch);
+  if (--batch.count != 0) transfer_lists().give(t_pool_shard, cls, batch);
   return block;
 }
 
@@ -180,7 +221,7 @@ void pool_free_slow(void* block, std::size_t bytes) noexcept {
   if (cache == nullptr) {  // thread exit
     free_block->next = nullptr;
     try {
-      transfer_lists().give(cls, {free_block, 1});
+      transfer_lists().give(t_pool_shard, cls, {free_block, 1});
     } catch (...) {
       // Out of memory at thread exit: the block stays unused (still reachable from
       // its slab), which is all we can do.

@@ -12,9 +12,13 @@
 //     (owner-only: no atomics). free() puts a block on the *freeing* thread's list,
 //     wherever it was allocated: memory migrates from senders to receivers.
 //   - A list reaching kPoolListLimit (2 * kBatch) keeps kBatch blocks and hands the
-//     rest, as one batch, to the global transfer list of its class (a mutex-guarded
-//     stack of batches: one lock per kBatch frees or more); an empty list takes a
-//     batch from there, or carves fresh blocks from a slab.
+//     rest, as one batch, to the transfer list of its class (a mutex-guarded stack
+//     of batches: one lock per kBatch frees or more); an empty list takes a batch
+//     from there, or carves fresh blocks from a slab.
+//   - The transfer lists are sharded, a shard per thread (in turn, 8 in all): a
+//     thread spills to its own shard and refills from it first, so a thread that
+//     frees what it allocates gets its own, cache-warm blocks back; it takes from
+//     another shard only when its own is empty, and carves only when all are.
 //   - Slabs are never returned to the system; they stay reachable from a global
 //     list (LeakSanitizer sees no leak). A thread's cache goes to the transfer lists
 //     when the thread exits.
