@@ -80,6 +80,7 @@ struct WorkerMetrics {
   std::uint64_t steals = 0;          // tasks taken from another worker
   std::uint64_t injector_takes = 0;  // tasks taken from the global queue
   std::uint64_t kept_takes = 0;      // tasks taken from its kept queue (backpressure)
+  std::uint64_t pipelines_shared = 0;  // consumers it offered to an idle worker, pipeline and all
 };
 
 struct Snapshot {

@@ -205,6 +205,8 @@ std::string prometheus_text(const Snapshot& s) {
              &WorkerMetrics::injector_takes);
   per_worker(w, "tact_worker_kept_takes_total", "counter", "Tasks taken from the kept queue.", s,
              &WorkerMetrics::kept_takes);
+  per_worker(w, "tact_worker_pipelines_shared_total", "counter",
+             "Consumers, with their pipelines, offered to an idle worker.", s, &WorkerMetrics::pipelines_shared);
   w.family("tact_slow_handlers_total", "counter", "Handlers reported running longer than Config::slow_handler.");
   w.sample("tact_slow_handlers_total", "", number(s.slow_handlers));
   w.family("tact_metrics_sample_period", "gauge", "One message in this many is timed (0: metrics off).");

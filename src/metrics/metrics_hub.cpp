@@ -37,6 +37,7 @@ void add_worker(metrics::WorkerMetrics& into, const metrics::WorkerMetrics& more
   into.steals += more.steals;
   into.injector_takes += more.injector_takes;
   into.kept_takes += more.kept_takes;
+  into.pipelines_shared += more.pipelines_shared;
 }
 
 }  // namespace
@@ -109,6 +110,7 @@ metrics::WorkerMetrics MetricsHub::worker_of(const ThreadMetrics& thread, std::s
   w.steals = stat_read(thread.steals);
   w.injector_takes = stat_read(thread.injector_takes);
   w.kept_takes = stat_read(thread.kept_takes);
+  w.pipelines_shared = stat_read(thread.pipelines_shared);
   return w;
 }
 

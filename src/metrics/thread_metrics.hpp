@@ -82,12 +82,14 @@ class ThreadMetrics {
   void count_steal() noexcept { ++takes_.steals; }
   void count_injector_take() noexcept { ++takes_.injector; }
   void count_kept_take() noexcept { ++takes_.kept; }
+  void count_pipeline_shared() noexcept { ++takes_.shared; }
   // Owner only: publishes everything tallied (the turns, the takes).
   void flush() noexcept {
     flush_turns();
     stat_add(steals, takes_.steals);
     stat_add(injector_takes, takes_.injector);
     stat_add(kept_takes, takes_.kept);
+    stat_add(pipelines_shared, takes_.shared);
     takes_ = {};
   }
 
@@ -118,6 +120,7 @@ class ThreadMetrics {
   StatCounter steals{0};          // tasks taken from other workers' deques
   StatCounter injector_takes{0};  // tasks taken from the global injector
   StatCounter kept_takes{0};      // tasks taken from the kept queue (backpressure)
+  StatCounter pipelines_shared{0};  // consumers offered to an idle worker (Worker::keep_consumer)
 
   // Any thread: where the thread's time went since it started, in
   // nanoseconds; busy is the rest (docs/metrics.md has the error).
@@ -149,7 +152,7 @@ class ThreadMetrics {
   };
   TurnTally tally_;
   struct TakeTally {
-    std::uint32_t steals = 0, injector = 0, kept = 0;
+    std::uint32_t steals = 0, injector = 0, kept = 0, shared = 0;
   };
   TakeTally takes_;  // owner-only, plain
 

@@ -85,6 +85,9 @@ class Idle {
   // Snapshots for the drain in Runtime::shutdown() and for tests.
   std::size_t sleeping() const noexcept { return unpack_sleeping(state_.load(acquire)); }
   std::size_t searching() const noexcept { return unpack_searching(state_.load(acquire)); }
+  // A hint for a busy worker deciding whether to share: some worker searches
+  // or sleeps. relaxed: nothing is read through it.
+  bool anyone_idle() const noexcept { return state_.load(relaxed) != 0; }
 
  private:
   static constexpr std::uint32_t kSearchingOne = 1;

@@ -67,6 +67,18 @@ class Scheduler {
     schedule_from_outside(task);
   }
 
+  // As schedule_kept, for a consumer: an actor behind the actors that feed it
+  // (actor/backpressure.hpp). It stays unless this worker already keeps another
+  // consumer and a worker is idle: then it goes where that worker steals it,
+  // and the senders it releases follow it there (Worker::keep_consumer).
+  void schedule_kept_consumer(Task* task) {
+    if (Worker* worker = current_worker(); worker != nullptr) {
+      worker->keep_consumer(task);
+      return;
+    }
+    schedule_from_outside(task);
+  }
+
   // Worker thread only, from inside RunTask: `task` still has work but used its
   // budget (or waits on a half-done push): run it again after the others.
   void yield(Task* task);

@@ -65,4 +65,9 @@ TEST(SimRuntime, DownsReachAnActorParkedInAnAwait) {
                         3, 5000);
 }
 
+TEST(SimRuntime, FanInPipelinesCountEveryMessageAsTheyMove) {
+  expect_all_seeds_pass("rt_fan_in_pipelines", kSeeds, kSeconds,
+                        rt::fan_in_pipelines_count_every_message_as_they_move, 3, 5000);
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 // The kept queue (src/scheduler/kept_queue.hpp) and the worker's use of it
-// (Worker::keep_local, next_task): kept tasks stay on their worker while another
-// worker idles, and they do not starve the deque.
+// (Worker::keep_local, keep_consumer, next_task): kept tasks stay on their worker
+// while another worker idles, a worker keeping two consumers gives one to an
+// idle worker, and kept tasks do not starve the deque.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -45,6 +46,25 @@ TEST(KeptQueue, IsFirstInFirstOutAcrossTheWrapAndRefusesWhenFull) {
     }
     EXPECT_TRUE(queue.empty());
   }
+}
+
+TEST(KeptQueue, CountsTheConsumersItHolds) {
+  KeptQueue queue;
+  std::vector<Task> tasks(4);
+  EXPECT_EQ(queue.consumers(), 0u);
+  ASSERT_TRUE(queue.push(&tasks[0], /*consumer=*/true));
+  ASSERT_TRUE(queue.push(&tasks[1]));
+  ASSERT_TRUE(queue.push(&tasks[2], /*consumer=*/true));
+  EXPECT_EQ(queue.consumers(), 2u);
+  EXPECT_EQ(queue.pop(), &tasks[0]);
+  EXPECT_EQ(queue.consumers(), 1u);
+  EXPECT_EQ(queue.pop(), &tasks[1]);
+  EXPECT_EQ(queue.consumers(), 1u);
+  ASSERT_TRUE(queue.push(&tasks[3]));
+  EXPECT_EQ(queue.pop(), &tasks[2]);
+  EXPECT_EQ(queue.consumers(), 0u);
+  EXPECT_EQ(queue.pop(), &tasks[3]);
+  EXPECT_TRUE(queue.empty());
 }
 
 // ---- kept tasks are not stolen -------------------------------------------------------------
@@ -115,6 +135,107 @@ TEST(KeptTasks, StayOnTheirWorkerWhileAnotherLooksForWork) {
   EXPECT_EQ(stage.runs.load(), static_cast<std::uint64_t>(kKeptChildren) * kRunsEach);
   // Through the deque (yield) the other worker took some in 4 of the 5 runs we tried.
   EXPECT_EQ(stage.away.load(), 0u) << "kept tasks ran on another worker";
+}
+
+// ---- a second consumer goes to an idle worker; a lone one stays ----------------------------
+
+// Consumers re-keep themselves as consumers (Scheduler::schedule_kept_consumer);
+// the root, run on some worker, keeps them all there first. Each records the
+// thread of its last run, and counts its moves from one thread to another once
+// `settled` says to look; then it runs kRunsEach more times and finishes.
+struct Consumer : Task {
+  std::atomic<std::thread::id> last{};  // relaxed: written by its runner, read by the test
+  std::atomic<int> moves_after{0};      // moves once settled (relaxed, as `last`)
+  int left = kRunsEach;                 // only its runner's
+};
+
+struct ConsumerStage {
+  std::vector<Consumer>* consumers = nullptr;
+  std::atomic<bool> settled{false};
+  std::atomic<int> finished{0};
+  Task root;
+};
+
+void run_consumers(Task* base, Worker& worker, void* context) {
+  auto* stage = static_cast<ConsumerStage*>(context);
+  if (base == &stage->root) {
+    for (Consumer& consumer : *stage->consumers) worker.scheduler().schedule_kept_consumer(&consumer);
+    return;
+  }
+  auto* consumer = static_cast<Consumer*>(base);
+  const std::thread::id here = std::this_thread::get_id();
+  const std::thread::id before = consumer->last.exchange(here, std::memory_order_relaxed);
+  const bool settled = stage->settled.load(std::memory_order_relaxed);
+  if (settled && before != std::thread::id{} && before != here) {
+    consumer->moves_after.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (settled && --consumer->left == 0) {
+    stage->finished.fetch_add(1, std::memory_order_release);
+    return;
+  }
+  worker.scheduler().schedule_kept_consumer(consumer);
+}
+
+struct ConsumerRun {
+  std::vector<std::thread::id> last;  // per consumer: the thread of its last run
+  std::vector<int> moves_after;       // per consumer: moves once settled
+  std::uint64_t shared = 0;           // the workers' pipelines_shared, summed
+};
+
+// Runs `count` consumers from one root on 2 workers, the other one idle. Lets
+// them run until `settled(consumers)` (a look while they run) or 10 s, then
+// kRunsEach more runs each, counting moves.
+template <class Settled>
+ConsumerRun run_consumer_stage(std::size_t count, Settled settled) {
+  std::vector<Consumer> consumers(count);
+  ConsumerStage stage;
+  stage.consumers = &consumers;
+  tact::Config config;
+  config.workers = 2;
+  Scheduler scheduler(config, &run_consumers, &stage);
+  Watchdog watchdog("kept consumers", 60s, [&] { return "finished=" + std::to_string(stage.finished.load()); });
+  scheduler.start();
+  // Both workers idle first, so the one that takes the root finds the other idle.
+  while (!scheduler.quiescent()) std::this_thread::sleep_for(100us);
+  scheduler.schedule(&stage.root);
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!settled(consumers) && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(1ms);
+  stage.settled.store(true, std::memory_order_relaxed);
+  while (stage.finished.load(std::memory_order_acquire) != static_cast<int>(count)) {
+    std::this_thread::sleep_for(100us);
+  }
+  scheduler.stop();
+  ConsumerRun run;
+  for (const Consumer& consumer : consumers) {
+    run.last.push_back(consumer.last.load());
+    run.moves_after.push_back(consumer.moves_after.load());
+  }
+  scheduler.metrics().for_each_worker([&](const tact::detail::ThreadMetrics& worker, std::size_t) {
+    run.shared += tact::detail::stat_read(worker.pipelines_shared);
+  });
+  return run;
+}
+
+TEST(KeptConsumers, ASecondConsumerMovesToAnIdleWorkerAndStaysThere) {
+  // Until the two run on different threads (the idle worker may take a while
+  // to wake, or get a core).
+  const ConsumerRun run = run_consumer_stage(2, [](const std::vector<Consumer>& consumers) {
+    return consumers[0].last.load(std::memory_order_relaxed) != consumers[1].last.load(std::memory_order_relaxed);
+  });
+  // One went to the idle worker, and for kRunsEach more runs each neither moved.
+  EXPECT_NE(run.last[0], run.last[1]) << "both consumers stayed on one worker while the other idled";
+  EXPECT_EQ(run.moves_after[0], 0);
+  EXPECT_EQ(run.moves_after[1], 0);
+  EXPECT_GE(run.shared, 1u);
+}
+
+TEST(KeptConsumers, ALoneConsumerStaysWhileAnotherWorkerIdles) {
+  // Looks from the start: 10 ms of runs, then kRunsEach more, none may move.
+  const auto until = std::chrono::steady_clock::now() + 10ms;
+  const ConsumerRun run = run_consumer_stage(
+      1, [until](const std::vector<Consumer>&) { return std::chrono::steady_clock::now() >= until; });
+  EXPECT_EQ(run.moves_after[0], 0) << "a lone pipeline's consumer left its worker";
+  EXPECT_EQ(run.shared, 0u);
 }
 
 // ---- kept tasks do not starve the deque ----------------------------------------------------
