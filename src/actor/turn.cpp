@@ -386,16 +386,12 @@ template <bool kBackpressure>
     const bool fed_by_actors = behind && (cell->sender_flags.load(relaxed) & Cell::kFedByActors) != 0 &&
                                (cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kFedByActors),
                                                              relaxed) & Cell::kFedByActors) != 0;
-    if (yield_asked) {
-      // Flooding: it stays on this worker with the actor it floods, instead of
-      // an idle one stealing one side of the pipeline.
-      worker.scheduler().schedule_kept(cell);
-      return;
-    }
-    if (fed_by_actors) {
-      // Behind actors that flood it: as above, unless this worker holds another
-      // pipeline and one is idle, which then takes this pipeline whole.
-      worker.scheduler().schedule_kept_consumer(cell);
+    if (fed_by_actors || yield_asked) {
+      // Flooding, or behind actors that flood it: it and they stay on this
+      // worker, instead of an idle one stealing one side of the pipeline. A
+      // consumer (behind, not flooding) may go, pipeline and all, to an idle
+      // worker (Worker::keep_local).
+      worker.scheduler().schedule_kept(cell, /*consumer=*/!yield_asked);
       return;
     }
   }

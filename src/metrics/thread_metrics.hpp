@@ -120,7 +120,7 @@ class ThreadMetrics {
   StatCounter steals{0};          // tasks taken from other workers' deques
   StatCounter injector_takes{0};  // tasks taken from the global injector
   StatCounter kept_takes{0};      // tasks taken from the kept queue (backpressure)
-  StatCounter pipelines_shared{0};  // consumers offered to an idle worker (Worker::keep_consumer)
+  StatCounter pipelines_shared{0};  // consumers offered to an idle worker (Worker::keep_local)
 
   // Any thread: where the thread's time went since it started, in
   // nanoseconds; busy is the rest (docs/metrics.md has the error).

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,32 +26,29 @@ class KeptQueue {
 
   bool empty() const noexcept { return head_ == tail_; }
   // `consumer`: the task is an actor behind the actors that feed it, the head
-  // of a pipeline (Worker::keep_consumer counts them to know when it holds more
+  // of a pipeline (Worker::keep_local counts them to know when it holds more
   // than one).
   bool push(Task* task, bool consumer = false) noexcept {
     if (tail_ - head_ == kCapacity) return false;
     const std::uint32_t slot = tail_++ % kCapacity;
     slots_[slot] = task;
-    const std::uint64_t bit = std::uint64_t{1} << slot;
-    consumer_bits_ = consumer ? (consumer_bits_ | bit) : (consumer_bits_ & ~bit);
-    consumers_ += consumer ? 1u : 0u;
+    consumer_bits_ |= std::uint64_t{consumer} << slot;  // the slot's bit is clear: pop cleared it
     return true;
   }
   // Not when empty.
   Task* pop() noexcept {
     const std::uint32_t slot = head_++ % kCapacity;
-    consumers_ -= static_cast<std::uint32_t>((consumer_bits_ >> slot) & 1u);
+    consumer_bits_ &= ~(std::uint64_t{1} << slot);
     return slots_[slot];
   }
   // How many of the queued tasks were pushed as consumers.
-  std::uint32_t consumers() const noexcept { return consumers_; }
+  std::uint32_t consumers() const noexcept { return static_cast<std::uint32_t>(std::popcount(consumer_bits_)); }
 
  private:
   std::array<Task*, kCapacity> slots_{};
-  std::uint64_t consumer_bits_ = 0;  // bit i: slots_[i] was pushed as a consumer
+  std::uint64_t consumer_bits_ = 0;  // bit i: slots_[i] holds a consumer
   std::uint32_t head_ = 0;           // free-running; the difference is the size
   std::uint32_t tail_ = 0;
-  std::uint32_t consumers_ = 0;
 };
 
 }  // namespace tact::detail

@@ -59,21 +59,13 @@ class Scheduler {
   // nobody is woken: the caller's worker is busy and will get to it (senders a
   // running actor releases; from inside RunTask, a task that stays here to run
   // again: an actor flooding or behind; actor/backpressure.hpp).
-  void schedule_kept(Task* task) {
+  // `consumer`: the task is an actor behind the actors that feed it. It stays
+  // unless this worker already keeps another consumer and a worker is idle:
+  // then it goes where that worker steals it, and the senders it releases
+  // follow it there (Worker::keep_local).
+  void schedule_kept(Task* task, bool consumer = false) {
     if (Worker* worker = current_worker(); worker != nullptr) {
-      worker->keep_local(task);
-      return;
-    }
-    schedule_from_outside(task);
-  }
-
-  // As schedule_kept, for a consumer: an actor behind the actors that feed it
-  // (actor/backpressure.hpp). It stays unless this worker already keeps another
-  // consumer and a worker is idle: then it goes where that worker steals it,
-  // and the senders it releases follow it there (Worker::keep_consumer).
-  void schedule_kept_consumer(Task* task) {
-    if (Worker* worker = current_worker(); worker != nullptr) {
-      worker->keep_consumer(task);
+      worker->keep_local(task, consumer);
       return;
     }
     schedule_from_outside(task);

@@ -182,25 +182,25 @@ void Worker::share_displaced(Task* displaced) {
   scheduler_.notify_one();
 }
 
-void Worker::keep_local(Task* task) {
+void Worker::keep_local(Task* task, bool consumer) {
   // A guest's deque is private anyway (and handed back whole): it never keeps.
-  if (guest_ || !kept_.push(task)) push_to_deque(task);
-}
-
-void Worker::keep_consumer(Task* task) {
+  if (guest_) {
+    push_to_deque(task);
+    return;
+  }
   // Two pipelines here and a worker with none: the idle worker steals this
   // consumer from the deque. Its muted senders follow it, since its runner
   // reschedules the senders it releases on its own worker; the ones still
   // queued here are muted on it (it is behind) and follow at their next turn.
   // With one pipeline nothing moves: split across two cores, every message
   // would cross them.
-  if (!guest_ && kept_.consumers() != 0 && scheduler_.idle_.anyone_idle()) {
+  if (consumer && kept_.consumers() != 0 && scheduler_.idle_.anyone_idle()) {
     push_to_deque(task);
     scheduler_.notify_one();
     metrics_.count_pipeline_shared();
     return;
   }
-  if (guest_ || !kept_.push(task, /*consumer=*/true)) push_to_deque(task);
+  if (!kept_.push(task, consumer)) push_to_deque(task);
 }
 
 void Worker::yield_local(Task* task) {

@@ -105,12 +105,10 @@ class alignas(4096) Worker {
   void share_displaced(Task* displaced);
   void yield_local(Task* task);
   // The task runs here, after the LIFO slot, where no other worker can take it
-  // (kept_queue.hpp); a guest, or a full kept queue, uses the deque.
-  void keep_local(Task* task);
-  // As keep_local, for a consumer (Scheduler::schedule_kept_consumer): kept
-  // unless another consumer is kept here and a worker is idle, which then
-  // takes this one's pipeline.
-  void keep_consumer(Task* task);
+  // (kept_queue.hpp); a guest, or a full kept queue, uses the deque. A
+  // consumer goes to the deque instead when another consumer is kept here and
+  // a worker is idle, which then takes this one's pipeline.
+  void keep_local(Task* task, bool consumer);
   void push_to_deque(Task* task);
 
   // -- the loop ------------------------------------------------------------------------

@@ -253,7 +253,7 @@ inline bool a_reply_racing_a_kill_resolves_the_ask_once(bool interleaved_await) 
 }
 
 // ---- fan-in pipelines under backpressure, moving between workers
-//      (Worker::keep_consumer; the fanin_many workload in miniature) --------------------
+//      (Worker::keep_local; the fanin_many workload in miniature) --------------------
 
 struct Tally {};
 class Sink {

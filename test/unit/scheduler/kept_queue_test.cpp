@@ -1,5 +1,5 @@
 // The kept queue (src/scheduler/kept_queue.hpp) and the worker's use of it
-// (Worker::keep_local, keep_consumer, next_task): kept tasks stay on their worker
+// (Worker::keep_local, next_task): kept tasks stay on their worker
 // while another worker idles, a worker keeping two consumers gives one to an
 // idle worker, and kept tasks do not starve the deque.
 #include <gtest/gtest.h>
@@ -139,7 +139,7 @@ TEST(KeptTasks, StayOnTheirWorkerWhileAnotherLooksForWork) {
 
 // ---- a second consumer goes to an idle worker; a lone one stays ----------------------------
 
-// Consumers re-keep themselves as consumers (Scheduler::schedule_kept_consumer);
+// Consumers re-keep themselves as consumers (Scheduler::schedule_kept with consumer);
 // the root, run on some worker, keeps them all there first. Each records the
 // thread of its last run, and counts its moves from one thread to another once
 // `settled` says to look; then it runs kRunsEach more times and finishes.
@@ -159,7 +159,7 @@ struct ConsumerStage {
 void run_consumers(Task* base, Worker& worker, void* context) {
   auto* stage = static_cast<ConsumerStage*>(context);
   if (base == &stage->root) {
-    for (Consumer& consumer : *stage->consumers) worker.scheduler().schedule_kept_consumer(&consumer);
+    for (Consumer& consumer : *stage->consumers) worker.scheduler().schedule_kept(&consumer, /*consumer=*/true);
     return;
   }
   auto* consumer = static_cast<Consumer*>(base);
@@ -173,7 +173,7 @@ void run_consumers(Task* base, Worker& worker, void* context) {
     stage->finished.fetch_add(1, std::memory_order_release);
     return;
   }
-  worker.scheduler().schedule_kept_consumer(consumer);
+  worker.scheduler().schedule_kept(consumer, /*consumer=*/true);
 }
 
 struct ConsumerRun {
