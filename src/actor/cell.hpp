@@ -120,8 +120,8 @@ struct Cell final : CellBase, Task {
   const ActorVTable* const vtable;
   // The runtime (bit 0 clear) until the extras are allocated on first use
   // (cell_extras.hpp: timers, watchers, bound, suspension, a failure); then
-  // the extras' CellExtrasHead, with bit 0 set. Set once more, under the
-  // registry shard's mutex (extras_or_make()); never cleared.
+  // the extras' CellExtrasHead, with bit 0 set. Set once more, by a
+  // compare-exchange (extras_make()); never cleared.
   static constexpr std::uintptr_t kHasExtras = 1;
   Atomic<std::uintptr_t> runtime_or_extras;
   // -- guarded by the registry shard's mutex ------------------------------------------------

@@ -1,29 +1,28 @@
 #include "actor/cell_extras.hpp"
 
-#include <mutex>
-
 #include "actor/cell.hpp"
 #include "actor/runtime_core.hpp"
-#include "sync/mutex.hpp"
 
 namespace tact::detail {
 
 CellExtras& extras_make(Cell* cell) {
-  // Rare (first use): allocated under the registry shard's lock so that two
-  // threads asking at once make one.
-  RuntimeCore* runtime = cell->runtime();
-  std::lock_guard<::tact::detail::Mutex> lock(runtime->cell_mutex(cell));
-  // relaxed: the lock orders it against the other writer.
-  CellExtras* extras = extras_from_word(cell->runtime_or_extras.load(relaxed));
-  if (extras == nullptr) {
-    extras = new CellExtras(cell, runtime);
-    // release: pairs with the acquire loads in extras_if_any and
-    // Cell::runtime(), so a reader that sees the pointer sees the built extras.
-    cell->runtime_or_extras.store(
-        reinterpret_cast<std::uintptr_t>(static_cast<CellExtrasHead*>(extras)) | Cell::kHasExtras,
-        release);
+  // Rare (first use), maybe by two threads at once: each builds one, and the
+  // first to swap it into the cell's word wins; the other frees its own.
+  // acquire: pairs with a winner's release below, should one have won since
+  // the caller looked.
+  std::uintptr_t word = cell->runtime_or_extras.load(acquire);
+  if (CellExtras* made = extras_from_word(word)) return *made;
+  auto* extras = new CellExtras(cell, reinterpret_cast<RuntimeCore*>(word));
+  const auto mine =
+      reinterpret_cast<std::uintptr_t>(static_cast<CellExtrasHead*>(extras)) | Cell::kHasExtras;
+  // release on success: pairs with the acquire loads in extras_if_any and
+  // Cell::runtime(), so a reader that sees the pointer sees the built extras.
+  // acquire on failure: the winner's release, so its extras are seen built.
+  if (cell->runtime_or_extras.compare_exchange_strong(word, mine, acq_rel, acquire)) {
+    return *extras;
   }
-  return *extras;
+  delete extras;
+  return *extras_from_word(word);
 }
 
 void extras_on_stop(Cell* cell) noexcept {

@@ -81,7 +81,7 @@ bool RuntimeCore::register_live(Cell* cell) {
   const std::size_t index = worker != nullptr ? worker->index() % kShards : address_shard(cell);
   cell->registry_shard = static_cast<unsigned char>(index) & 0x3Fu;  // kShards fits 6 bits
   Shard& shard = shards_[index];
-  std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
+  std::lock_guard<SpinLock> lock(shard.mutex);
   // Checked under the shard's lock: shutdown() clears the flag before it takes
   // each shard's lock to collect the live cells, so a spawn either registers
   // before that collection (and is stopped by it) or sees the flag cleared here.
@@ -98,7 +98,7 @@ bool RuntimeCore::register_live(Cell* cell) {
 
 void RuntimeCore::unregister_live(Cell* cell, StopReason reason) {
   Shard& shard = shards_[cell->registry_shard];
-  std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
+  std::lock_guard<SpinLock> lock(shard.mutex);
   if (cell->registry_prev != nullptr) {
     cell->registry_prev->registry_next = cell->registry_next;
   } else {
@@ -162,7 +162,7 @@ metrics::Snapshot RuntimeCore::metrics() const {
   using Series = std::pair<std::string_view, std::string_view>;  // (class, metered actor or empty)
   std::map<Series, Live> live;
   for (const Shard& shard : shards_) {
-    std::lock_guard<::tact::detail::Mutex> lock(const_cast<Shard&>(shard).mutex);
+    std::lock_guard<SpinLock> lock(const_cast<Shard&>(shard).mutex);
     for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
       // relaxed: a statistic. A bounded cell's extras exist from its spawn.
       const std::uint64_t queued = cell->bounded ? extras_known(cell).bound.queued.load(relaxed) : 0;
@@ -228,7 +228,7 @@ RuntimeStats RuntimeCore::stats() const noexcept {
 std::size_t RuntimeCore::live_count() {
   std::size_t live = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
+    std::lock_guard<SpinLock> lock(shard.mutex);
     live += shard.live;
   }
   return live;
@@ -255,7 +255,7 @@ std::size_t RuntimeCore::send_stops() {
   std::vector<Cell*> targets;
   std::size_t live = 0;
   for (Shard& shard : shards_) {
-    std::lock_guard<::tact::detail::Mutex> lock(shard.mutex);
+    std::lock_guard<SpinLock> lock(shard.mutex);
     live += shard.live;
     for (Cell* cell = shard.head; cell != nullptr; cell = cell->registry_next) {
       if (cell->stop_sent) continue;

@@ -47,6 +47,7 @@
 #include "actor/shutdown_hooks.hpp"
 #include "scheduler/scheduler.hpp"
 #include "sync/mutex.hpp"
+#include "sync/spin_lock.hpp"
 #include "tact/config.hpp"
 #include "tact/detail/atomic.hpp"
 #include "tact/runtime.hpp"
@@ -85,15 +86,10 @@ class RuntimeCore {
   // address from other threads): a worker's spawns and stops, mostly of actors
   // that run where they were spawned, take a lock whose line stays in its core.
   // Sharded by address, skynet on 2 workers spent ~30% of its time in the
-  // shard mutexes (perf), their lines moving between the cores.
+  // shard mutexes (perf), their lines moving between the cores. Each shard's
+  // lock is a SpinLock: one exchange, released by a store.
   bool register_live(Cell* cell);
   void unregister_live(Cell* cell, StopReason reason);
-
-  // Guards rare per-cell set-up (extras_or_make allocation): a mutex picked by
-  // the cell's address (any thread may ask, before or after registration).
-  ::tact::detail::Mutex& cell_mutex(const Cell* cell) noexcept {
-    return shards_[address_shard(cell)].mutex;
-  }
 
   void shutdown();
   RuntimeStats stats() const noexcept;
@@ -129,7 +125,7 @@ class RuntimeCore {
   ~RuntimeCore();
 
   struct alignas(kCacheLine) Shard {
-    ::tact::detail::Mutex mutex;
+    SpinLock mutex;  // held for a few list links (sync/spin_lock.hpp says why not a mutex)
     Cell* head = nullptr;
     std::size_t live = 0;
     // Written under the mutex (a load and a store: no RMW), read by stats()
