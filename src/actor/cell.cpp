@@ -385,9 +385,9 @@ namespace {
 }  // namespace
 
 Waker& handler_waker(CellBase* base) {
-  Suspension& suspension = extras_or_make(Cell::from(base)).suspension;
-  if (suspension.serving) [[unlikely]] throw_await_while_parked();
-  return suspension;
+  Cell* cell = Cell::from(base);
+  if (cell->serving_lane) [[unlikely]] throw_await_while_parked();
+  return extras_or_make(cell).suspension;
 }
 
 void handler_suspend(CellBase* base, ResumeFn resume, void* ctx) noexcept {

@@ -135,6 +135,10 @@ struct Cell final : CellBase, Task {
   bool parked : 1 = false;       // the runner returned parked: resume first
   bool counts_mail : 1 = false;  // bounded: uncount each message taken out
   bool switched : 1 = false;     // a behaviour is active (ctx.become)
+  // A lane handler runs while the actor is parked in an await: it cannot await
+  // itself (handler_waker refuses; the one waker is taken). Here, not in the
+  // Suspension: the await path reads it, and this line is the runner's already.
+  bool serving_lane : 1 = false;
   StopReason stop_reason = StopReason::kNormal;  // why it failed: CellExtras::failure
   // -- guarded by the registry shard's mutex ------------------------------------------------
   bool stop_sent = false;  // shutdown already sent this cell its Stop

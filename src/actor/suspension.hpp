@@ -76,9 +76,6 @@ class Suspension final : public Waker {
   // Poked, the actor stopping: drops what the handler awaited (as a kill would,
   // without the sticky kill) and leaves the word as if the event had come.
   void drop() noexcept;
-  // A handler runs while the actor is parked in an await (runner-only): it
-  // cannot await itself (handler_waker refuses; the one waker is taken).
-  bool serving = false;
   enum class Resumed : unsigned char {
     kEvent,   // the Resume ran
     kKilled,  // the Resume ran, told of the kill (which stays: the actor is stopping)

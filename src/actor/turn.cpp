@@ -148,7 +148,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
   Suspension::Park next;
   do {
     if (for_handler) {
-      suspension.serving = true;
+      cell->serving_lane = true;
       // As drain_system_lane: lowered before the drain. acquire: pairs with
       // the release fetch_or in lane_deliver.
       cell->sender_flags.fetch_and(static_cast<unsigned char>(~Cell::kSystemMail), acquire);
@@ -162,7 +162,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
           cell->switched = !extras.behaviour.empty();
         }
         if (cell->requests.stop) {
-          suspension.serving = false;
+          cell->serving_lane = false;
           suspension.drop();  // the waiting handler goes first, as for a kill
           cell->parked = false;
           runner_stop(cell);
@@ -170,7 +170,7 @@ bool serve_lane_while_parked(Cell* cell) noexcept;
         }
       }
       extras.lane.release();
-      suspension.serving = false;
+      cell->serving_lane = false;
       // What the lane's handlers told: as at the end of a turn that parks.
       end_backpressure(cell);
     }
