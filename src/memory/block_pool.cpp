@@ -34,10 +34,11 @@ void pool_free_slow(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
 
 namespace {
 
-// Blocks moved between a thread cache and the transfer list at once. Large
-// enough that the transfer lock is rare, small enough that a thread does not
-// hoard much: 64 blocks of at most 512 bytes (a spill keeps kBatch, gives the rest).
-constexpr std::size_t kBatch = kPoolListLimit / 2;
+// Blocks moved between a thread cache and the transfer list at once: a full
+// list (the inline free's bound is kPoolListLimit - 1). Large enough that the
+// transfer lock is rare, small enough that a thread does not hoard much: a list
+// of 63 blocks of at most 512 bytes, and a reserve as large.
+constexpr std::size_t kBatch = kPoolListLimit - 1;
 
 std::size_t block_size(std::size_t cls) noexcept { return (cls + 1) * kPoolGranule; }
 
@@ -68,8 +69,10 @@ class TransferLists {
     shards_[shard % kTransferShards].give(cls, batch);
   }
 
-  // A fresh slab carved into blocks of class `cls`, returned as one chain.
-  PoolFreeList carve(std::size_t cls) {
+  // A fresh slab carved into blocks of class `cls`, in batches of kBatch: the
+  // first is returned, the others go to `shard` (so no list ever holds more than
+  // a batch, and a spill never walks one).
+  PoolFreeList carve(std::size_t shard, std::size_t cls) {
     const std::size_t size = block_size(cls);
     auto* slab = static_cast<std::byte*>(::operator new(kPoolSlabBytes, std::align_val_t(kPoolSlabBytes)));
 #if defined(MADV_HUGEPAGE)
@@ -80,13 +83,20 @@ class TransferLists {
       slabs_.push_back(slab);  // kept reachable for the life of the process
     }
     const std::size_t count = kPoolSlabBytes / size;
-    PoolFreeBlock* head = nullptr;
-    for (std::size_t i = count; i-- > 0;) {
-      auto* block = reinterpret_cast<PoolFreeBlock*>(slab + i * size);
-      block->next = head;
-      head = block;
+    std::vector<PoolFreeList> batches;
+    batches.reserve(count / kBatch + 1);
+    for (std::size_t first = 0; first < count; first += kBatch) {
+      const std::size_t n = count - first < kBatch ? count - first : kBatch;
+      PoolFreeBlock* head = nullptr;
+      for (std::size_t i = first + n; i-- > first;) {
+        auto* block = reinterpret_cast<PoolFreeBlock*>(slab + i * size);
+        block->next = head;
+        head = block;
+      }
+      batches.push_back({head, n});
     }
-    return {head, count};
+    shards_[shard % kTransferShards].give_all(cls, batches.data() + 1, batches.size() - 1);
+    return batches.front();
   }
 
  private:
@@ -103,9 +113,10 @@ class TransferLists {
       queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as above
       return true;
     }
-    void give(std::size_t cls, PoolFreeList batch) {
+    void give(std::size_t cls, PoolFreeList batch) { give_all(cls, &batch, 1); }
+    void give_all(std::size_t cls, const PoolFreeList* first, std::size_t n) {
       std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
-      batches[cls].push_back(batch);
+      batches[cls].insert(batches[cls].end(), first, first + n);
       queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as in take
     }
 
@@ -133,27 +144,8 @@ Atomic<std::uint32_t> g_next_shard{0};
 // An empty list of class `cls` takes a batch from the transfer lists, or a slab.
 void refill(PoolFreeList& list, std::size_t cls) {
   PoolFreeList batch{};
-  if (!transfer_lists().take(t_pool_shard, cls, batch)) batch = transfer_lists().carve(cls);
+  if (!transfer_lists().take(t_pool_shard, cls, batch)) batch = transfer_lists().carve(t_pool_shard, cls);
   list = batch;
-}
-
-// A full list keeps its first kBatch blocks and hands the rest to the transfer
-// list as one batch. All the rest, not a fixed kBatch: a list refilled with a
-// freshly carved slab holds thousands, and handing back only kBatch would leave
-// it full, so that every later free would spill again.
-void spill(PoolFreeList& list, std::size_t cls) noexcept {
-  PoolFreeBlock* last_kept = list.head;
-  for (std::size_t i = 1; i < kBatch; ++i) last_kept = last_kept->next;
-  const PoolFreeList rest{last_kept->next, list.count - kBatch};
-  last_kept->next = nullptr;
-  list.count = kBatch;
-  try {
-    transfer_lists().give(t_pool_shard, cls, rest);
-  } catch (...) {
-    // The vector could not grow: keep the blocks rather than lose them.
-    last_kept->next = rest.head;
-    list.count += rest.count;
-  }
 }
 
 // Set when this thread's cache is gone (thread exit): a block freed by a later
@@ -162,26 +154,57 @@ void spill(PoolFreeList& list, std::size_t cls) noexcept {
 thread_local bool t_cache_destroyed = false;
 
 // Owns the thread's cache; at thread exit, gives its blocks to the transfer lists.
+// Beside each class's list (the inline fast paths' own), one full batch in
+// reserve: a list that fills moves whole to the reserve, and the reserve it
+// displaces goes to the transfer list; an empty list takes the reserve back.
+// So a spill is a few stores, never a walk down the list, and a thread that
+// frees and allocates by turns around a boundary does not lock each time.
 struct ThreadCacheHolder {
   PoolThreadCache cache{};
-  ~ThreadCacheHolder() {
-    t_pool_cache = nullptr;
-    t_cache_destroyed = true;
-    for (std::size_t cls = 0; cls < kPoolClasses; ++cls) {
-      if (cache.lists[cls].count != 0) transfer_lists().give(t_pool_shard, cls, cache.lists[cls]);
-    }
-  }
+  PoolFreeList reserve[kPoolClasses]{};
+  ~ThreadCacheHolder();
 };
 
+// The calling thread's holder while its cache lives (as t_pool_cache). A plain
+// pointer (no destructor).
+__thread ThreadCacheHolder* t_pool_holder = nullptr;
+
+ThreadCacheHolder::~ThreadCacheHolder() {
+  t_pool_cache = nullptr;
+  t_pool_holder = nullptr;
+  t_cache_destroyed = true;
+  for (std::size_t cls = 0; cls < kPoolClasses; ++cls) {
+    if (cache.lists[cls].count != 0) transfer_lists().give(t_pool_shard, cls, cache.lists[cls]);
+    if (reserve[cls].count != 0) transfer_lists().give(t_pool_shard, cls, reserve[cls]);
+  }
+}
+
 // The calling thread's cache, made on first use; nullptr once it is gone.
-PoolThreadCache* thread_cache() {
-  if (t_pool_cache == nullptr && !t_cache_destroyed) {
+ThreadCacheHolder* thread_cache() {
+  if (t_pool_holder == nullptr && !t_cache_destroyed) {
     // relaxed: any distinct-enough number will do.
     t_pool_shard = g_next_shard.fetch_add(1, relaxed) % kTransferShards;
     thread_local ThreadCacheHolder holder;
+    t_pool_holder = &holder;
     t_pool_cache = &holder.cache;
   }
-  return t_pool_cache;
+  return t_pool_holder;
+}
+
+// A full list goes whole to the reserve; the reserve it displaces, to the
+// transfer list.
+void spill(ThreadCacheHolder& holder, std::size_t cls) noexcept {
+  PoolFreeList& list = holder.cache.lists[cls];
+  PoolFreeList& reserve = holder.reserve[cls];
+  if (reserve.count != 0) {
+    try {
+      transfer_lists().give(t_pool_shard, cls, reserve);
+    } catch (...) {
+      return;  // the vector could not grow: keep the blocks (the list grows on)
+    }
+  }
+  reserve = list;
+  list = {};
 }
 
 }  // namespace
@@ -189,16 +212,23 @@ PoolThreadCache* thread_cache() {
 void* pool_allocate_slow(std::size_t bytes) {
   if (bytes - 1 >= kPoolMaxBlock) return ::operator new(bytes);  // 0 wraps to huge
   const std::size_t cls = pool_class_of(bytes);
-  if (PoolThreadCache* cache = thread_cache(); cache != nullptr) {
-    PoolFreeList& list = cache->lists[cls];
-    if (list.head == nullptr) refill(list, cls);
+  if (ThreadCacheHolder* holder = thread_cache(); holder != nullptr) {
+    PoolFreeList& list = holder->cache.lists[cls];
+    if (list.head == nullptr) {
+      if (PoolFreeList& reserve = holder->reserve[cls]; reserve.count != 0) {
+        list = reserve;
+        reserve = {};
+      } else {
+        refill(list, cls);
+      }
+    }
     PoolFreeBlock* block = list.head;
     list.head = block->next;
     --list.count;
     return block;
   }
   // Thread exit: carve one block's worth honestly.
-  PoolFreeList batch = transfer_lists().carve(cls);
+  PoolFreeList batch = transfer_lists().carve(t_pool_shard, cls);
   void* block = batch.head;
   batch.head = batch.head->next;
   if (--batch.count != 0) transfer_lists().give(t_pool_shard, cls, batch);
@@ -212,13 +242,13 @@ void pool_free_slow(void* block, std::size_t bytes) noexcept {
   }
   const std::size_t cls = pool_class_of(bytes);
   auto* free_block = static_cast<PoolFreeBlock*>(block);
-  PoolThreadCache* cache = nullptr;
+  ThreadCacheHolder* holder = nullptr;
   try {
-    cache = thread_cache();
+    holder = thread_cache();
   } catch (...) {
     // The cache could not be made (out of memory): give the block back alone.
   }
-  if (cache == nullptr) {  // thread exit
+  if (holder == nullptr) {  // thread exit
     free_block->next = nullptr;
     try {
       transfer_lists().give(t_pool_shard, cls, {free_block, 1});
@@ -228,10 +258,13 @@ void pool_free_slow(void* block, std::size_t bytes) noexcept {
     }
     return;
   }
-  PoolFreeList& list = cache->lists[cls];
+  PoolFreeList& list = holder->cache.lists[cls];
+  // Full (the fast path's bound): the list goes to the reserve first, so that
+  // taking the reserve back leaves room for a free (no slow path at the edge).
+  if (list.count + 1 >= kPoolListLimit) spill(*holder, cls);
   free_block->next = list.head;
   list.head = free_block;
-  if (++list.count >= kPoolListLimit) spill(list, cls);
+  ++list.count;
 }
 
 #endif

@@ -11,10 +11,14 @@
 //   - Each thread caches free blocks per class in an intrusive singly linked list
 //     (owner-only: no atomics). free() puts a block on the *freeing* thread's list,
 //     wherever it was allocated: memory migrates from senders to receivers.
-//   - A list reaching kPoolListLimit (2 * kBatch) keeps kBatch blocks and hands the
-//     rest, as one batch, to the transfer list of its class (a mutex-guarded stack
-//     of batches: one lock per kBatch frees or more); an empty list takes a batch
-//     from there, or carves fresh blocks from a slab.
+//   - Bonwick's magazines, on intrusive lists: a full list (kPoolListLimit - 1
+//     blocks, a batch) that is freed to moves whole to the thread's reserve for its
+//     class, and the reserve it displaces goes, as one batch, to the transfer list
+//     of its class (a mutex-guarded stack of batches: one lock per batch of frees
+//     or more). An empty list takes the reserve back, or a batch from the transfer
+//     list, or carves a slab into batches (the first for it, the rest to the
+//     transfer list). A slow path is a batch of frees or allocations from the
+//     last; no list holds more than a batch, so nothing walks one.
 //   - The transfer lists are sharded, a shard per thread (in turn, 8 in all): a
 //     thread spills to its own shard and refills from it first, so a thread that
 //     frees what it allocates gets its own, cache-warm blocks back; it takes from

@@ -18,9 +18,10 @@ namespace tact::detail {
 inline constexpr std::size_t kPoolGranule = 16;
 inline constexpr std::size_t kPoolMaxBlock = 512;  // larger requests go to operator new
 inline constexpr std::size_t kPoolClasses = kPoolMaxBlock / kPoolGranule;
-// A thread's list of one class reaching this hands all but half of it to the
-// shared transfer list (the slow path).
-inline constexpr std::size_t kPoolListLimit = 128;
+// A thread's list of one class reaching this goes to the slow path, which
+// keeps it in reserve and hands the reserve before it to the shared transfer
+// list.
+inline constexpr std::size_t kPoolListLimit = 64;
 
 struct PoolFreeBlock {
   PoolFreeBlock* next;
