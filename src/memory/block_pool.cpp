@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 #if defined(__linux__)
@@ -165,13 +166,15 @@ struct ThreadCacheHolder {
   ~ThreadCacheHolder();
 };
 
-// The calling thread's holder while its cache lives (as t_pool_cache). A plain
-// pointer (no destructor).
-__thread ThreadCacheHolder* t_pool_holder = nullptr;
+// The holder of a thread's cache: its first member, so the one pointer
+// t_pool_cache names both.
+static_assert(std::is_standard_layout_v<ThreadCacheHolder>);
+ThreadCacheHolder* holder_of(PoolThreadCache* cache) noexcept {
+  return reinterpret_cast<ThreadCacheHolder*>(cache);
+}
 
 ThreadCacheHolder::~ThreadCacheHolder() {
   t_pool_cache = nullptr;
-  t_pool_holder = nullptr;
   t_cache_destroyed = true;
   for (std::size_t cls = 0; cls < kPoolClasses; ++cls) {
     if (cache.lists[cls].count != 0) transfer_lists().give(t_pool_shard, cls, cache.lists[cls]);
@@ -181,14 +184,13 @@ ThreadCacheHolder::~ThreadCacheHolder() {
 
 // The calling thread's cache, made on first use; nullptr once it is gone.
 ThreadCacheHolder* thread_cache() {
-  if (t_pool_holder == nullptr && !t_cache_destroyed) {
+  if (t_pool_cache == nullptr && !t_cache_destroyed) {
     // relaxed: any distinct-enough number will do.
     t_pool_shard = g_next_shard.fetch_add(1, relaxed) % kTransferShards;
     thread_local ThreadCacheHolder holder;
-    t_pool_holder = &holder;
     t_pool_cache = &holder.cache;
   }
-  return t_pool_holder;
+  return t_pool_cache != nullptr ? holder_of(t_pool_cache) : nullptr;
 }
 
 // A full list goes whole to the reserve; the reserve it displaces, to the

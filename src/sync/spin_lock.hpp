@@ -40,8 +40,9 @@ class SpinLock {
   void wait_until_free() noexcept {
     // Looks only (relaxed: lock()'s exchange is what acquires): a waiter that
     // keeps exchanging would pull the line from the holder on every try.
-    for (int spins = 0; held_.load(relaxed); ++spins) {
+    for (int spins = 0; held_.load(relaxed);) {
       if (spins < kPureSpins) {
+        ++spins;  // counts up to the bound only: a long wait does not overflow it
         cpu_relax();
       } else {
 #if defined(TACT_SIM)
