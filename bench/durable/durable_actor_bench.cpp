@@ -84,6 +84,7 @@ tact::nats::DurableOptions options_for(const tact::test::JetStreamCluster& clust
                                        std::string node) {
   tact::nats::DurableOptions o;
   o.servers = cluster.urls();
+  o.randomize_servers = false;  // ask_latency's raw publish connects where this does
   o.cluster = kCluster;
   o.node = std::move(node);
   o.lease = std::chrono::milliseconds(s.lease_ms);
@@ -111,6 +112,10 @@ void ask_latency(tact::test::JetStreamCluster& cluster, tact::nats::DurableHost&
                  std::vector<double>& raw_p99) {
   tact::nats::durable::StoreConfig config;
   config.servers = cluster.urls();
+  // The same server as the host's store (options_for): a publish to a
+  // follower pays one more hop to the stream's leader than one to the
+  // leader, so two connections placed at random compare unlike paths.
+  config.randomize_servers = false;
   config.cluster = kCluster;
   config.lease = std::chrono::milliseconds(s.lease_ms);
   auto store = until_up([&] { return std::make_unique<JetStream>(config); });
@@ -119,28 +124,47 @@ void ask_latency(tact::test::JetStreamCluster& cluster, tact::nats::DurableHost&
   const std::string payload(64, 'x');
   auto account = host.get<Account>("latency");
   (void)account.ask(Deposit{1}).get();  // activated, leaders elected
+  char url[256] = "?";
+  natsConnection_GetConnectedUrl(store->connection(), url, sizeof url);
+  std::string leader = "?";
+  jsStreamInfo* info = nullptr;
+  if (js_GetStreamInfo(&info, store->context(), store->events_stream().c_str(), nullptr, nullptr) == NATS_OK) {
+    if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) leader = info->Cluster->Leader;
+    jsStreamInfo_Destroy(info);
+  }
+  std::printf("ask latency: both connected to %s; the events stream's leader is %s\n", url, leader.c_str());
+  // One raw publish and one ask after another, their order swapped each
+  // time: both see the same moments of a noisy machine (the two vCPUs change
+  // placement every few seconds, and rounds run seconds apart).
+  const auto raw_publish = [&](const std::string& subject) {
+    jsPubAck* ack = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    if (js_Publish(&ack, store->context(), subject.c_str(), payload.data(), static_cast<int>(payload.size()), nullptr,
+                   &code) != NATS_OK) {
+      std::fprintf(stderr, "raw publish failed (%d)\n", static_cast<int>(code));
+      std::exit(1);
+    }
+    jsPubAck_Destroy(ack);
+  };
   for (int r = 0; r < s.rounds; ++r) {
-    for (int k = 0; k < 2; ++k) {
-      const bool raw = (k == 0) == (r % 2 == 0);
-      std::vector<double> us;
-      us.reserve(static_cast<std::size_t>(s.asks));
-      const std::string subject = store->events_subject("raw-" + std::to_string(r));
-      for (int i = 0; i < s.asks; ++i) {
+    const std::string subject = store->events_subject("raw-" + std::to_string(r));
+    std::vector<double> raw_us, ask_us;
+    raw_us.reserve(static_cast<std::size_t>(s.asks));
+    ask_us.reserve(static_cast<std::size_t>(s.asks));
+    for (int i = 0; i < s.asks; ++i) {
+      for (int k = 0; k < 2; ++k) {
+        const bool raw = (k == 0) == (i % 2 == 0);
         const auto start = Clock::now();
         if (raw) {
-          jsPubAck* ack = nullptr;
-          jsErrCode code = static_cast<jsErrCode>(0);
-          if (js_Publish(&ack, store->context(), subject.c_str(), payload.data(), static_cast<int>(payload.size()),
-                         nullptr, &code) != NATS_OK) {
-            std::fprintf(stderr, "raw publish failed (%d)\n", static_cast<int>(code));
-            std::exit(1);
-          }
-          jsPubAck_Destroy(ack);
+          raw_publish(subject);
         } else {
           (void)account.ask(Deposit{1}).get();
         }
-        us.push_back(ms_since(start) * 1000.0);
+        (raw ? raw_us : ask_us).push_back(ms_since(start) * 1000.0);
       }
+    }
+    for (const bool raw : {true, false}) {
+      const std::vector<double>& us = raw ? raw_us : ask_us;
       const double p50 = percentile(us, 0.5);
       const double p99 = percentile(us, 0.99);
       std::printf("RESULT round=%d %s p50_us=%.1f p99_us=%.1f\n", r, raw ? "raw_publish" : "durable_ask", p50, p99);

@@ -29,6 +29,7 @@ std::string random_token() {
 durable::StoreConfig store_config(const DurableOptions& options) {
   durable::StoreConfig config;
   config.servers = options.servers;
+  config.randomize_servers = options.randomize_servers;
   config.cluster = options.cluster;
   config.replicas = options.replicas;
   config.lease = options.lease;

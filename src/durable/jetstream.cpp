@@ -46,6 +46,7 @@ JetStream::JetStream(StoreConfig config) : config_(std::move(config)) {
   std::vector<const char*> urls;
   for (const std::string& s : config_.servers) urls.push_back(s.c_str());
   natsOptions_SetServers(options, urls.data(), static_cast<int>(urls.size()));
+  natsOptions_SetNoRandomize(options, !config_.randomize_servers);
   natsOptions_SetName(options, ("tact-durable-" + config_.cluster).c_str());
   natsOptions_SetMaxReconnect(options, -1);
   natsOptions_SetReconnectWait(options, 100);

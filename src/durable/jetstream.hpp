@@ -19,6 +19,7 @@ namespace tact::nats::durable {
 // Where the durable tier's state lives, and how much to replicate it.
 struct StoreConfig {
   std::vector<std::string> servers;
+  bool randomize_servers = true;     // false: try `servers` in the order given
   std::string cluster = "default";   // names: TACT_<cluster>_EVENTS, ..._LEASES, ..._SNAPSHOTS
   int replicas = 3;                  // R3 on a 3-server cluster; 1 for a lone server
   std::chrono::milliseconds lease{10000};  // the lease bucket's TTL (lease.hpp)

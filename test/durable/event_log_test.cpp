@@ -2,6 +2,7 @@
 // (R3): the fenced event log and the lease.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -125,6 +126,21 @@ TEST_F(EventLogTest, NamesAreEncodedSoNoSubjectSyntaxLeaks) {
   ASSERT_EQ(a.outcome, Appended::kStored) << a.error.text;
   EventLog neighbour(*store_, "weird");
   EXPECT_EQ(neighbour.last().sequence, 0u);  // a different actor: no events
+}
+
+// Without the order kept, nats.c shuffles the list: six stores all on the
+// second server would then happen once in 729 runs.
+TEST_F(EventLogTest, AStoreThatKeepsTheOrderConnectsToTheFirstServerGiven) {
+  tact::test::Watchdog dog("server order", std::chrono::seconds(60));
+  StoreConfig config = store_->config();
+  std::rotate(config.servers.begin(), config.servers.begin() + 1, config.servers.end());
+  config.randomize_servers = false;
+  for (int i = 0; i < 6; ++i) {
+    JetStream ordered(config);
+    char url[256] = "";
+    ASSERT_EQ(natsConnection_GetConnectedUrl(ordered.connection(), url, sizeof url), NATS_OK);
+    EXPECT_EQ(std::string(url), config.servers.front()) << "store " << i;
+  }
 }
 
 TEST_F(EventLogTest, OneLeaseHolderAtATimeAndReleaseHandsItOver) {

@@ -82,6 +82,7 @@ struct DurableAnswer {
 
 struct DurableOptions {
   std::vector<std::string> servers{"nats://127.0.0.1:4222"};
+  bool randomize_servers = true;    // false: try `servers` in the order given
   std::string cluster = "default";  // names the stream and buckets (docs/durable.md)
   std::string node = "tact";        // this host's name, in leases and logs
   int replicas = 3;                 // of the stream and buckets: 3 on a 3-server cluster
