@@ -26,9 +26,10 @@
 #                  results/workloads-<framework>-<round>.txt; the comparison (median
 #                  (min-max) per framework, tact's advantage over each) in
 #                  results/workloads.md, and as a chart in results/workloads.svg
-#   stage_metrics  what metrics cost: tact-workloads with --metrics off and on, run
-#                  alternately (scripts/workloads_ab.py), ROUNDS rounds; the table
-#                  (median (min-max) each, on/off) in results/metrics.md
+#   stage_metrics  what metrics cost: each workload with --metrics off and on, one
+#                  after the other (scripts/workloads_ab.py), 3 x ROUNDS rounds; the
+#                  table (median (min-max) each, on/off, paired on/off) in
+#                  results/metrics.md
 #   stage_nats     when tact::nats was built: tact-nats-bench (remote ask latency and
 #                  tell throughput, two processes on loopback, beside raw nats.c and,
 #                  when caf-remote-bench built, CAF 0.17's remote actors), ROUNDS
@@ -301,9 +302,12 @@ stage_metrics() {
   local exe="$BUILD_DIR/bench/workloads/tact-workloads"
   [[ -x "$exe" ]] || return 0
   mkdir -p "$RESULTS"
-  note "metrics off (before) vs on (after): tact-workloads all, $WORKLOAD_ROUNDS interleaved rounds"
+  # Three times the workloads' rounds: a round of every workload, on and off, is a
+  # few seconds, and a 3% question needs more pairs than the spread of one.
+  local rounds=$((3 * WORKLOAD_ROUNDS))
+  note "metrics off (before) vs on (after): each workload off and on in turn, $rounds rounds"
   if python3 "$ROOT/scripts/workloads_ab.py" "$exe --metrics off --scale $WORKLOAD_SCALE" \
-      "$exe --metrics on --scale $WORKLOAD_SCALE" "$WORKLOAD_ROUNDS" >"$RESULTS/metrics.md" 2>&1; then
+      "$exe --metrics on --scale $WORKLOAD_SCALE" "$rounds" >"$RESULTS/metrics.md" 2>&1; then
     cat "$RESULTS/metrics.md"
   else
     FAILED+=("metrics on/off=scripts/workloads_ab.py failed (results/metrics.md)")
