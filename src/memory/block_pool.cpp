@@ -9,10 +9,6 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 namespace tact::detail {
 
 __thread PoolThreadCache* t_pool_cache = nullptr;
@@ -75,10 +71,11 @@ class TransferLists {
   // a batch, and a spill never walks one).
   PoolFreeList carve(std::size_t shard, std::size_t cls) {
     const std::size_t size = block_size(cls);
+    // 4 KiB pages, not a MADV_HUGEPAGE hint: a thread that faults a huge page in
+    // clears 2 MiB at once (~0.25 ms here, and up to ~6 ms where the VM hands
+    // back memory the guest had freed), a stall inside some handler's send;
+    // the workloads ran no faster with them (docs/performance.md).
     auto* slab = static_cast<std::byte*>(::operator new(kPoolSlabBytes, std::align_val_t(kPoolSlabBytes)));
-#if defined(MADV_HUGEPAGE)
-    (void)madvise(slab, kPoolSlabBytes, MADV_HUGEPAGE);  // a hint; without it, 4 KiB pages
-#endif
     {
       std::lock_guard<::tact::detail::Mutex> lock(slabs_mutex_);
       slabs_.push_back(slab);  // kept reachable for the life of the process
