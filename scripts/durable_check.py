@@ -10,8 +10,9 @@ Events (`t`: CLOCK_MONOTONIC nanoseconds, comparable across processes of one mac
       steps' ids being "<transfer>/debit" and "<transfer>/credit" on their accounts)
   {"kind":"fail", "op":ID, "account":A, "t":T, "error":TEXT}
       a client gave up on op ID: indeterminate, applied or not
-  {"kind":"answer", "node":N, "epoch":E, "account":A, "op":ID, "t":T}
-      a node answered op ID for A while owning it under lease epoch E
+  {"kind":"answer", "node":N, "epoch":E, "account":A, "op":ID, "t":T, "decided":D}
+      a node answered op ID for A while owning it under lease epoch E; it decided
+      the answer at D (DurableAnswer::decided; T when absent) and sent it at T
   {"kind":"kill", "node":N, "t":T}          the fault injector SIGKILLed node N
   {"kind":"initial", "account":A, "balance":B}
   {"kind":"final", "account":A, "balance":B, "applied":[[ID, DELTA], ...]}
@@ -22,7 +23,9 @@ Checks (each violation printed; exit status 1 if any):
   double        an op is applied twice to one account
   state         an account's balance is not initial + the sum of its applied deltas
   transfer      a transfer's debit applied without its credit, or the reverse
-  overlap       two lease epochs of one account answered in overlapping intervals
+  overlap       two lease epochs of one account decided answers in overlapping
+                intervals (decision times: an answer decided in its tenure may be
+                sent after the next one began, as by a process stopped and resumed)
 Reports: operations, acknowledged, indeterminate, kills; per account the longest
 gap between acknowledged answers; fail-over time after each kill (kill -> first
 answer from another node, for the accounts the killed node was the last to answer),
@@ -72,7 +75,7 @@ def check(events):
         elif kind == "fail":
             indeterminate += 1
         elif kind == "answer":
-            answers[e["account"]].append((e["t"], e["epoch"], e["node"]))
+            answers[e["account"]].append((e.get("decided", e["t"]), e["epoch"], e["node"]))
         elif kind == "kill":
             kills.append((e["t"], e["node"]))
         elif kind == "initial":
@@ -112,7 +115,7 @@ def check(events):
         if len(done) != 2:
             only = next(iter(done))
             violations.append(f"transfer: {transfer} has its {only} applied but not its other step")
-    # Owners: each epoch's answers span an interval; two epochs must not overlap.
+    # Owners: each epoch's decisions span an interval; two epochs must not overlap.
     for account, rows in sorted(answers.items()):
         spans = {}
         for t, epoch, node in rows:
@@ -122,7 +125,7 @@ def check(events):
         for (e1, (lo1, hi1, n1)), (e2, (lo2, hi2, n2)) in zip(ordered, ordered[1:]):
             if lo2 <= hi1:
                 violations.append(
-                    f"overlap: {account} answered by {n1} ({e1}) until {hi1} and by {n2} ({e2}) from {lo2}")
+                    f"overlap: {account} decided by {n1} ({e1}) until {hi1} and by {n2} ({e2}) from {lo2}")
 
     report = []
     n_acked = sum(len(v) for v in acked.values())

@@ -85,7 +85,21 @@ def main():
     overlap = good() + [
         {"kind": "answer", "node": "n1", "epoch": "n1#1", "account": "a1", "op": "late", "t": 600 * MS},
     ]
-    ok &= expect("a stale owner answering after the new one", overlap, 1, "overlap: a1 answered by n1")
+    ok &= expect("a stale owner answering after the new one", overlap, 1, "overlap: a1 decided by n1")
+
+    decided_late = good() + [
+        {"kind": "answer", "node": "n1", "epoch": "n1#1", "account": "a1", "op": "late", "t": 600 * MS,
+         "decided": 550 * MS},
+    ]
+    ok &= expect("a stale owner deciding after the new one began", decided_late, 1, "overlap: a1 decided by n1")
+
+    # A node stopped (SIGSTOP) between deciding and sending: its answer leaves
+    # after the next owner's first, but was decided in its own tenure.
+    sent_late = good() + [
+        {"kind": "answer", "node": "n1", "epoch": "n1#1", "account": "a1", "op": "late", "t": 600 * MS,
+         "decided": 2 * MS},
+    ]
+    ok &= expect("an answer decided in its tenure and sent after the next began", sent_late, 0, "0 violation(s)")
 
     rc, out = run([{"kind": "ok", "op": "z", "account": "nowhere", "t": 1, "node": "n", "epoch": "e"}])
     ok &= rc == 1 and "no final state" in out

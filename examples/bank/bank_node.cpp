@@ -36,6 +36,7 @@ namespace {
 
 using bank::json_string;
 using bank::monotonic_ns;
+using bank::steady_ns;
 
 // One write(2) per line on an O_APPEND file: in the kernel before the answer
 // leaves, so a SIGKILL right after loses no line.
@@ -56,7 +57,7 @@ class AnswerLog {
     const std::string line = "{\"kind\":\"answer\",\"node\":" + json_string(node_) +
                              ",\"epoch\":" + std::to_string(a.epoch) + ",\"account\":" + json_string(a.actor) +
                              ",\"op\":" + json_string(a.request_id) + ",\"t\":" + std::to_string(monotonic_ns()) +
-                             "}\n";
+                             ",\"decided\":" + std::to_string(steady_ns(a.decided)) + "}\n";
     (void)!::write(fd_, line.data(), line.size());
   }
 
@@ -110,7 +111,17 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   std::unique_ptr<AnswerLog> log;
-  if (!answers.empty()) log = std::make_unique<AnswerLog>(answers, node_name);
+  if (!answers.empty()) {
+    // The history's "decided" times (steady_clock) and "t" (CLOCK_MONOTONIC)
+    // must share a scale for the checker to compare them.
+    const std::int64_t skew = steady_ns(std::chrono::steady_clock::now()) - monotonic_ns();
+    if (skew < -1'000'000 || skew > 1'000'000) {
+      std::fprintf(stderr, "bank_node: steady_clock is not CLOCK_MONOTONIC here (%lld ns apart)\n",
+                   static_cast<long long>(skew));
+      return 2;
+    }
+    log = std::make_unique<AnswerLog>(answers, node_name);
+  }
 
   tact::Runtime rt;
   tact::nats::DurableOptions options;

@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -16,6 +17,12 @@ inline std::int64_t monotonic_ns() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// A steady_clock time on monotonic_ns()'s scale: on Linux steady_clock reads
+// CLOCK_MONOTONIC (libstdc++ and libc++ alike); bank_node checks it at start.
+inline std::int64_t steady_ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
 // Account names and op ids are the client's ([a-z0-9/-]); errors are library

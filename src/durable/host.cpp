@@ -236,7 +236,7 @@ void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot) {
 bool durable_lease_held(const DurableSlot& slot) noexcept { return slot.lease.held(); }
 
 void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std::string& request_id,
-                      bool recorded) noexcept {
+                      bool recorded, std::chrono::steady_clock::time_point decided) noexcept {
   const auto& on_answer = host->options().on_answer;
   if (!on_answer) return;
   DurableAnswer answer;
@@ -244,6 +244,7 @@ void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std:
   answer.request_id = request_id;
   answer.epoch = slot.lease.epoch();
   answer.recorded = recorded;
+  answer.decided = decided;
   try {
     on_answer(answer);
   } catch (...) {

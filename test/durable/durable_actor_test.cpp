@@ -185,20 +185,24 @@ TEST_F(DurableActorTest, WhenTheOwnerGoesTheNextAskTakesTheActorOver) {
   EXPECT_EQ(b.running(), 1u);
 }
 
-// What on_answer saw: (actor, request id, epoch, recorded), in order.
+// What on_answer saw: (actor, request id, epoch, recorded, decided, when the
+// hook ran), in order.
 struct AnswerLog {
   struct Row {
     std::string actor;
     std::string request_id;
     std::uint64_t epoch;
     bool recorded;
+    std::chrono::steady_clock::time_point decided;
+    std::chrono::steady_clock::time_point logged;
   };
   std::mutex mutex;
   std::vector<Row> rows;
   std::function<void(const tact::nats::DurableAnswer&)> hook() {
     return [this](const tact::nats::DurableAnswer& a) {
       std::lock_guard<std::mutex> lock(mutex);
-      rows.push_back({std::string(a.actor), std::string(a.request_id), a.epoch, a.recorded});
+      rows.push_back({std::string(a.actor), std::string(a.request_id), a.epoch, a.recorded, a.decided,
+                      std::chrono::steady_clock::now()});
     };
   }
   std::vector<Row> take() {
@@ -217,6 +221,7 @@ TEST_F(DurableActorTest, EveryAnswerIsLoggedWithItsOwnersEpoch) {
     o.on_answer = log_a.hook();
     tact::nats::DurableHost a(rt, o);
     auto account = a.get<Account>("account/logged");
+    const auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(account.ask(Deposit{3}, "op-1").get(), 3);
     EXPECT_EQ(account.ask(Deposit{3}, "op-1").get(), 3);  // a retry: answered from memory
     EXPECT_EQ(account.ask(Balance{}, "read-1").get(), 3);
@@ -234,6 +239,11 @@ TEST_F(DurableActorTest, EveryAnswerIsLoggedWithItsOwnersEpoch) {
     EXPECT_GT(first_epoch, 0u);
     EXPECT_EQ(rows[1].epoch, first_epoch);
     EXPECT_EQ(rows[2].epoch, first_epoch);
+    // Each decided during its ask, before its hook ran, in the asks' order.
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_LE(i == 0 ? start : rows[i - 1].logged, rows[i].decided) << "answer " << i;
+      EXPECT_LE(rows[i].decided, rows[i].logged) << "answer " << i;
+    }
   }  // a hands the lease back; b's tenure is a new epoch
   auto o = options("b");
   o.on_answer = log_b.hook();

@@ -78,6 +78,12 @@ struct DurableAnswer {
   // True: the command recorded events and the stream acknowledged them. False:
   // a read, or a retry answered from memory.
   bool recorded = false;
+  // When the incarnation decided this answer, owning the actor: it found its
+  // lease held (and, for a recorded command, sent the record, fenced: the
+  // stream stores it only if no later owner has written). The answer may be
+  // sent much later (a process stopped and resumed sends it then), so order
+  // tenures by this, not by when answers arrive (docs/durable.md).
+  std::chrono::steady_clock::time_point decided{};
 };
 
 struct DurableOptions {
@@ -394,8 +400,9 @@ class Incarnation {
       co_return;
     }
     last_used_ = std::chrono::steady_clock::now();
+    const auto decided = last_used_;  // the lease is checked after it, so held at it
     if (auto it = recent_index_.find(call->request_id); it != recent_index_.end()) {
-      durable_answered(host_, *slot_, call->request_id, false);
+      durable_answered(host_, *slot_, call->request_id, false, decided);
       call->answer(&it->second, nullptr);  // a retry: the first outcome again
       co_return;
     }
@@ -417,7 +424,7 @@ class Incarnation {
       co_return;
     }
     if (events.empty()) {  // nothing to persist: a read
-      durable_answered(host_, *slot_, call->request_id, false);
+      durable_answered(host_, *slot_, call->request_id, false, decided);
       call->answer(&answer, nullptr);
       co_return;
     }
@@ -426,7 +433,7 @@ class Incarnation {
       // The deliberate fault (TACT_DURABLE_FAULT, docs/durable.md): the
       // answer goes out before its record is stored, so a kill loses it.
       remember(call->request_id, answer);
-      durable_answered(host_, *slot_, call->request_id, true);
+      durable_answered(host_, *slot_, call->request_id, true, decided);
       call->answer(&answer, nullptr);
       Reply<DurableAppended> appending = durable_append(host_, slot_, std::move(record), nullptr);
       const DurableAppended appended = co_await std::move(appending);
@@ -436,8 +443,8 @@ class Incarnation {
     // Answered where the append's ack arrives, once the record is stored,
     // without waiting for this coroutine to resume (a thread hand-off less);
     // the next message still waits for the resumption below.
-    auto answer_stored = [host = host_, slot = slot_, call](const std::string& bytes) {
-      durable_answered(host, *slot, call->request_id, true);
+    auto answer_stored = [host = host_, slot = slot_, call, decided](const std::string& bytes) {
+      durable_answered(host, *slot, call->request_id, true, decided);
       call->answer(&bytes, nullptr);
     };
     Reply<DurableAppended> appending = durable_append(host_, slot_, std::move(record), std::move(answer_stored));

@@ -79,9 +79,9 @@ void durable_release(DurableHostImpl* host, std::shared_ptr<DurableSlot> slot);
 // Between awaits only.
 bool durable_lease_held(const DurableSlot& slot) noexcept;
 // Tells DurableOptions::on_answer, if set, that the incarnation of `slot`
-// answers `request_id` now (between awaits only).
+// answers `request_id` now, as it decided at `decided` (DurableAnswer).
 void durable_answered(DurableHostImpl* host, const DurableSlot& slot, const std::string& request_id,
-                      bool recorded) noexcept;
+                      bool recorded, std::chrono::steady_clock::time_point decided) noexcept;
 // False on a client-only host (DurableOptions::hosts_actors): it runs no actors.
 bool durable_hosts_actors(DurableHostImpl* host) noexcept;
 // A fresh request id (unique across nodes and restarts).
