@@ -10,6 +10,7 @@
 #endif
 
 #include "scheduler/worker.hpp"
+#include "sync/spin.hpp"
 #include "sync/thread.hpp"
 #if defined(TACT_SIM_BUGS)
 #include "sim/bugs.hpp"
@@ -74,7 +75,31 @@ void Scheduler::schedule_from_outside(Task* task) {
     guest->defer_wake();
     return;
   }
-  notify_one();
+  notify_from_outside();
+}
+
+void Scheduler::notify_from_outside() {
+  fence_seq_cst();  // P2: pairs with the fence in Worker::park (W2)
+  // P3, as notify_one. relaxed: ordered by the fence above.
+  if (idle_.searching() != 0 || idle_.sleeping() == 0) return;
+  // No searcher, a sleeper. A worker that is busy now is usually within a
+  // microsecond of its next look for work (a blocking ask's answer was its
+  // turn's last act, and the asker's next ask comes at once): it takes the
+  // task itself. A wake instead costs this thread a futex syscall and puts a
+  // third thread on two cores; 1 in ~35 of ask_ext's asks paid it, its p99.9
+  // (docs/performance.md). So wait that long for the task to be taken, or for
+  // a searcher, before waking. The wait only delays notify_one, which decides
+  // as before: a task still visible with nobody searching wakes a sleeper.
+  bool anyone_busy = false;
+  for (const auto& worker : workers_) {
+    // relaxed: a hint; the decision below rests on the fenced looks.
+    if (!worker->is_idle_.load(relaxed)) anyone_busy = true;
+  }
+  if (anyone_busy) {
+    (void)spin_for(kWakeGrace, std::chrono::steady_clock::time_point::max(),
+                   [this] { return idle_.searching() != 0 || !work_visible(); });
+  }
+  notify_if_work_visible();
 }
 
 void Scheduler::notify_if_work_visible() {

@@ -107,6 +107,9 @@ class Scheduler {
   void schedule_from_outside(Task* task);
   // P1-P3 of idle.hpp, after making work visible.
   void notify_one();
+  // notify_one for a thread that is not a worker, after an injector push: a
+  // worker about to come back for work gets a moment to take it (below).
+  void notify_from_outside();
   // W3 of idle.hpp: is there work anywhere a sleeper could take?
   bool work_visible() const noexcept;
   bool stopping() const noexcept { return stopping_.load(acquire); }

@@ -46,6 +46,12 @@ inline constexpr std::chrono::microseconds kReplySpin{50};
 // co-located: p50 ~13 us (a sched_yield costs ~1.9 us here).
 inline constexpr std::chrono::microseconds kPureSpin{2};
 
+// How long a thread that is not a worker, having queued a task while every
+// worker was busy or asleep, waits for a busy one to take it before it wakes a
+// sleeper (Scheduler::notify_from_outside). Shorter than the wake's own
+// syscall on this VM (several us), longer than a turn's end (~0.1-0.3 us).
+inline constexpr std::chrono::nanoseconds kWakeGrace{1000};
+
 // How many looks spin_for makes between two clock reads.
 #if defined(TACT_SIM)
 inline constexpr int kSpinChecksEvery = 1;  // every virtual clock read moves time on a tick
