@@ -26,6 +26,9 @@
 #                  results/workloads-<framework>-<round>.txt; the comparison (median
 #                  (min-max) per framework, tact's advantage over each) in
 #                  results/workloads.md, and as a chart in results/workloads.svg
+#   stage_jepsen   the long fault test of durable actors (scripts/jepsen.sh: >= 50
+#                  node kills, the checker, the broken mode), output in
+#                  results/jepsen.txt (not with --quick)
 #   stage_metrics  what metrics cost: each workload with --metrics off and on, one
 #                  after the other (scripts/workloads_ab.py), 3 x ROUNDS rounds; the
 #                  table (median (min-max) each, on/off, paired on/off) in
@@ -297,6 +300,26 @@ stage_durable() {
   fi
 }
 
+# The long fault test of durable actors (scripts/jepsen.sh, docs/durable.md): the
+# bank on 3 nodes and 3 NATS servers, >= 50 node kills, the checker, then the
+# broken mode the checker must catch. Not with --quick (ctest runs a bounded one).
+stage_jepsen() {
+  [[ $WORKLOAD_SCALE == 1 ]] || return 0
+  [[ -n "${BUILT[tact-durable-actor-bench]:-}" ]] || return 0
+  if ((DO_BUILD)); then
+    note "build bank_node bank_client bank_audit"
+    cmake --build --preset "$PRESET" -j "$JOBS" --target bank_node bank_client bank_audit ||
+      { FAILED+=("jepsen=bank programs did not build"); return 0; }
+  fi
+  note "durable actors under faults: scripts/jepsen.sh (results/jepsen.txt)"
+  if bash "$ROOT/scripts/jepsen.sh" "$BUILD_DIR" >"$RESULTS/jepsen.txt" 2>&1; then
+    grep -E '^(durable_check: (accounts|longest|fail-over|[0-9]+ violation)|bank_faults: [0-9]+ node kills)' "$RESULTS/jepsen.txt"
+  else
+    FAILED+=("jepsen=scripts/jepsen.sh failed (results/jepsen.txt)")
+    tail -n 8 "$RESULTS/jepsen.txt"
+  fi
+}
+
 # Metrics on beside off, the same binary, interleaved (docs/metrics.md, "The cost").
 stage_metrics() {
   local exe="$BUILD_DIR/bench/workloads/tact-workloads"
@@ -332,6 +355,7 @@ main() {
   stage_nats
   print_nats
   stage_durable
+  stage_jepsen
   bash "$ROOT/scripts/bench_kv.sh" $([[ " $* " == *" --quick "* ]] && echo --quick) || FAILED+=("tact-kv vs redis-server=scripts/bench_kv.sh failed (results/kv.md)")
   if ((${#FAILED[@]})); then
     printf '\nbench.sh: %d problem(s):\n' "${#FAILED[@]}" >&2
