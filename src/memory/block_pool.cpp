@@ -40,7 +40,8 @@ constexpr std::size_t kBatch = kPoolListLimit - 1;
 std::size_t block_size(std::size_t cls) noexcept { return (cls + 1) * kPoolGranule; }
 
 // The global side: batches (chains handed between threads as one unit) per
-// class, in shards; plus the slabs ever carved.
+// class, in shards, with each shard's slab being cut into batches; plus the
+// slabs ever carved.
 //
 // Why shards: a thread gives its spills to its own shard and refills from it
 // first, so a thread that frees about as much as it allocates (a pipeline kept
@@ -54,9 +55,14 @@ constexpr std::size_t kTransferShards = 8;
 
 class TransferLists {
  public:
-  // From `shard` first, then the others in turn.
+  // A batch of class `cls` for a thread of `shard`: its shard's batches, then
+  // the rest of its shard's slab, then the other shards' batches (so a thread
+  // keeps to blocks its own core used, and takes another's only before a new
+  // slab is cut). False: nothing anywhere; carve() cuts a new slab.
   bool take(std::size_t shard, std::size_t cls, PoolFreeList& out) {
-    for (std::size_t i = 0; i < kTransferShards; ++i) {
+    Shard& own = shards_[shard % kTransferShards];
+    if (own.take(cls, out) || own.cut(cls, out)) return true;
+    for (std::size_t i = 1; i < kTransferShards; ++i) {
       if (shards_[(shard + i) % kTransferShards].take(cls, out)) return true;
     }
     return false;
@@ -66,35 +72,19 @@ class TransferLists {
     shards_[shard % kTransferShards].give(cls, batch);
   }
 
-  // A fresh slab carved into blocks of class `cls`, in batches of kBatch: the
-  // first is returned, the others go to `shard` (so no list ever holds more than
-  // a batch, and a spill never walks one).
+  // A batch from a fresh slab of class `cls`, which becomes `shard`'s slab of
+  // that class (the one its later batches are cut from).
   PoolFreeList carve(std::size_t shard, std::size_t cls) {
-    const std::size_t size = block_size(cls);
-    // 4 KiB pages, not a MADV_HUGEPAGE hint: a thread that faults a huge page in
-    // clears 2 MiB at once (~0.25 ms here, and up to ~6 ms where the VM hands
-    // back memory the guest had freed), a stall inside some handler's send;
-    // the workloads ran no faster with them (docs/performance.md).
-    auto* slab = static_cast<std::byte*>(::operator new(kPoolSlabBytes, std::align_val_t(kPoolSlabBytes)));
-    {
+    return shards_[shard % kTransferShards].cut_new(cls, [this] {
+      // 4 KiB pages, not a MADV_HUGEPAGE hint: a thread that faults a huge page
+      // in clears 2 MiB at once (~0.25 ms here, and up to ~6 ms where the VM
+      // hands back memory the guest had freed), a stall inside some handler's
+      // send; the workloads ran no faster with them (docs/performance.md).
+      auto* slab = static_cast<std::byte*>(::operator new(kPoolSlabBytes, std::align_val_t(kPoolSlabBytes)));
       std::lock_guard<::tact::detail::Mutex> lock(slabs_mutex_);
       slabs_.push_back(slab);  // kept reachable for the life of the process
-    }
-    const std::size_t count = kPoolSlabBytes / size;
-    std::vector<PoolFreeList> batches;
-    batches.reserve(count / kBatch + 1);
-    for (std::size_t first = 0; first < count; first += kBatch) {
-      const std::size_t n = count - first < kBatch ? count - first : kBatch;
-      PoolFreeBlock* head = nullptr;
-      for (std::size_t i = first + n; i-- > first;) {
-        auto* block = reinterpret_cast<PoolFreeBlock*>(slab + i * size);
-        block->next = head;
-        head = block;
-      }
-      batches.push_back({head, n});
-    }
-    shards_[shard % kTransferShards].give_all(cls, batches.data() + 1, batches.size() - 1);
-    return batches.front();
+      return slab;
+    });
   }
 
  private:
@@ -111,15 +101,70 @@ class TransferLists {
       queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as above
       return true;
     }
-    void give(std::size_t cls, PoolFreeList batch) { give_all(cls, &batch, 1); }
-    void give_all(std::size_t cls, const PoolFreeList* first, std::size_t n) {
+    // One batch cut from this shard's slab of class `cls`, if any of it is left.
+    // Only the batch's own blocks are written: a slab's pages are touched as
+    // its batches are handed out, not all 2 MiB by the first thread to need a
+    // class (a slab of 16-byte blocks is 131,072 of them: ~1M instructions and
+    // 512 page faults in one allocation, a millisecond's stall on this VM).
+    bool cut(std::size_t cls, PoolFreeList& out) {
+      std::byte* first;
+      std::size_t n;
+      {
+        std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
+        if (!cut_locked(cls, first, n)) return false;
+      }
+      out = linked(first, n, block_size(cls));
+      return true;
+    }
+    // A batch cut from a fresh slab (`make_slab()`), which becomes this shard's
+    // slab of class `cls`; or from the slab another thread of this shard made
+    // meanwhile. Made under the class's lock (a rare, short wait for the
+    // shard's others), so no slab is made to be dropped.
+    template <class MakeSlab>
+    PoolFreeList cut_new(std::size_t cls, MakeSlab make_slab) {
+      std::byte* first;
+      std::size_t n;
+      {
+        std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
+        if (!cut_locked(cls, first, n)) {
+          cursor[cls] = {make_slab(), kPoolSlabBytes / block_size(cls)};
+          (void)cut_locked(cls, first, n);
+        }
+      }
+      return linked(first, n, block_size(cls));
+    }
+    void give(std::size_t cls, PoolFreeList batch) {
       std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
-      batches[cls].insert(batches[cls].end(), first, first + n);
+      batches[cls].push_back(batch);
       queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as in take
     }
 
+    bool cut_locked(std::size_t cls, std::byte*& first, std::size_t& n) {
+      Cursor& c = cursor[cls];
+      if (c.left == 0) return false;
+      n = c.left < kBatch ? c.left : kBatch;
+      first = c.next;
+      c.next += n * block_size(cls);
+      c.left -= n;
+      return true;
+    }
+    static PoolFreeList linked(std::byte* first, std::size_t n, std::size_t size) {
+      PoolFreeBlock* head = nullptr;
+      for (std::size_t i = n; i-- > 0;) {
+        auto* block = reinterpret_cast<PoolFreeBlock*>(first + i * size);
+        block->next = head;
+        head = block;
+      }
+      return {head, n};
+    }
+    // The part of a slab not handed out yet.
+    struct Cursor {
+      std::byte* next = nullptr;
+      std::size_t left = 0;  // blocks
+    };
     std::array<::tact::detail::Mutex, kPoolClasses> mutex;
     std::array<std::vector<PoolFreeList>, kPoolClasses> batches;  // guarded by mutex
+    std::array<Cursor, kPoolClasses> cursor{};                    // guarded by mutex
     std::array<Atomic<std::uint32_t>, kPoolClasses> queued{};     // batches.size(), written under mutex
   };
   std::array<Shard, kTransferShards> shards_;
