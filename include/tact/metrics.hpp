@@ -20,7 +20,7 @@ namespace tact::metrics {
 // A distribution of sampled durations, in nanoseconds. Buckets are log-linear:
 // each power of two split in 16, so a quantile (read as its bucket's midpoint)
 // is within 1/32 of the true sampled value, plus the sampling error for rare
-// quantiles (docs/metrics.md: 1 message in 128 is timed).
+// quantiles (docs/metrics.md: 1 message in 256 is timed).
 struct Histogram {
   struct Bucket {
     double lower_ns;      // its samples are at least this

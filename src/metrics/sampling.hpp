@@ -14,11 +14,12 @@
 
 namespace tact::detail {
 
-// 128: a sampled message costs ~190 instructions (the sender's stamp and
-// pool record, two clock reads, two histogram updates), ~1.5 per message at
-// this rate (docs/metrics.md); 1M messages/s of a class still give it ~7,800
+// 256: a sampled message costs ~190 instructions (the sender's stamp and
+// pool record, two clock reads, two histogram updates), ~0.75 per message at
+// this rate; at 128, fanin's counter (a message is ~18 ns of work) paid 3.4%
+// for it (docs/metrics.md). 1M messages/s of a class still give it ~3,900
 // samples/s.
-inline constexpr std::uint32_t kSamplePeriod = 128;
+inline constexpr std::uint32_t kSamplePeriod = 256;
 
 // A timed message also measures its mailbox's depth: it counts the messages
 // queued behind it when its handler starts, following their links (the
@@ -27,7 +28,7 @@ inline constexpr std::uint32_t kSamplePeriod = 128;
 inline constexpr std::uint64_t kDepthWalkLimit = 1024;
 // And not at every timed message: at most once per this interval per class
 // (or metered actor) per worker, so that a deep mailbox (fanin's) does not pay
-// a long walk every 128 messages; four a second is plenty for a scrape.
+// a long walk every 256 messages; four a second is plenty for a scrape.
 inline constexpr std::uint64_t kDepthWalkIntervalNs = 250'000'000;
 
 

@@ -154,7 +154,7 @@ TEST(MetricsHttp, ARealPrometheusScrapesIt) {
   EXPECT_EQ(named, "41");
   EXPECT_EQ(up, "1");
   EXPECT_EQ(workers_busy, "2");
-  EXPECT_FALSE(quantile.empty());  // 1 in 128 of the 501 sends sampled: the series exists, > 0
+  EXPECT_FALSE(quantile.empty());  // 1 in 256 of the 501 sends sampled: the series exists, > 0
 }
 
 }  // namespace

@@ -104,12 +104,12 @@ TEST(MeteredActors, SampledTimingsGoToTheActorAndItsClass) {
   tact::Runtime rt(workers(2));
   auto slow = rt.spawn_metered<Account>("slow");
   auto fast = rt.spawn<Account>();
-  // 1 send in 128 of this thread is timed: 1280 sends to each sample 10 each.
-  for (int i = 0; i < 1280; ++i) slow.tell(Nap{100us});
-  for (int i = 0; i < 1280; ++i) fast.tell(Inc{1});
-  EXPECT_EQ(fast.ask(Get{}).get(), 1280);
+  // 1 send in 256 of this thread is timed: 2560 sends to each sample 10 each.
+  for (int i = 0; i < 2560; ++i) slow.tell(Nap{100us});
+  for (int i = 0; i < 2560; ++i) fast.tell(Inc{1});
+  EXPECT_EQ(fast.ask(Get{}).get(), 2560);
   EXPECT_EQ(slow.ask(Get{}).get(), 0);
-  ASSERT_TRUE(eventually([&] { return messages_of(actor_of(rt.metrics(), "slow")) == 1281; }));
+  ASSERT_TRUE(eventually([&] { return messages_of(actor_of(rt.metrics(), "slow")) == 2561; }));
   const auto s = rt.metrics();
   const Metrics* named = actor_of(s, "slow");
   ASSERT_NE(named, nullptr);
@@ -230,13 +230,13 @@ TEST(MailboxDepth, SampledForUnboundedMailboxes) {
   for (int i = 0; i < 1000; ++i) slow.tell(Nap{100us});
   std::this_thread::sleep_for(300ms);
   release = true;
-  // The first timed Nap is one of the first 128 (this thread times 1 send in
-  // 128): at least 1000 - 128 were behind it. (If the Hold was the timed one,
+  // The first timed Nap is one of the first 256 (this thread times 1 send in
+  // 256): at least 1000 - 256 were behind it. (If the Hold was the timed one,
   // it counted what was queued when it started: at most the 1000.)
   ASSERT_TRUE(eventually([&] {
     const auto snapshot = rt.metrics();  // (m points into it)
     const Metrics* m = actor_of(snapshot, "slow");
-    return m != nullptr && m->mailbox_depth_high_water >= 1000u - 128u;
+    return m != nullptr && m->mailbox_depth_high_water >= 1000u - 256u;
   }));
   auto s = rt.metrics();
   const Metrics* named = actor_of(s, "slow");

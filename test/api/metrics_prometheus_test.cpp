@@ -62,7 +62,7 @@ TEST(MetricsPrometheus, PassesPromtoolAndHoldsTheCounts) {
   tact::Runtime rt(tact::test::workers(2));
   auto plain = rt.spawn<Plain>();
   auto quoted = rt.spawn<Quoted>();
-  for (int i = 0; i < 200; ++i) EXPECT_EQ(plain.ask(Ping{}).get(), 1);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(plain.ask(Ping{}).get(), 1);
   for (int i = 0; i < 70; ++i) EXPECT_EQ(quoted.ask(Ping{}).get(), 2);
   quoted.stop();
   ASSERT_TRUE(eventually([&] { return rt.stats().actors_stopped == 1; }));
@@ -70,14 +70,14 @@ TEST(MetricsPrometheus, PassesPromtoolAndHoldsTheCounts) {
   ASSERT_TRUE(eventually([&] {
     std::uint64_t n = 0;
     for (const auto& c : rt.metrics().classes) n += c.messages;
-    return n == 271;  // the stop is a message too
+    return n == 371;  // the stop is a message too
   }));
 
   const std::string text = tact::metrics::prometheus_text(rt);
   expect_promtool_clean(text);
 
   const std::string plain_label = "class=\"" + std::string(tact::detail::type_name<Plain>()) + "\"";
-  EXPECT_NE(text.find("tact_actor_messages_total{" + plain_label + "} 200\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("tact_actor_messages_total{" + plain_label + "} 300\n"), std::string::npos) << text;
   const std::string quoted_label = R"(class="kv \"shard\"\\0\nx")";
   EXPECT_NE(text.find("tact_actor_messages_total{" + quoted_label + "} 71\n"), std::string::npos) << text;
   EXPECT_NE(text.find("tact_dead_letters_total{" + quoted_label + ",message=\"" +
@@ -85,10 +85,10 @@ TEST(MetricsPrometheus, PassesPromtoolAndHoldsTheCounts) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("tact_actor_handler_seconds_bucket{" + plain_label + ",le=\"+Inf\"} 1\n"),
-            std::string::npos)  // 200 asks from this thread, 1 in 128 timed
+            std::string::npos)  // 300 asks from this thread, 1 in 256 timed
       << text;
   EXPECT_NE(text.find("tact_worker_busy_seconds_total{worker=\"1\"} "), std::string::npos);
-  EXPECT_NE(text.find("tact_metrics_sample_period 128\n"), std::string::npos);
+  EXPECT_NE(text.find("tact_metrics_sample_period 256\n"), std::string::npos);
 }
 
 // A metered actor (rt.spawn_metered) has tact_named_actor_* series, labelled

@@ -96,7 +96,7 @@ TEST(Metrics, CountsMessagesPerClassExactly) {
   for (const auto& k : s.classes) class_turns += k.turns;
   EXPECT_EQ(worker_turns, class_turns);
   EXPECT_EQ(s.workers.size(), 2u);
-  EXPECT_EQ(s.sample_period, 128u);
+  EXPECT_EQ(s.sample_period, 256u);
   rt.shutdown();
 }
 
@@ -189,12 +189,12 @@ TEST(Metrics, SampledHandlerTimesAreTheHandlersOwn) {
   tact::Runtime rt(workers(2));
   auto counter = rt.spawn<Counter>();
   auto echo = rt.spawn<Echo>();
-  // 1 send in 128 of this thread is sampled: 1280 sends of each kind sample 10.
-  for (int i = 0; i < 1280; ++i) counter.tell(Nap{200us});
-  for (int i = 0; i < 1280; ++i) echo.tell(Inc{i});
+  // 1 send in 256 of this thread is sampled: 2560 sends of each kind sample 10.
+  for (int i = 0; i < 2560; ++i) counter.tell(Nap{200us});
+  for (int i = 0; i < 2560; ++i) echo.tell(Inc{i});
   EXPECT_EQ(counter.ask(Get{}).get(), 0);
   const std::string echo_name(tact::detail::type_name<Echo>());
-  ASSERT_TRUE(eventually([&] { return messages_of(rt, echo_name) == 1280; }));
+  ASSERT_TRUE(eventually([&] { return messages_of(rt, echo_name) == 2560; }));
   const auto s = rt.metrics();
   const auto& slow = find_class(s, "test.counter")->handler_ns;
   const auto& fast = find_class(s, echo_name)->handler_ns;
