@@ -261,8 +261,20 @@ Task* Worker::next_task() {
   }
   if (Task* task = deque_.pop()) return task;
   Task* task = scheduler_.injector_.pop(*injector_handle_);
-  if (task != nullptr) metrics_.count_injector_take();
-  return task;
+  if (task != nullptr) {
+    metrics_.count_injector_take();
+    return task;
+  }
+  // The deque's turn came up empty (a thief took what it held): the kept
+  // tasks go on. Returning nothing here would send this worker searching and
+  // then to sleep with its kept tasks, which only it runs and which no
+  // waker's look counts (work_visible): lost until some other wake.
+  if (!kept_.empty()) {
+    ++kept_runs_;
+    metrics_.count_kept_take();
+    return kept_.pop();
+  }
+  return nullptr;
 }
 
 Task* Worker::steal_from_others() {
