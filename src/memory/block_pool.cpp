@@ -61,7 +61,8 @@ class TransferLists {
   // slab is cut). False: nothing anywhere; carve() cuts a new slab.
   bool take(std::size_t shard, std::size_t cls, PoolFreeList& out) {
     Shard& own = shards_[shard % kTransferShards];
-    if (own.take(cls, out) || own.cut(cls, out)) return true;
+    if (own.take(cls, out)) return true;
+    if (out = own.cut(cls, nullptr); out.count != 0) return true;
     for (std::size_t i = 1; i < kTransferShards; ++i) {
       if (shards_[(shard + i) % kTransferShards].take(cls, out)) return true;
     }
@@ -72,10 +73,11 @@ class TransferLists {
     shards_[shard % kTransferShards].give(cls, batch);
   }
 
-  // A batch from a fresh slab of class `cls`, which becomes `shard`'s slab of
-  // that class (the one its later batches are cut from).
+  // A batch of class `cls` from `shard`'s slab of that class (another thread of
+  // the shard may have cut a fresh one since take() looked), or else from a
+  // fresh slab, which becomes the shard's.
   PoolFreeList carve(std::size_t shard, std::size_t cls) {
-    return shards_[shard % kTransferShards].cut_new(cls, [this] {
+    return shards_[shard % kTransferShards].cut(cls, [this] {
       // 4 KiB pages, not a MADV_HUGEPAGE hint: a thread that faults a huge page
       // in clears 2 MiB at once (~0.25 ms here, and up to ~6 ms where the VM
       // hands back memory the guest had freed), a stall inside some handler's
@@ -101,54 +103,35 @@ class TransferLists {
       queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as above
       return true;
     }
-    // One batch cut from this shard's slab of class `cls`, if any of it is left.
-    // Only the batch's own blocks are written: a slab's pages are touched as
-    // its batches are handed out, not all 2 MiB by the first thread to need a
-    // class (a slab of 16-byte blocks is 131,072 of them: ~1M instructions and
-    // 512 page faults in one allocation, a millisecond's stall on this VM).
-    bool cut(std::size_t cls, PoolFreeList& out) {
-      std::byte* first;
-      std::size_t n;
-      {
-        std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
-        if (!cut_locked(cls, first, n)) return false;
-      }
-      out = linked(first, n, block_size(cls));
-      return true;
-    }
-    // A batch cut from a fresh slab (`make_slab()`), which becomes this shard's
-    // slab of class `cls`; or from the slab another thread of this shard made
-    // meanwhile. Made under the class's lock (a rare, short wait for the
-    // shard's others), so no slab is made to be dropped.
+    // One batch cut from this shard's slab of class `cls`; when none of it is
+    // left, from a fresh slab `make_slab()` gives (nullptr instead of a maker:
+    // none, and an empty list), which becomes this shard's slab of the class. The slab is made under the class's lock
+    // (a rare, short wait for the shard's others), so none is made to be
+    // dropped. Only the batch's own blocks are written: a slab's pages are
+    // touched as its batches are handed out, not all 2 MiB by the first thread
+    // to need a class (a slab of 16-byte blocks is 131,072 of them: ~1M
+    // instructions and 512 page faults in one allocation, a millisecond's
+    // stall on this VM).
     template <class MakeSlab>
-    PoolFreeList cut_new(std::size_t cls, MakeSlab make_slab) {
+    PoolFreeList cut(std::size_t cls, MakeSlab make_slab) {
+      const std::size_t size = block_size(cls);
       std::byte* first;
       std::size_t n;
       {
         std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
-        if (!cut_locked(cls, first, n)) {
-          cursor[cls] = {make_slab(), kPoolSlabBytes / block_size(cls)};
-          (void)cut_locked(cls, first, n);
+        Cursor& c = cursor[cls];
+        if (c.left == 0) {
+          if constexpr (std::is_null_pointer_v<MakeSlab>) {
+            return {};
+          } else {
+            c = {make_slab(), kPoolSlabBytes / size};
+          }
         }
+        n = c.left < kBatch ? c.left : kBatch;
+        first = c.next;
+        c.next += n * size;
+        c.left -= n;
       }
-      return linked(first, n, block_size(cls));
-    }
-    void give(std::size_t cls, PoolFreeList batch) {
-      std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
-      batches[cls].push_back(batch);
-      queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as in take
-    }
-
-    bool cut_locked(std::size_t cls, std::byte*& first, std::size_t& n) {
-      Cursor& c = cursor[cls];
-      if (c.left == 0) return false;
-      n = c.left < kBatch ? c.left : kBatch;
-      first = c.next;
-      c.next += n * block_size(cls);
-      c.left -= n;
-      return true;
-    }
-    static PoolFreeList linked(std::byte* first, std::size_t n, std::size_t size) {
       PoolFreeBlock* head = nullptr;
       for (std::size_t i = n; i-- > 0;) {
         auto* block = reinterpret_cast<PoolFreeBlock*>(first + i * size);
@@ -157,6 +140,12 @@ class TransferLists {
       }
       return {head, n};
     }
+    void give(std::size_t cls, PoolFreeList batch) {
+      std::lock_guard<::tact::detail::Mutex> lock(mutex[cls]);
+      batches[cls].push_back(batch);
+      queued[cls].store(static_cast<std::uint32_t>(batches[cls].size()), relaxed);  // relaxed: as in take
+    }
+
     // The part of a slab not handed out yet.
     struct Cursor {
       std::byte* next = nullptr;
